@@ -1,0 +1,61 @@
+"""Discovery: what an API server serves, fetched in as few round trips as possible and cached like kubectl.
+
+The base layer of dynclient. It imports nothing from ``restmapper`` or
+``dynclient`` and never imports ``requests``: it talks HTTP through the
+``Requester`` protocol that the caller supplies.
+"""
+
+from ._version import __version__
+from .errors import (
+    AlreadyExists,
+    BadRequest,
+    Conflict,
+    DiscoveryError,
+    DynclientError,
+    Expired,
+    Forbidden,
+    Gone,
+    GroupDiscoveryFailed,
+    InternalError,
+    Invalid,
+    MethodNotAllowed,
+    NotAcceptable,
+    NotFound,
+    RequestEntityTooLarge,
+    ServiceUnavailable,
+    StatusError,
+    Timeout,
+    TooManyRequests,
+    TransportError,
+    Unauthorized,
+    UnsafeDiscoveryName,
+    UnsupportedMediaType,
+)
+from .interface import CachedDiscoveryInterface, DiscoveryInterface, RawResponse, Requester
+from .model import APIGroup, APIGroupList, APIResource, APIResourceList
+from .types import (
+    GroupKind,
+    GroupResource,
+    GroupVersion,
+    GroupVersionKind,
+    GroupVersionResource,
+    parse_kind_arg,
+    parse_resource_arg,
+)
+
+__all__ = [
+    "__version__",
+    # values
+    "GroupVersion", "GroupKind", "GroupResource", "GroupVersionKind", "GroupVersionResource",
+    "parse_resource_arg", "parse_kind_arg",
+    # documents
+    "APIGroup", "APIGroupList", "APIResource", "APIResourceList",
+    # seams
+    "Requester", "RawResponse", "DiscoveryInterface", "CachedDiscoveryInterface",
+    # errors
+    "DynclientError", "StatusError", "BadRequest", "Unauthorized", "Forbidden", "NotFound",
+    "MethodNotAllowed", "NotAcceptable", "AlreadyExists", "Conflict", "Gone", "Expired",
+    "RequestEntityTooLarge", "UnsupportedMediaType", "Invalid", "TooManyRequests",
+    "InternalError", "ServiceUnavailable", "Timeout", "TransportError", "DiscoveryError",
+    "GroupDiscoveryFailed", "UnsafeDiscoveryName",
+]
