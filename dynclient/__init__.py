@@ -1,0 +1,66 @@
+"""dynclient: any Kubernetes resource, built-in or CRD, as plain dicts, resolved the way kubectl resolves it.
+
+    import dynclient
+    dyn = dynclient.connect()
+    for pod in dyn.resource("po").namespace("default").list()["items"]:
+        print(pod["metadata"]["name"])
+
+Layers (imports flow one way): ``discovery`` <- ``restmapper`` <- ``dynclient``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from discovery._version import __version__
+from discovery.types import (
+    GroupKind,
+    GroupResource,
+    GroupVersion,
+    GroupVersionKind,
+    GroupVersionResource,
+)
+from restmapper.mapping import RESTMapping, Scope
+
+from .client import DynamicClient, connect
+from .errors import *  # noqa: F401,F403 - the whole error tree is part of the public API
+from .errors import __all__ as _error_names
+from .resource import ResourceClient
+from .transport import RequestInfo, Transport
+from .watch import Watch
+
+# Manifest support pulls in PyYAML; load it on first use so `import dynclient` stays fast.
+_LAZY = {
+    "load_manifests": "dynclient.manifests",
+    "ManifestResult": "dynclient.manifests",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dynclient' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "__version__",
+    "connect",
+    "DynamicClient",
+    "ResourceClient",
+    "Watch",
+    "Transport",
+    "RequestInfo",
+    "RESTMapping",
+    "Scope",
+    "GroupVersion",
+    "GroupKind",
+    "GroupResource",
+    "GroupVersionKind",
+    "GroupVersionResource",
+    *_error_names,
+]

@@ -1,0 +1,379 @@
+"""The resource client: every verb on one resource, taking and returning plain dicts.
+
+Like client-go's ``dynamic/simple.go``: an immutable value that knows its
+mapping (GVR, GVK, scope), its namespace and optional subresource.
+``namespace()`` and ``subresource()`` return new clients. Each verb is one
+short method that builds a path with ``paths.resource_path`` and hands the
+request to the transport; scope and names are checked before any I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+from discovery.errors import Expired
+from discovery.types import GroupVersionKind, GroupVersionResource
+from restmapper.mapping import RESTMapping
+
+from .paths import check_name, check_namespace, resource_path
+from .watch import Watch
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .transport import Transport
+
+__all__ = ["ResourceClient", "PATCH_TYPES"]
+
+#: patch_type name -> Content-Type, as kubectl's ``--type`` flag names them.
+PATCH_TYPES = {
+    "merge": "application/merge-patch+json",
+    "json": "application/json-patch+json",
+    "strategic": "application/strategic-merge-patch+json",
+    "apply": "application/apply-patch+yaml",
+}
+
+Obj = Dict[str, Any]
+
+
+def _bool_param(value: bool) -> str:
+    return "true" if value else "false"
+
+
+@dataclass(frozen=True)
+class ResourceClient:
+    """Verbs for one resource. Build it with ``DynamicClient.resource()``, not directly."""
+
+    transport: "Transport"
+    mapping: RESTMapping
+    ns: Optional[str] = None
+    subresource_name: Optional[str] = None
+
+    # -- identity -------------------------------------------------------------
+
+    @property
+    def gvr(self) -> GroupVersionResource:
+        return self.mapping.resource
+
+    @property
+    def gvk(self) -> GroupVersionKind:
+        return self.mapping.group_version_kind
+
+    @property
+    def namespaced(self) -> bool:
+        return self.mapping.namespaced
+
+    def __repr__(self) -> str:
+        where = f", namespace={self.ns!r}" if self.ns else ""
+        sub = f", subresource={self.subresource_name!r}" if self.subresource_name else ""
+        return f"<ResourceClient {self.gvr.resource}.{self.gvr.version}.{self.gvr.group}{where}{sub}>"
+
+    # -- builders -------------------------------------------------------------
+
+    def namespace(self, namespace: Optional[str]) -> "ResourceClient":
+        """A client for the same resource in ``namespace`` (``None``: all namespaces).
+
+        A cluster-scoped resource refuses a namespace here, before any request.
+        """
+        if namespace is not None:
+            if not self.namespaced:
+                raise ValueError(
+                    f"{self.gvr.resource}.{self.gvr.group or 'core'} is cluster-scoped; it has no namespace "
+                    f"(got namespace {namespace!r})"
+                )
+            check_namespace(namespace)
+        return replace(self, ns=namespace)
+
+    def subresource(self, name: str) -> "ResourceClient":
+        """A client for a subresource such as ``status`` or ``scale``."""
+        check_name(name, "subresource")
+        return replace(self, subresource_name=name)
+
+    # -- helpers --------------------------------------------------------------
+
+    def _path(self, name: Optional[str] = None, *, namespace: Optional[str] = None, sub: Optional[str] = None) -> str:
+        ns = namespace if namespace is not None else self.ns
+        if ns and not self.namespaced:
+            raise ValueError(f"{self.gvr.resource} is cluster-scoped but the object names namespace {ns!r}")
+        return resource_path(self.gvr, ns if self.namespaced else None, name, sub)
+
+    def _item_path(self, name: str, *, namespace: Optional[str] = None, sub: Optional[str] = None) -> str:
+        ns = namespace if namespace is not None else self.ns
+        if self.namespaced and not ns:
+            raise ValueError(
+                f"{self.gvr.resource} is namespaced: call .namespace(ns) or set metadata.namespace for {name!r}"
+            )
+        return self._path(name, namespace=ns, sub=sub if sub is not None else self.subresource_name)
+
+    def _object_target(self, obj: Mapping[str, Any]) -> Tuple[str, Optional[str]]:
+        if not isinstance(obj, Mapping):
+            raise TypeError(f"expected a dict object, got {type(obj).__name__}")
+        meta = obj.get("metadata") or {}
+        name = meta.get("name")
+        if not name:
+            raise ValueError(f"the {self.gvk.kind} object has no metadata.name")
+        ns = meta.get("namespace") or self.ns
+        if self.ns and meta.get("namespace") and meta["namespace"] != self.ns:
+            raise ValueError(
+                f"{self.gvk.kind} {name!r} says namespace {meta['namespace']!r} but the client is for {self.ns!r}"
+            )
+        return name, ns
+
+    @staticmethod
+    def _write_params(dry_run: bool, field_manager: Optional[str], extra: Sequence[Tuple[str, Any]] = ()) -> List[Tuple[str, Any]]:
+        params: List[Tuple[str, Any]] = []
+        if dry_run:
+            params.append(("dryRun", "All"))
+        if field_manager:
+            params.append(("fieldManager", field_manager))
+        params.extend(extra)
+        return params
+
+    def _json(self, method: str, path: str, **kw: Any) -> Obj:
+        return self.transport.request(method, path, **kw).json()
+
+    # -- read verbs -------------------------------------------------------------
+
+    def get(self, name: str, *, resource_version: Optional[str] = None) -> Obj:
+        """GET one object (or its subresource)."""
+        params = [("resourceVersion", resource_version)] if resource_version else None
+        return self._json("GET", self._item_path(name), params=params)
+
+    def list(
+        self,
+        *,
+        label_selector: Optional[str] = None,
+        field_selector: Optional[str] = None,
+        limit: Optional[int] = None,
+        continue_: Optional[str] = None,
+        resource_version: Optional[str] = None,
+        resource_version_match: Optional[str] = None,
+        timeout_seconds: Optional[int] = None,
+    ) -> Obj:
+        """One LIST call; a namespaced resource without a namespace lists every namespace."""
+        params = _list_params(label_selector, field_selector, limit, continue_, resource_version,
+                              resource_version_match, timeout_seconds)
+        return self._json("GET", self._path(), params=params)
+
+    def iter(
+        self,
+        *,
+        label_selector: Optional[str] = None,
+        field_selector: Optional[str] = None,
+        limit: int = 500,
+        resource_version: Optional[str] = None,
+        timeout_seconds: Optional[int] = None,
+    ) -> Iterator[Obj]:
+        """Yield every item, page by page, following ``continue``.
+
+        If a continue token expires (410) mid-way, relist once from the start
+        and skip what was already yielded, as client-go's pager falls back to a
+        full list (``FullListIfExpired``). The server pages in etcd key order
+        (``namespace/name``), so "already yielded" is every key up to the last
+        one seen: constant memory, however long the list.
+        """
+        token: Optional[str] = None
+        last_key: Optional[str] = None
+        relisted = False
+        while True:
+            try:
+                page = self.list(label_selector=label_selector, field_selector=field_selector, limit=limit,
+                                 continue_=token, resource_version=None if token else resource_version,
+                                 timeout_seconds=timeout_seconds)
+            except Expired:
+                if relisted or token is None:
+                    raise
+                relisted, token = True, None
+                continue
+            for item in page.get("items") or []:
+                key = _storage_key(item)
+                if relisted and last_key is not None and key <= last_key:
+                    continue
+                last_key = key
+                yield item
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return
+
+    def watch(
+        self,
+        *,
+        name: Optional[str] = None,
+        resource_version: Optional[str] = None,
+        timeout_seconds: Optional[float] = None,
+        allow_bookmarks: bool = True,
+        label_selector: Optional[str] = None,
+        field_selector: Optional[str] = None,
+        yield_bookmarks: bool = False,
+        resume: bool = True,
+    ) -> Watch:
+        """Watch for changes; iterate the result for ``(type, object)`` events.
+
+        ``name`` watches one object (a ``metadata.name`` field selector, as
+        kubectl does). The stream resumes after drops from the last seen
+        resourceVersion; ``timeout_seconds`` ends it cleanly.
+        """
+        if name is not None:
+            check_name(name)
+            selector = f"metadata.name={name}"
+            field_selector = f"{field_selector},{selector}" if field_selector else selector
+        path = self._path()
+
+        def open_stream(rv: str, remaining: Optional[float]) -> Any:
+            params = _list_params(label_selector, field_selector, None, None, rv or None, None, None)
+            params.append(("watch", "true"))
+            if allow_bookmarks:
+                params.append(("allowWatchBookmarks", "true"))
+            read_timeout: Optional[float] = None
+            if remaining is not None:
+                params.append(("timeoutSeconds", str(max(1, int(remaining + 0.999)))))
+                read_timeout = remaining + 30.0
+            connect = self.transport.timeout[0]
+            return self.transport.request("GET", path, params=params, stream=True, timeout=(connect, read_timeout))
+
+        return Watch(open_stream, resource_version=resource_version or "", timeout_seconds=timeout_seconds,
+                     yield_bookmarks=yield_bookmarks, resume=resume)
+
+    # -- write verbs ----------------------------------------------------------
+
+    def create(self, obj: Mapping[str, Any], *, dry_run: bool = False, field_manager: Optional[str] = None) -> Obj:
+        """POST a new object; ``metadata.generateName`` works, as the name is not required."""
+        if not isinstance(obj, Mapping):
+            raise TypeError(f"expected a dict object, got {type(obj).__name__}")
+        meta = obj.get("metadata") or {}
+        ns = meta.get("namespace") or self.ns
+        if self.namespaced and not ns:
+            raise ValueError(f"{self.gvr.resource} is namespaced: call .namespace(ns) or set metadata.namespace")
+        if self.subresource_name:
+            name = meta.get("name")
+            path = self._item_path(name, namespace=ns) if name else self._path(namespace=ns)
+        else:
+            path = self._path(namespace=ns)
+        return self._json("POST", path, body=obj, params=self._write_params(dry_run, field_manager))
+
+    def update(self, obj: Mapping[str, Any], *, dry_run: bool = False, field_manager: Optional[str] = None) -> Obj:
+        """PUT the whole object; a stale ``metadata.resourceVersion`` raises ``Conflict``."""
+        name, ns = self._object_target(obj)
+        return self._json("PUT", self._item_path(name, namespace=ns), body=obj,
+                          params=self._write_params(dry_run, field_manager))
+
+    def update_status(self, obj: Mapping[str, Any], *, dry_run: bool = False, field_manager: Optional[str] = None) -> Obj:
+        """PUT to the ``status`` subresource."""
+        name, ns = self._object_target(obj)
+        return self._json("PUT", self._item_path(name, namespace=ns, sub="status"), body=obj,
+                          params=self._write_params(dry_run, field_manager))
+
+    def patch(
+        self,
+        name: str,
+        body: Union[Mapping[str, Any], Sequence[Any], str, bytes],
+        patch_type: str = "merge",
+        *,
+        dry_run: bool = False,
+        field_manager: Optional[str] = None,
+        force: Optional[bool] = None,
+    ) -> Obj:
+        """PATCH with a merge, JSON or strategic merge patch (``patch_type``)."""
+        try:
+            content_type = PATCH_TYPES[patch_type]
+        except KeyError:
+            raise ValueError(f"patch_type must be one of {sorted(PATCH_TYPES)}, got {patch_type!r}") from None
+        extra = [("force", _bool_param(force))] if force is not None else []
+        return self._json("PATCH", self._item_path(name), body=body, content_type=content_type,
+                          params=self._write_params(dry_run, field_manager, extra))
+
+    def apply(
+        self,
+        obj: Mapping[str, Any],
+        *,
+        field_manager: str = "dynclient",
+        force: bool = False,
+        dry_run: bool = False,
+    ) -> Obj:
+        """Server-side apply (``application/apply-patch+yaml``; JSON is valid YAML).
+
+        A field owned by another manager raises ``Conflict`` whose ``causes``
+        name the fields; ``force=True`` takes them over.
+        """
+        if not field_manager:
+            raise ValueError("server-side apply needs a field_manager")
+        name, ns = self._object_target(obj)
+        extra = [("force", "true")] if force else []
+        return self._json("PATCH", self._item_path(name, namespace=ns), body=obj,
+                          content_type=PATCH_TYPES["apply"],
+                          params=self._write_params(dry_run, field_manager, extra))
+
+    def delete(
+        self,
+        name: str,
+        *,
+        propagation_policy: Optional[str] = None,
+        grace_period_seconds: Optional[int] = None,
+        preconditions: Optional[Mapping[str, str]] = None,
+        dry_run: bool = False,
+    ) -> Obj:
+        """DELETE one object; returns what the server returns (the object or a Status)."""
+        return self._json("DELETE", self._item_path(name),
+                          body=_delete_options(propagation_policy, grace_period_seconds, preconditions, dry_run))
+
+    def delete_collection(
+        self,
+        *,
+        label_selector: Optional[str] = None,
+        field_selector: Optional[str] = None,
+        propagation_policy: Optional[str] = None,
+        grace_period_seconds: Optional[int] = None,
+        dry_run: bool = False,
+    ) -> Obj:
+        """DELETE every object matching the selectors in this client's namespace (or cluster)."""
+        params = _list_params(label_selector, field_selector, None, None, None, None, None)
+        return self._json("DELETE", self._path(), params=params,
+                          body=_delete_options(propagation_policy, grace_period_seconds, None, dry_run))
+
+
+def _storage_key(item: Mapping[str, Any]) -> str:
+    """The object's etcd key suffix (``namespace/name``), the order LIST pages come in."""
+    meta = item.get("metadata") or {}
+    ns = meta.get("namespace")
+    return f"{ns}/{meta.get('name', '')}" if ns else str(meta.get("name", ""))
+
+
+def _list_params(
+    label_selector: Optional[str],
+    field_selector: Optional[str],
+    limit: Optional[int],
+    continue_: Optional[str],
+    resource_version: Optional[str],
+    resource_version_match: Optional[str],
+    timeout_seconds: Optional[int],
+) -> List[Tuple[str, Any]]:
+    pairs = [
+        ("labelSelector", label_selector),
+        ("fieldSelector", field_selector),
+        ("limit", limit),
+        ("continue", continue_),
+        ("resourceVersion", resource_version),
+        ("resourceVersionMatch", resource_version_match),
+        ("timeoutSeconds", timeout_seconds),
+    ]
+    return [(k, str(v)) for k, v in pairs if v not in (None, "")]
+
+
+def _delete_options(
+    propagation_policy: Optional[str],
+    grace_period_seconds: Optional[int],
+    preconditions: Optional[Mapping[str, str]],
+    dry_run: bool,
+) -> Dict[str, Any]:
+    body: Dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
+    if propagation_policy:
+        if propagation_policy not in ("Orphan", "Background", "Foreground"):
+            raise ValueError(f"propagation_policy must be Orphan, Background or Foreground, got {propagation_policy!r}")
+        body["propagationPolicy"] = propagation_policy
+    if grace_period_seconds is not None:
+        body["gracePeriodSeconds"] = int(grace_period_seconds)
+    if preconditions:
+        body["preconditions"] = dict(preconditions)
+    if dry_run:
+        body["dryRun"] = ["All"]
+    return body

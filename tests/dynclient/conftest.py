@@ -1,0 +1,36 @@
+"""Fixtures for dynclient unit tests: a mocked API server (``responses``) and a transport to it."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Iterator
+
+import pytest
+import responses
+
+from dynclient.transport import Transport
+
+HOST = "https://k8s.test:6443"
+
+
+@pytest.fixture
+def mock_server() -> Iterator[responses.RequestsMock]:
+    """Every registered reply must be requested, or the test fails."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        yield rsps
+
+
+def make_config(**overrides):
+    """A stand-in for ``RESTConfig`` with only what the transport reads."""
+    base = dict(host=HOST, verify=True, ca_file=None, ca_data=None, tls_server_name="", proxy_url="",
+                client_cert_file=None, client_cert_data=None, client_key_file=None, client_key_data=None,
+                auth=None, impersonate=None, namespace="default")
+    base.update(overrides)
+    return SimpleNamespace(**base)
+
+
+@pytest.fixture
+def transport() -> Iterator[Transport]:
+    t = Transport(make_config(), qps=0, burst=1, sleep=lambda s: None)
+    yield t
+    t.close()

@@ -1,0 +1,101 @@
+"""Watch stream parsing, bookmarks, ERROR events, resume and stop(), with a scripted opener."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+import dynclient
+from dynclient.watch import Watch
+
+
+class FakeStream:
+    def __init__(self, lines, fail_after=False):
+        self._lines = lines
+        self._fail_after = fail_after
+        self.closed = False
+
+    def iter_lines(self, chunk_size=None):
+        for line in self._lines:
+            if self.closed:
+                raise OSError("closed")
+            yield line
+        if self._fail_after:
+            raise OSError("connection reset")
+
+    def close(self):
+        self.closed = True
+
+
+def ev(kind, name, rv):
+    return json.dumps({"type": kind, "object": {"metadata": {"name": name, "resourceVersion": rv}}}).encode()
+
+
+def test_events_bookmarks_and_resume_from_last_resource_version():
+    opened = []
+    streams = [
+        FakeStream([ev("ADDED", "a", "5"), ev("BOOKMARK", "", "7")], fail_after=True),
+        FakeStream([ev("MODIFIED", "a", "9"), ev("DELETED", "a", "10")]),
+    ]
+
+    def opener(rv, remaining):
+        opened.append(rv)
+        if not streams:
+            w.stop()
+            return FakeStream([])
+        return streams.pop(0)
+
+    w = Watch(opener, resource_version="1")
+    events = [(k, o["metadata"]["name"]) for k, o in w]
+    assert events == [("ADDED", "a"), ("MODIFIED", "a"), ("DELETED", "a")]
+    assert opened[:2] == ["1", "7"]  # resumed from the bookmark's resourceVersion
+    assert w.resource_version == "10"
+
+
+def test_bookmarks_are_yielded_when_asked():
+    w = Watch(lambda rv, rem: FakeStream([ev("BOOKMARK", "", "7")]), resume=False, yield_bookmarks=True)
+    assert [k for k, _ in w] == ["BOOKMARK"]
+
+
+@pytest.mark.parametrize(
+    "status, expected",
+    [({"kind": "Status", "code": 410, "reason": "Expired", "message": "too old resource version"}, dynclient.Expired),
+     ({"kind": "Status", "code": 500, "reason": "InternalError", "message": "boom"}, dynclient.InternalError),
+     ({"oops": 1}, dynclient.WatchError)],
+    ids=["expired", "internal", "not-a-status"],
+)
+def test_error_events_raise_typed_errors(status, expected):
+    line = json.dumps({"type": "ERROR", "object": status}).encode()
+    with pytest.raises(expected):
+        list(Watch(lambda rv, rem: FakeStream([line]), resume=False))
+
+
+def test_malformed_line_is_a_watch_error():
+    with pytest.raises(dynclient.WatchError, match="malformed"):
+        list(Watch(lambda rv, rem: FakeStream([b"{not json"]), resume=False))
+
+
+def test_stop_from_another_thread_ends_iteration():
+    gate = threading.Event()
+
+    class Blocking(FakeStream):
+        def iter_lines(self, chunk_size=None):
+            yield ev("ADDED", "a", "1")
+            gate.wait(5)
+            if self.closed:
+                raise OSError("closed")
+            yield ev("ADDED", "b", "2")
+
+        def close(self):
+            super().close()
+            gate.set()
+
+    w = Watch(lambda rv, rem: Blocking([]))
+    got = []
+    for kind, obj in w:
+        got.append(obj["metadata"]["name"])
+        threading.Timer(0.05, w.stop).start()
+    assert got == ["a"]
+    assert w.stopped
