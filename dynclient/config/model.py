@@ -1,0 +1,227 @@
+"""The kubeconfig stanzas as frozen values, and ``RESTConfig``, everything a transport needs.
+
+Mirrors clientcmd's ``api/types.go`` (Cluster, AuthInfo, Context, ExecConfig,
+AuthProviderConfig) and client-go's ``rest.Config``. Each value's ``repr``
+hides secrets: tokens, passwords, private-key data and exec/auth-provider
+settings show as ``<redacted>``; other bytes show as their length only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, FrozenSet, Mapping, Optional, Tuple, Union
+
+from ._secretfiles import private_file_for
+from .impersonation import Impersonation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .auth import AuthProvider
+
+__all__ = [
+    "REDACTED",
+    "ClusterInfo",
+    "ExecConfig",
+    "AuthProviderConfig",
+    "UserInfo",
+    "ContextInfo",
+    "RESTConfig",
+    "EXEC_API_VERSIONS",
+    "INTERACTIVE_MODES",
+]
+
+REDACTED = "<redacted>"
+
+#: The exec credential API versions client-go still accepts (v1alpha1 was removed in 1.24).
+EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
+#: The valid ``interactiveMode`` values of an exec plugin.
+INTERACTIVE_MODES = ("Never", "IfAvailable", "Always")
+
+# auth-provider config keys that are not secret and help a reader; everything else is redacted.
+_PUBLIC_AUTH_PROVIDER_KEYS = frozenset({"idp-issuer-url", "client-id", "extra-scopes", "cmd-path"})
+
+
+class _Redacting:
+    """A ``repr`` over the dataclass fields that never prints a secret or raw bytes."""
+
+    _secret_fields: FrozenSet[str] = frozenset()
+
+    def _shown(self, name: str, value: Any) -> str:
+        if name in self._secret_fields and value:
+            return REDACTED
+        if isinstance(value, (bytes, bytearray)):
+            return f"<{len(value)} bytes>"
+        return repr(value)
+
+    def __repr__(self) -> str:
+        parts = [
+            f"{f.name}={self._shown(f.name, getattr(self, f.name))}"
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if f.repr
+        ]
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, repr=False)
+class ClusterInfo(_Redacting):
+    """A ``clusters[].cluster`` stanza: where the API server is and how to trust it."""
+
+    server: Optional[str] = None
+    certificate_authority: Optional[str] = None
+    certificate_authority_data: Optional[bytes] = None
+    insecure_skip_tls_verify: bool = False
+    tls_server_name: Optional[str] = None
+    proxy_url: Optional[str] = None
+    disable_compression: bool = False
+    extensions: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    #: The file this stanza came from (clientcmd ``LocationOfOrigin``); not part of equality.
+    origin: Optional[str] = field(default=None, compare=False)
+    #: The stanza as written (paths already resolved), for ``provideClusterInfo`` and diagnostics.
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, repr=False)
+class ExecConfig(_Redacting):
+    """A ``users[].user.exec`` stanza: a client-go credential plugin to run."""
+
+    command: str
+    args: Tuple[str, ...] = ()
+    #: ``(name, value)`` pairs added to the plugin's environment; values are never shown.
+    env: Tuple[Tuple[str, str], ...] = ()
+    api_version: str = ""
+    install_hint: Optional[str] = None
+    interactive_mode: Optional[str] = None
+    provide_cluster_info: bool = False
+
+    def _shown(self, name: str, value: Any) -> str:
+        if name == "env":
+            return repr(tuple(f"{key}={REDACTED}" for key, _ in value))
+        if name == "args" and value:
+            # Arguments sometimes carry secrets (--token=...); show their count only.
+            return f"<{len(value)} args>"
+        return super()._shown(name, value)
+
+
+@dataclass(frozen=True, repr=False)
+class AuthProviderConfig(_Redacting):
+    """A ``users[].user.auth-provider`` stanza: a named provider and its string settings."""
+
+    name: str
+    config: Mapping[str, str] = field(default_factory=dict)
+
+    def _shown(self, name: str, value: Any) -> str:
+        if name == "config":
+            shown = {
+                key: (val if key in _PUBLIC_AUTH_PROVIDER_KEYS else REDACTED)
+                for key, val in sorted(value.items())
+            }
+            return repr(shown)
+        return super()._shown(name, value)
+
+
+@dataclass(frozen=True, repr=False)
+class UserInfo(_Redacting):
+    """A ``users[].user`` stanza (clientcmd ``AuthInfo``): who the client is."""
+
+    _secret_fields = frozenset({"client_key_data", "token", "password"})
+
+    client_certificate: Optional[str] = None
+    client_certificate_data: Optional[bytes] = None
+    client_key: Optional[str] = None
+    client_key_data: Optional[bytes] = None
+    token: Optional[str] = None
+    token_file: Optional[str] = None
+    username: Optional[str] = None
+    password: Optional[str] = None
+    exec: Optional[ExecConfig] = None
+    auth_provider: Optional[AuthProviderConfig] = None
+    impersonate: Impersonation = field(default_factory=Impersonation)
+    origin: Optional[str] = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, repr=False)
+class ContextInfo(_Redacting):
+    """A ``contexts[].context`` stanza: a cluster, a user and a default namespace."""
+
+    cluster: Optional[str] = None
+    user: Optional[str] = None
+    namespace: Optional[str] = None
+    origin: Optional[str] = field(default=None, compare=False)
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, repr=False)
+class RESTConfig(_Redacting):
+    """Everything a transport needs to talk to one API server (client-go ``rest.Config``).
+
+    ``host`` is the server URL without a trailing slash (a path prefix such as
+    ``/k8s/clusters/c-1`` is kept). TLS material comes as a file or as data;
+    ``tls_verify()`` and ``tls_client_cert()`` turn it into the paths that
+    requests expects. ``auth`` supplies per-request credentials, and
+    ``impersonate`` the ``Impersonate-*`` headers.
+    """
+
+    _secret_fields = frozenset({"client_key_data"})
+
+    host: str
+    ca_file: Optional[str] = None
+    ca_data: Optional[bytes] = None
+    verify: bool = True
+    tls_server_name: Optional[str] = None
+    proxy_url: Optional[str] = None
+    disable_compression: bool = False
+    client_cert_file: Optional[str] = None
+    client_cert_data: Optional[bytes] = None
+    client_key_file: Optional[str] = None
+    client_key_data: Optional[bytes] = None
+    auth: Optional["AuthProvider"] = field(default=None, compare=False)
+    impersonate: Impersonation = field(default_factory=Impersonation)
+    namespace: str = "default"
+    context_name: Optional[str] = None
+    cluster_name: Optional[str] = None
+    user_name: Optional[str] = None
+    #: The kubeconfig file the context came from, ``"<dict>"``, or ``"in-cluster"``.
+    source: str = "<dict>"
+    #: The cluster and context stanzas as written, for ``provideClusterInfo`` and diagnostics.
+    raw_cluster: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    raw_context: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def with_namespace(self, namespace: str) -> "RESTConfig":
+        """Return a copy that defaults to ``namespace``."""
+        return dataclasses.replace(self, namespace=namespace)
+
+    def is_tls(self) -> bool:
+        """True when the server URL is ``https`` (client-go ``IsConfigTransportTLS``)."""
+        return self.host.lower().startswith("https://")
+
+    def tls_verify(self) -> Union[bool, str]:
+        """The requests ``verify=`` value: ``False``, a CA bundle path, or ``True`` (system CAs).
+
+        CA data is written to a private temp file kept for the life of the process.
+        """
+        if not self.verify:
+            return False
+        if self.ca_data:
+            return private_file_for(self.ca_data, suffix="-ca.crt")
+        if self.ca_file:
+            return self.ca_file
+        return True
+
+    def tls_client_cert(self) -> Optional[Tuple[str, str]]:
+        """The requests ``cert=`` value: ``(cert_path, key_path)`` or ``None``.
+
+        Static kubeconfig material wins; otherwise the auth provider is asked
+        (an exec plugin may return a certificate). Data goes to 0600 temp files.
+        Call again after ``auth.refresh()``: an exec plugin's certificate can rotate.
+        """
+        has_cert = self.client_cert_file or self.client_cert_data
+        has_key = self.client_key_file or self.client_key_data
+        if has_cert and has_key:
+            cert = self.client_cert_file or private_file_for(self.client_cert_data or b"", suffix="-client.crt")
+            key = self.client_key_file or private_file_for(self.client_key_data or b"", suffix="-client.key")
+            return cert, key
+        if self.auth is not None:
+            return self.auth.client_cert()
+        return None
