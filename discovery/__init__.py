@@ -59,3 +59,23 @@ __all__ = [
     "InternalError", "ServiceUnavailable", "Timeout", "TransportError", "DiscoveryError",
     "GroupDiscoveryFailed", "UnsafeDiscoveryName",
 ]
+
+# -- implementations (appended by the discovery implementation work) --------------------
+from .aggregated import StaleGroupVersion, is_aggregated, split_groups_and_resources
+from .cachedir import default_cache_dir, discovery_cache_dir, http_cache_dir, safe_component
+from .client import AggregatedDiscoveryInterface, DiscoveryClient
+from .disk import DiskCachedDiscoveryClient
+from .fake import FakeRequester
+from .memory import EmptyGroupVersion, MemCacheClient
+from .preferred import namespaced_only, preferred_resources
+
+__all__ += [
+    # implementations
+    "DiscoveryClient", "MemCacheClient", "DiskCachedDiscoveryClient", "FakeRequester",
+    "AggregatedDiscoveryInterface",
+    # helpers
+    "is_aggregated", "split_groups_and_resources", "preferred_resources", "namespaced_only",
+    "default_cache_dir", "discovery_cache_dir", "http_cache_dir", "safe_component",
+    # errors
+    "StaleGroupVersion", "EmptyGroupVersion",
+]

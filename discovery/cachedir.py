@@ -36,7 +36,7 @@ __all__ = [
 # Go's \w is ASCII-only, and the parentheses are literal members of the class.
 _ILLEGAL_HOST_CHARS = re.compile(r"[^()A-Za-z0-9_/.]")
 
-_SAFE_COMPONENT = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_SAFE_COMPONENT = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 
 
 def default_cache_dir() -> str:
@@ -98,7 +98,7 @@ def safe_component(name: str) -> bool:
     return (
         isinstance(name, str)
         and name not in (".", "..")
-        and _SAFE_COMPONENT.match(name) is not None
+        and _SAFE_COMPONENT.fullmatch(name) is not None  # not match+$: "$" accepts a trailing newline
     )
 
 

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -92,27 +90,6 @@ class _KubeAdapter(HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
-def _materialize(data: Optional[bytes], path: Optional[str], suffix: str) -> Optional[str]:
-    """Return a file path for PEM data; ``requests`` only takes paths.
-
-    Data is written once to a 0600 temp file that lives as long as the process
-    (client-go keeps it in memory; Python's ssl module needs a file).
-    """
-    if path:
-        return path
-    if not data:
-        return None
-    fd, name = tempfile.mkstemp(prefix="dynclient-", suffix=suffix)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(name, 0o600)
-    _TEMPFILES.append(name)
-    return name
-
-
-_TEMPFILES: List[str] = []
-
-
 class Transport:
     """Talks to one API server. Thread-safe; share one per client.
 
@@ -136,6 +113,7 @@ class Transport:
     ) -> None:
         self.config = config
         self.host = str(config.host).rstrip("/")
+        self._tls = self.host.startswith("https://")
         self.timeout = timeout
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
@@ -170,19 +148,13 @@ class Transport:
         )
         session.mount("https://", adapter)
         session.mount("http://", adapter)
-        if self.host.startswith("https://"):
-            if not getattr(cfg, "verify", True):
-                session.verify = False
-                import urllib3
+        verify = cfg.tls_verify() if self.host.startswith("https://") else True
+        if verify is False:
+            import urllib3
 
-                urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-            else:
-                ca = _materialize(getattr(cfg, "ca_data", None), getattr(cfg, "ca_file", None), ".crt")
-                session.verify = ca if ca else True
-            cert = _materialize(getattr(cfg, "client_cert_data", None), getattr(cfg, "client_cert_file", None), ".crt")
-            key = _materialize(getattr(cfg, "client_key_data", None), getattr(cfg, "client_key_file", None), ".key")
-            if cert and key:
-                session.cert = (cert, key)
+            # The user asked for insecure-skip-tls-verify; warning on every request helps nobody.
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        session.verify = verify
         proxy = getattr(cfg, "proxy_url", "") or ""
         if proxy:
             session.proxies = {"http": proxy, "https": proxy}
@@ -246,8 +218,10 @@ class Transport:
             start = time.monotonic()
             try:
                 resp = self.session.request(
-                    method, url, params=params, data=data, headers=headers,
-                    stream=stream, timeout=timeout or self.timeout,
+                    method, url, params=params, data=data, headers=headers, stream=stream,
+                    timeout=timeout or self.timeout,
+                    # Asked per request: an exec plugin may hand out a new certificate on refresh.
+                    cert=self.config.tls_client_cert() if self._tls else None,
                 )
             except requests.RequestException as exc:
                 err = TransportError(f"{method} {url}: {type(exc).__name__}: {_reason(exc)}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 from typing import TYPE_CHECKING, Any, FrozenSet, Mapping, Optional, Tuple, Union
 
 from ._secretfiles import private_file_for
@@ -41,6 +42,18 @@ INTERACTIVE_MODES = ("Never", "IfAvailable", "Always")
 _PUBLIC_AUTH_PROVIDER_KEYS = frozenset({"idp-issuer-url", "client-id", "extra-scopes", "cmd-path"})
 
 
+def _without_password(url: str) -> str:
+    """``url`` with any ``user:password@`` reduced to ``user:<redacted>@``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return REDACTED
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:{REDACTED}@{parts.netloc.rpartition('@')[2]}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
 class _Redacting:
     """A ``repr`` over the dataclass fields that never prints a secret or raw bytes."""
 
@@ -49,6 +62,8 @@ class _Redacting:
     def _shown(self, name: str, value: Any) -> str:
         if name in self._secret_fields and value:
             return REDACTED
+        if name == "proxy_url" and value:
+            return repr(_without_password(value))
         if isinstance(value, (bytes, bytearray)):
             return f"<{len(value)} bytes>"
         return repr(value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Iterator
 
 import pytest
@@ -21,12 +20,10 @@ def mock_server() -> Iterator[responses.RequestsMock]:
 
 
 def make_config(**overrides):
-    """A stand-in for ``RESTConfig`` with only what the transport reads."""
-    base = dict(host=HOST, verify=True, ca_file=None, ca_data=None, tls_server_name="", proxy_url="",
-                client_cert_file=None, client_cert_data=None, client_key_file=None, client_key_data=None,
-                auth=None, impersonate=None, namespace="default")
-    base.update(overrides)
-    return SimpleNamespace(**base)
+    """A real ``RESTConfig`` for the mocked server."""
+    from dynclient.config import RESTConfig
+
+    return RESTConfig(**{"host": HOST, **overrides})
 
 
 @pytest.fixture

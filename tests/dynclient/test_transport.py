@@ -124,6 +124,9 @@ class _RefreshingAuth:
     def headers(self):
         return {"Authorization": f"Bearer {self.token}"}
 
+    def client_cert(self):
+        return None
+
     def refresh(self):
         self.refreshes += 1
         self.token = "new"

@@ -1,0 +1,326 @@
+"""kubectl's on-disk discovery cache, file for file.
+
+client-go's ``discovery/cached/disk/cached_discovery.go``, with the layout
+and encoding kubectl uses, so kubectl and dynclient share one cache::
+
+    <cache_dir>/servergroups.json                        APIGroupList, core group "" first
+    <cache_dir>/v1/serverresources.json                  core group-version
+    <cache_dir>/<group>/<version>/serverresources.json   every other group-version
+
+``cache_dir`` is the per-server directory (``cachedir.discovery_cache_dir``).
+A file is used until ``ttl`` seconds after its mtime. Files are written to a
+temp file in the same directory and renamed into place, so concurrent
+readers (other threads, other kubectl or dynclient processes) never see a
+partial file. Errors and empty lists are never written, and a file that
+cannot be decoded is ignored and fetched again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
+
+from .cachedir import check_group_version, discovery_cache_dir, split_unsafe_groups
+from .client import (
+    DEFAULT_MAX_WORKERS,
+    AggregatedDiscoveryInterface,
+    GroupsAndMaybeResources,
+    server_groups_and_resources,
+    server_preferred_namespaced_resources,
+    server_preferred_resources,
+)
+from .errors import UnsafeDiscoveryName
+from .interface import DiscoveryInterface
+from .model import APIGroup, APIGroupList, APIResourceList
+from .types import GroupVersion
+
+__all__ = ["DiskCachedDiscoveryClient", "DEFAULT_TTL", "KUBECTL_TTL", "encode_cache_file"]
+
+logger = logging.getLogger(__name__)
+
+#: client-go's customary discovery cache lifetime: 10 minutes.
+DEFAULT_TTL = 600.0
+#: What current kubectl passes (cli-runtime ``ToDiscoveryClient``): 6 hours.
+KUBECTL_TTL = 6 * 3600.0
+
+_DIR_MODE = 0o750  # client-go os.MkdirAll(dir, 0750)
+_FILE_MODE = 0o660  # client-go os.Chmod(tmp, 0660)
+
+_GROUPS_FILE = "servergroups.json"
+_RESOURCES_FILE = "serverresources.json"
+
+# Go's encoding/json escapes these inside strings; doing the same keeps files byte-identical to kubectl's.
+_GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def encode_cache_file(obj: Union[APIGroupList, APIResourceList]) -> bytes:
+    """Encode a discovery document the way kubectl writes it (``runtime.Encode`` with the legacy codec).
+
+    Compact JSON with ``kind`` and ``apiVersion`` first, Go's string
+    escaping, and the trailing newline of Go's ``json.Encoder``.
+    """
+    text = json.dumps(obj.to_dict(), separators=(",", ":"), ensure_ascii=False)
+    for char, escape in _GO_ESCAPES.items():
+        if char in text:
+            text = text.replace(char, escape)
+    return (text + "\n").encode("utf-8")
+
+
+def _mkdir_all(path: str, mode: int) -> None:
+    """Go's ``os.MkdirAll``: every missing level gets ``mode`` (less the umask).
+
+    ``os.makedirs`` gives intermediate directories the default mode instead.
+    """
+    if os.path.isdir(path):
+        return
+    parent = os.path.dirname(path)
+    if parent and parent != path:
+        _mkdir_all(parent, mode)
+    try:
+        os.mkdir(path, mode)
+    except FileExistsError:
+        if not os.path.isdir(path):
+            raise
+
+
+def _decode(data: bytes, kind: str) -> Dict[str, Any]:
+    """Parse a cache file and check it is the ``kind`` it should be, as client-go's decoder does."""
+    document = json.loads(data)
+    if not isinstance(document, dict):
+        raise ValueError("not a JSON object")
+    if document.get("kind") != kind or document.get("apiVersion") != "v1":
+        raise ValueError(f"expected kind {kind} of apiVersion v1, got {document.get('kind')!r} {document.get('apiVersion')!r}")
+    return document
+
+
+class DiskCachedDiscoveryClient:
+    """Caches a delegate's discovery answers in kubectl's disk cache (client-go ``CachedDiscoveryClient``).
+
+    ``fresh`` stays True while every answer came from the server or from
+    files this object wrote; after ``invalidate()`` files written by anyone
+    else are ignored. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        delegate: DiscoveryInterface,
+        cache_dir: Union[str, "os.PathLike[str]"],
+        *,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.time,
+        max_workers: int = DEFAULT_MAX_WORKERS,
+    ) -> None:
+        self._delegate = delegate
+        self._cache_dir = os.path.abspath(os.fspath(cache_dir))
+        self._ttl = float(ttl)
+        self._clock = clock
+        self._max_workers = max_workers
+        self._lock = threading.Lock()
+        self._our_files: Set[str] = set()  # client-go ourFiles
+        self._invalidated = False
+        self._fresh = True
+
+    @classmethod
+    def for_host(
+        cls,
+        delegate: DiscoveryInterface,
+        host: str,
+        *,
+        parent: Optional[str] = None,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.time,
+        max_workers: int = DEFAULT_MAX_WORKERS,
+    ) -> "DiskCachedDiscoveryClient":
+        """Use kubectl's directory for ``host`` under ``parent`` (default ``$KUBECACHEDIR`` or ``~/.kube/cache``)."""
+        return cls(delegate, discovery_cache_dir(parent, host), ttl=ttl, clock=clock, max_workers=max_workers)
+
+    def __repr__(self) -> str:
+        return f"DiskCachedDiscoveryClient({self._delegate!r}, {self._cache_dir!r}, ttl={self._ttl})"
+
+    @property
+    def cache_dir(self) -> str:
+        """The per-server directory holding this cache's files."""
+        return self._cache_dir
+
+    # -- files ----------------------------------------------------------------------
+
+    def _groups_path(self) -> str:
+        return os.path.join(self._cache_dir, _GROUPS_FILE)
+
+    def _resources_path(self, gv: GroupVersion) -> str:
+        """``<dir>/<group>/<version>/serverresources.json``; raises ``UnsafeDiscoveryName`` first if needed."""
+        check_group_version(gv)
+        parts = [gv.group, gv.version] if gv.group else [gv.version]
+        path = os.path.join(self._cache_dir, *parts, _RESOURCES_FILE)
+        # check_group_version already rules out separators and dot-dot; this is the last line of defence.
+        if os.path.commonpath([self._cache_dir, os.path.normpath(path)]) != self._cache_dir:
+            raise UnsafeDiscoveryName(f"refusing to use {gv} as a cache path outside {self._cache_dir}")
+        return path
+
+    def _read(self, path: str) -> Optional[bytes]:
+        """client-go ``getCachedFile``: the bytes of a usable file, or ``None``."""
+        with self._lock:
+            ours = path in self._our_files
+            if self._invalidated and not ours:
+                return None
+        try:
+            with open(path, "rb") as f:
+                if self._clock() > os.fstat(f.fileno()).st_mtime + self._ttl:
+                    return None
+                data = f.read()
+        except OSError:
+            return None
+        with self._lock:
+            self._fresh = self._fresh and ours
+        return data
+
+    def _write(self, path: str, obj: Union[APIGroupList, APIResourceList]) -> None:
+        """client-go ``writeCachedFile``: temp file, chmod 0660, atomic rename. Failures are only logged."""
+        directory = os.path.dirname(path)
+        tmp: Optional[str] = None
+        try:
+            data = encode_cache_file(obj)
+            _mkdir_all(directory, _DIR_MODE)
+            fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", dir=directory)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                os.chmod(tmp, _FILE_MODE)
+            with self._lock:
+                os.replace(tmp, path)
+                tmp = None
+                self._our_files.add(path)
+        except OSError as err:
+            logger.info("failed to write cache to %s due to %s", path, err)
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.remove(tmp)
+
+    def _cached_groups(self) -> Optional[List[APIGroup]]:
+        path = self._groups_path()
+        data = self._read(path)
+        if data is None:
+            return None
+        try:
+            groups = list(APIGroupList.from_dict(_decode(data, "APIGroupList")).groups)
+        except (ValueError, TypeError, AttributeError) as err:
+            logger.debug("ignoring unreadable discovery cache file %s: %s", path, err)
+            return None
+        logger.debug("returning cached discovery info from %s", path)
+        return groups
+
+    def _cached_resources(self, path: str, gv: GroupVersion) -> Optional[APIResourceList]:
+        data = self._read(path)
+        if data is None:
+            return None
+        try:
+            resource_list = APIResourceList.from_dict(_decode(data, "APIResourceList"))
+            if resource_list.group_version != gv:
+                raise ValueError(f"holds {resource_list.group_version}, not {gv}")
+        except (ValueError, TypeError, AttributeError) as err:
+            logger.debug("ignoring unreadable discovery cache file %s: %s", path, err)
+            return None
+        logger.debug("returning cached discovery info from %s", path)
+        return resource_list
+
+    # -- CachedDiscoveryInterface ---------------------------------------------------
+
+    @property
+    def fresh(self) -> bool:
+        """False once an answer came from a cache file this object did not write."""
+        with self._lock:
+            return self._fresh
+
+    def invalidate(self) -> None:
+        """Ignore every cache file not written after this call, and invalidate the delegate if it caches."""
+        with self._lock:
+            self._our_files = set()
+            self._fresh = True
+            self._invalidated = True
+        invalidate = getattr(self._delegate, "invalidate", None)
+        if callable(invalidate):
+            invalidate()
+
+    # -- DiscoveryInterface -----------------------------------------------------------
+
+    def groups_and_maybe_resources(self) -> GroupsAndMaybeResources:
+        """Groups from ``servergroups.json``, or from the delegate and then written to disk.
+
+        With a cached group list no resources are returned: the caller reads
+        each group-version through ``server_resources_for_group_version``,
+        which uses its own file. Otherwise whatever the delegate returned is
+        written: the group list and, when it came with them (aggregated
+        discovery), every non-empty group-version's resources.
+        """
+        cached = self._cached_groups()
+        if cached is not None:
+            groups, failed = split_unsafe_groups(cached)
+            return groups, None, dict(failed)
+
+        delegate = self._delegate
+        resources: Optional[Dict[GroupVersion, APIResourceList]]
+        if isinstance(delegate, AggregatedDiscoveryInterface):
+            groups, resources, failed = delegate.groups_and_maybe_resources()
+            failed = dict(failed)
+        else:
+            groups, resources, failed = list(delegate.server_groups()), None, {}
+        groups, unsafe = split_unsafe_groups(groups)
+        failed.update(unsafe)
+        if groups:
+            self._write(self._groups_path(), APIGroupList(tuple(groups)))
+        else:
+            logger.debug("skipped caching discovery info, no groups found")
+        if resources is not None:
+            kept: Dict[GroupVersion, APIResourceList] = {}
+            for gv, resource_list in resources.items():
+                if gv in failed:
+                    continue
+                try:
+                    path = self._resources_path(gv)
+                except UnsafeDiscoveryName as err:
+                    failed[gv] = err
+                    continue
+                kept[gv] = resource_list
+                if resource_list.resources:
+                    self._write(path, resource_list)
+            resources = kept
+        return groups, resources, failed
+
+    def server_groups(self) -> List[APIGroup]:
+        """The served groups, from ``servergroups.json`` when it is usable."""
+        return self.groups_and_maybe_resources()[0]
+
+    def server_resources_for_group_version(self, gv: GroupVersion) -> APIResourceList:
+        """A group-version's resources from its cache file, else from the delegate (then written unless empty)."""
+        path = self._resources_path(gv)
+        cached = self._cached_resources(path, gv)
+        if cached is not None:
+            return cached
+        live = self._delegate.server_resources_for_group_version(gv)
+        if live.resources:
+            self._write(path, live)
+        else:
+            logger.debug("skipped caching discovery info for %s, no resources found", gv)
+        return live
+
+    def server_groups_and_resources(self) -> Tuple[List[APIGroup], List[APIResourceList]]:
+        """All groups and resource lists; a warm cache answers without any request."""
+        return server_groups_and_resources(self, max_workers=self._max_workers)
+
+    def server_preferred_resources(self) -> List[APIResourceList]:
+        """Each resource in its preferred version, on top of the cache."""
+        return server_preferred_resources(self, max_workers=self._max_workers)
+
+    def server_preferred_namespaced_resources(self) -> List[APIResourceList]:
+        """The namespaced part of ``server_preferred_resources``."""
+        return server_preferred_namespaced_resources(self, max_workers=self._max_workers)
+
+    def server_version(self) -> Dict[str, Any]:
+        """Always asks the delegate; kubectl does not cache the version either."""
+        return self._delegate.server_version()

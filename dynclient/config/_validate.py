@@ -1,0 +1,136 @@
+"""Checks on the cluster and user a context selects (clientcmd ``validation.go``, ``ConfirmUsable``).
+
+Only the stanzas actually used are checked, so a broken entry elsewhere in a
+merged KUBECONFIG does not stop other contexts from working. Errors name the
+file the stanza came from, the context, the entry and the field.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+from urllib.parse import urlsplit, urlunsplit
+
+from .errors import ConfigError
+from .model import EXEC_API_VERSIONS, INTERACTIVE_MODES, ClusterInfo, UserInfo
+
+__all__ = ["normalized_server", "check_cluster", "check_user"]
+
+_PROXY_SCHEMES = ("http", "https", "socks5")
+
+# auth-providers client-go removed in 1.26, and what replaced them.
+_REMOVED_AUTH_PROVIDERS = {
+    "gcp": "gke-gcloud-auth-plugin",
+    "azure": "kubelogin (github.com/Azure/kubelogin)",
+}
+
+
+def _check_file(path: str, err: "_Where", field: str) -> None:
+    if not os.path.exists(path):
+        raise err(field, f"file not found: {path}")
+    if not os.path.isfile(path):
+        raise err(field, f"not a regular file: {path}")
+    if not os.access(path, os.R_OK):
+        raise err(field, f"cannot read: {path}")
+
+
+class _Where:
+    """Builds ConfigErrors for one stanza of one context."""
+
+    def __init__(self, origin: Optional[str], context: Optional[str], entry: str) -> None:
+        self.origin, self.context, self.entry = origin, context, entry
+
+    def __call__(self, field: Optional[str], reason: str) -> ConfigError:
+        return ConfigError(reason, file=self.origin, context=self.context, entry=self.entry, field=field)
+
+
+def normalized_server(server: str, err: "_Where") -> str:
+    """``scheme://host[:port][/path]`` with no query, fragment or trailing slash; http(s) only."""
+    try:
+        parts = urlsplit(server.strip())
+    except ValueError:
+        raise err("server", f"is not a valid URL: {server}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise err("server", f"must be an https:// (or http://) URL, got {server}")
+    if not parts.hostname:
+        raise err("server", f"has no host: {server}")
+    # clientcmd drops the query and fragment of a server URL that has a path; a trailing
+    # slash would double up when request paths are appended.
+    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def check_cluster(cluster: ClusterInfo, name: str, context: Optional[str]) -> str:
+    """Validate the cluster a context uses; return its normalized server URL."""
+    err = _Where(cluster.origin, context, f'cluster "{name}"')
+    if not cluster.server:
+        raise err("server", "is required (no server defined for this cluster)")
+    host = normalized_server(cluster.server, err)
+    if cluster.certificate_authority and cluster.certificate_authority_data:
+        raise err("certificate-authority", "certificate-authority and certificate-authority-data are both set; keep one")
+    if cluster.certificate_authority:
+        _check_file(cluster.certificate_authority, err, "certificate-authority")
+    if cluster.proxy_url:
+        proxy = urlsplit(cluster.proxy_url)
+        # Never echo the proxy URL: it may carry user:password.
+        if proxy.scheme.lower() not in _PROXY_SCHEMES or not proxy.hostname:
+            raise err("proxy-url", f'must be an http, https or socks5 URL with a host (scheme "{proxy.scheme}")')
+    return host
+
+
+def check_user(user: UserInfo, name: str, context: Optional[str]) -> None:
+    """Validate the user a context uses (files exist, one auth method, a usable exec stanza)."""
+    err = _Where(user.origin, context, f'user "{name}"')
+    if user.client_certificate and user.client_certificate_data:
+        raise err("client-certificate", "client-certificate and client-certificate-data are both set; keep one")
+    if user.client_key and user.client_key_data:
+        raise err("client-key", "client-key and client-key-data are both set; keep one")
+    has_cert = bool(user.client_certificate or user.client_certificate_data)
+    has_key = bool(user.client_key or user.client_key_data)
+    if has_cert and not has_key:
+        raise err("client-key", "a client certificate is set but no client-key or client-key-data")
+    if has_key and not has_cert:
+        raise err("client-certificate", "a client key is set but no client-certificate or client-certificate-data")
+    for field, path in (("client-certificate", user.client_certificate),
+                        ("client-key", user.client_key),
+                        ("tokenFile", user.token_file)):
+        if path:
+            _check_file(path, err, field)
+    # validateAuthInfo allows one of token / basic auth; rest's transport also
+    # refuses a token file next to basic auth, so count tokenFile as a token.
+    if (user.token or user.token_file) and (user.username or user.password):
+        raise err("token", "more than one authentication method: token and basic auth (username/password); keep one")
+    if user.exec is not None:
+        _check_exec(user, err)
+    if user.auth_provider is not None:
+        provider = user.auth_provider.name
+        if provider in _REMOVED_AUTH_PROVIDERS:
+            raise err("auth-provider", f'"{provider}" was removed from client-go in Kubernetes 1.26; '
+                                       f"use the exec plugin {_REMOVED_AUTH_PROVIDERS[provider]}")
+        if provider != "oidc":
+            raise err("auth-provider", f'"{provider}" is not supported (only "oidc"); use an exec plugin')
+
+
+def _check_exec(user: UserInfo, err: _Where) -> None:
+    ex = user.exec
+    assert ex is not None
+    if user.auth_provider is not None:
+        raise err("exec", "auth-provider and exec cannot both be set")
+    if not ex.command:
+        raise err("exec.command", "is required")
+    if not ex.api_version:
+        raise err("exec.apiVersion", f"is required ({' or '.join(EXEC_API_VERSIONS)})")
+    if ex.api_version not in EXEC_API_VERSIONS:
+        raise err("exec.apiVersion", f'"{ex.api_version}" is not supported (use {" or ".join(EXEC_API_VERSIONS)})')
+    for env_name, _ in ex.env:
+        if not env_name:
+            raise err("exec.env", "every variable needs a name")
+    if ex.interactive_mode is None:
+        # kubeconfig v1 defaults interactiveMode to IfAvailable only for the beta API;
+        # for client.authentication.k8s.io/v1 validation.go requires it.
+        if ex.api_version == "client.authentication.k8s.io/v1":
+            raise err("exec.interactiveMode",
+                      f"must be set for {ex.api_version} ({', '.join(INTERACTIVE_MODES)})")
+    elif ex.interactive_mode not in INTERACTIVE_MODES:
+        raise err("exec.interactiveMode",
+                  f'"{ex.interactive_mode}" is not one of {", ".join(INTERACTIVE_MODES)}')
