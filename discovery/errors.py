@@ -282,8 +282,11 @@ def status_error_from_response(
             "reason": _GENERIC_REASON.get(code, ""),
             "message": message,
         }
-        if retry_after and retry_after.isdigit():
-            status["details"] = {"retryAfterSeconds": int(retry_after)}
     status.setdefault("code", code)
+    if retry_after and retry_after.isdigit():
+        # The header is the server's promise too; keep it when the Status body does not carry one.
+        details = status.setdefault("details", {})
+        if isinstance(details, dict):
+            details.setdefault("retryAfterSeconds", int(retry_after))
     cls = _BY_REASON.get(str(status.get("reason") or "")) or _BY_CODE.get(code) or StatusError
     return cls(status, method=method, url=url)

@@ -6,13 +6,29 @@ import (
 	"net/url"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/logutil"
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
+
+// etcdServer is an embedded etcd whose logging can be silenced on shutdown.
+type etcdServer struct {
+	*embed.Etcd
+	logLevel zap.AtomicLevel
+}
+
+// Close stops etcd. Closing its listeners makes etcd log "server closed"
+// errors, which are expected at this point, so logging is turned off first.
+func (s *etcdServer) Close() {
+	s.logLevel.SetLevel(zapcore.FatalLevel)
+	s.Etcd.Close()
+}
 
 // startEtcd runs a single-member etcd inside this process, storing its data
 // in dir and listening on free loopback ports. It returns once etcd serves
 // clients, together with the client URL for --etcd-servers.
-func startEtcd(dir string) (*embed.Etcd, string, error) {
+func startEtcd(dir string) (*etcdServer, string, error) {
 	clientPort, err := freePort()
 	if err != nil {
 		return nil, "", err
@@ -38,8 +54,15 @@ func startEtcd(dir string) (*embed.Etcd, string, error) {
 	// the whole test suite) much faster.
 	cfg.UnsafeNoFsync = true
 	// etcd logs every request at info level; only errors are interesting.
-	cfg.LogLevel = "error"
-	cfg.LogOutputs = []string{"stderr"}
+	// A logger of our own (etcd's default configuration, writing to
+	// stderr) lets Close change the level later.
+	logCfg := logutil.DefaultZapLoggerConfig
+	logCfg.Level = zap.NewAtomicLevelAt(zapcore.ErrorLevel)
+	logger, err := logCfg.Build()
+	if err != nil {
+		return nil, "", err
+	}
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(logger)
 
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
@@ -54,7 +77,7 @@ func startEtcd(dir string) (*embed.Etcd, string, error) {
 		e.Close()
 		return nil, "", fmt.Errorf("etcd did not become ready within a minute")
 	}
-	return e, clientURL.String(), nil
+	return &etcdServer{Etcd: e, logLevel: logCfg.Level}, clientURL.String(), nil
 }
 
 // freePort asks the kernel for an unused loopback port. The port is released
