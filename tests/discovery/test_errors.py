@@ -145,9 +145,10 @@ def test_invalid_carries_causes() -> None:
         (status(429, "TooManyRequests", details={"retryAfterSeconds": 7}), None, 7),
         (b"slow down", "5", 5),
         (b"slow down", "soon", None),
-        (status(429, "TooManyRequests"), "3", None),
+        (status(429, "TooManyRequests"), "3", 3),
+        (status(429, "TooManyRequests", details={"retryAfterSeconds": 7}), "3", 7),
     ],
-    ids=["status-details", "header-on-text", "header-not-a-number", "status-wins-over-header"],
+    ids=["status-details", "header-on-text", "header-not-a-number", "header-fills-status", "status-wins-over-header"],
 )
 def test_retry_after(body: bytes, retry_after: Optional[str], expected: Optional[int]) -> None:
     err = status_error_from_response(429, body, retry_after=retry_after)

@@ -1,0 +1,331 @@
+"""DeferredDiscoveryRESTMapper: lazy build, reset-once on a miss, rate limit, threads, fast path."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import List
+
+import pytest
+
+from discovery.errors import ServiceUnavailable
+from discovery.types import GroupKind, GroupVersion, GroupVersionKind, GroupVersionResource
+from restmapper import (
+    DeferredDiscoveryRESTMapper,
+    MappingError,
+    NoKindMatch,
+    NoMatch,
+    NoResourceMatch,
+    RESTMapping,
+    Scope,
+    resolve,
+)
+
+from .conftest import crd_server
+from .fakes import FakeDiscovery, FakeServer, res
+
+GVR = GroupVersionResource
+GVK = GroupVersionKind
+NEW_GV = GroupVersion("new.example.com", "v1")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _add_gizmos(server: FakeServer) -> None:
+    server.add_group("new.example.com", {"v1": [res("gizmos", "Gizmo", short=["gz"])]})
+
+
+def test_lazy_until_first_lookup() -> None:
+    discovery = FakeDiscovery(crd_server())
+    mapper = DeferredDiscoveryRESTMapper(discovery)
+    assert sum(discovery.calls.values()) == 0
+    assert mapper.discovery is discovery
+    assert mapper.kind_for(GVR("", "", "po")) == GVK("", "v1", "Pod")
+    mapper.kind_for(GVR("", "", "svc"))
+    assert dict(discovery.calls) == {"server_groups_and_resources": 1}
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        pytest.param(lambda m: m.kind_for(GVR("", "", "gizmos")), id="kind_for"),
+        pytest.param(lambda m: m.kind_for(GVR("", "", "gz")), id="kind_for-short-name"),
+        pytest.param(lambda m: m.kinds_for(GVR("", "", "gizmo"))[0], id="kinds_for"),
+        pytest.param(lambda m: m.resource_for(GVR("", "", "gizmos")), id="resource_for"),
+        pytest.param(lambda m: m.resources_for(GVR("", "", "gizmos"))[0], id="resources_for"),
+        pytest.param(lambda m: m.rest_mapping(GroupKind("new.example.com", "Gizmo")), id="rest_mapping"),
+        pytest.param(lambda m: m.rest_mappings(GroupKind("new.example.com", "Gizmo"))[0], id="rest_mappings"),
+        pytest.param(lambda m: m.resource_singularizer("gizmos"), id="resource_singularizer"),
+        pytest.param(lambda m: resolve(m, "gz"), id="resolve"),
+    ],
+)
+def test_stale_cache_miss_resets_once_and_finds_new_crd(lookup) -> None:
+    server = crd_server()
+    discovery = FakeDiscovery(server, fresh=False)
+    mapper = DeferredDiscoveryRESTMapper(discovery)
+    mapper.kind_for(GVR("", "", "po"))
+    _add_gizmos(server)  # installed after the cache was written
+    assert lookup(mapper)
+    assert discovery.calls["invalidate"] == 1
+    assert discovery.calls["server_groups_and_resources"] == 2
+
+
+def test_unknown_name_resets_once_then_fresh_data_is_trusted() -> None:
+    discovery = FakeDiscovery(crd_server(), fresh=False)
+    mapper = DeferredDiscoveryRESTMapper(discovery, clock=Clock())
+    for _ in range(3):
+        with pytest.raises(NoResourceMatch):
+            mapper.kind_for(GVR("", "", "nosuch"))
+    assert discovery.calls["invalidate"] == 1
+    assert discovery.calls["server_groups_and_resources"] == 2
+
+
+def test_fresh_data_resets_at_most_once_per_interval() -> None:
+    server = crd_server()
+    discovery = FakeDiscovery(server, fresh=True)
+    clock = Clock()
+    mapper = DeferredDiscoveryRESTMapper(discovery, min_reset_interval=10.0, clock=clock)
+    mapper.kind_for(GVR("", "", "po"))  # built at t=0
+    _add_gizmos(server)
+
+    clock.now = 5.0
+    with pytest.raises(NoResourceMatch):
+        mapper.kind_for(GVR("", "", "gizmos"))
+    assert discovery.calls["invalidate"] == 0  # fresh and young: a miss is a miss
+
+    clock.now = 10.0
+    assert mapper.kind_for(GVR("", "", "gizmos")) == GVK("new.example.com", "v1", "Gizmo")
+    assert discovery.calls["invalidate"] == 1  # old enough: one reset, rebuilt at t=10
+
+    for now in (11.0, 15.0, 19.9):
+        clock.now = now
+        with pytest.raises(NoResourceMatch):
+            mapper.kind_for(GVR("", "", "typo"))
+    assert discovery.calls["invalidate"] == 1  # typos do not hammer the server
+    clock.now = 20.0
+    with pytest.raises(NoResourceMatch):
+        mapper.kind_for(GVR("", "", "typo"))
+    assert discovery.calls["invalidate"] == 2
+    assert discovery.calls["server_groups_and_resources"] == 3
+
+
+def test_explicit_reset() -> None:
+    discovery = FakeDiscovery(crd_server())
+    mapper = DeferredDiscoveryRESTMapper(discovery)
+    mapper.kind_for(GVR("", "", "po"))
+    mapper.reset()
+    assert discovery.calls["invalidate"] == 1
+    assert discovery.calls["server_groups_and_resources"] == 1
+    mapper.kind_for(GVR("", "", "po"))
+    assert discovery.calls["server_groups_and_resources"] == 2
+
+
+def test_attempt_runs_several_lookups_before_one_reset() -> None:
+    discovery = FakeDiscovery(crd_server(), fresh=False)
+    mapper = DeferredDiscoveryRESTMapper(discovery)
+    seen: List[object] = []
+
+    def several(delegate):
+        seen.append(delegate)
+        for name in ("a", "b", "c"):
+            try:
+                return delegate.kind_for(GVR("", "", name))
+            except NoMatch:
+                continue
+        raise NoResourceMatch(GVR("", "", "c"))
+
+    with pytest.raises(NoResourceMatch):
+        mapper.attempt(several)
+    assert len(seen) == 2 and seen[0] is not seen[1]  # ran once, reset, ran once more
+    assert discovery.calls["invalidate"] == 1
+
+
+def test_attempt_does_not_reset_on_other_errors() -> None:
+    discovery = FakeDiscovery(crd_server(), fresh=False)
+    mapper = DeferredDiscoveryRESTMapper(discovery)
+
+    def broken(delegate):
+        raise KeyError("bug")
+
+    with pytest.raises(KeyError):
+        mapper.attempt(broken)
+    assert discovery.calls["invalidate"] == 0
+
+
+def test_concurrent_cold_start_builds_once() -> None:
+    discovery = FakeDiscovery(crd_server())
+    discovery.on_call = lambda method: time.sleep(0.02)
+    mapper = DeferredDiscoveryRESTMapper(discovery)
+    barrier = threading.Barrier(16)
+    results, errors = [], []
+
+    def work() -> None:
+        barrier.wait()
+        try:
+            results.append(resolve(mapper, "deploy"))
+        except Exception as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=work) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(results) == 16 and len(set(results)) == 1
+    assert discovery.calls["server_groups_and_resources"] == 1
+
+
+def test_concurrent_misses_reset_once() -> None:
+    server = crd_server()
+    discovery = FakeDiscovery(server, fresh=False)
+    mapper = DeferredDiscoveryRESTMapper(discovery)
+    mapper.kind_for(GVR("", "", "po"))
+    _add_gizmos(server)
+    discovery.on_call = lambda method: time.sleep(0.02)
+    barrier = threading.Barrier(16)
+    results, errors = [], []
+
+    def work() -> None:
+        barrier.wait()
+        try:
+            results.append(mapper.kind_for(GVR("", "", "gizmos")))
+        except Exception as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=work) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert results == [GVK("new.example.com", "v1", "Gizmo")] * 16
+    assert discovery.calls["invalidate"] == 1
+    assert discovery.calls["server_groups_and_resources"] == 2
+
+
+def test_lookups_while_resetting() -> None:
+    discovery = FakeDiscovery(crd_server())
+    discovery.on_call = lambda method: time.sleep(0.001)
+    mapper = DeferredDiscoveryRESTMapper(discovery)
+    names = ["po", "svc", "deploy", "ct", "gd", "widgets.stable.example.com", "Deployment.v1.apps", "ns"]
+    stop = threading.Event()
+    errors: List[BaseException] = []
+    counts = [0]
+
+    def work() -> None:
+        while not stop.is_set():
+            for name in names:
+                try:
+                    resolve(mapper, name)
+                    mapper.kind_for(GVR("", "", "pods"))
+                    mapper.rest_mapping(GroupKind("apps", "Deployment"))
+                    counts[0] += 1
+                except BaseException as err:  # pragma: no cover - reported below
+                    errors.append(err)
+                    return
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    resets = 20
+    for _ in range(resets):
+        time.sleep(0.01)
+        mapper.reset()
+    time.sleep(0.01)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert counts[0] > 0
+    builds = discovery.calls["server_groups_and_resources"]
+    assert 1 <= builds <= resets + 1  # never more than one build per reset
+
+
+def test_fast_path_reads_one_group_version() -> None:
+    discovery = FakeDiscovery(crd_server())
+    mapper = DeferredDiscoveryRESTMapper(discovery)
+    mapping = mapper.rest_mapping(GroupKind("apps", "Deployment"), "v1")
+    assert mapping == RESTMapping(GVR("apps", "v1", "deployments"), GVK("apps", "v1", "Deployment"), Scope.NAMESPACE)
+    lower = mapper.rest_mapping(GroupKind("", "namespace"), "v1")
+    assert lower == RESTMapping(GVR("", "v1", "namespaces"), GVK("", "v1", "namespace"), Scope.ROOT)
+    assert dict(discovery.calls) == {"server_resources_for_group_version": 2}
+
+
+@pytest.mark.parametrize(
+    "kind, versions",
+    [
+        pytest.param(GroupKind("apps", "Nope"), ("v1",), id="kind-not-in-group-version"),
+        pytest.param(GroupKind("zz.example.com", "Thing"), ("v1",), id="group-version-not-served"),
+        pytest.param(GroupKind("apps", "Scale"), ("v1",), id="subresource-kind"),
+        pytest.param(GroupKind("apps", "Deployment"), ("v1", "v2"), id="several-versions-use-full-path"),
+        pytest.param(GroupKind("apps", "Deployment"), ("",), id="empty-version-uses-full-path"),
+    ],
+)
+def test_fast_path_falls_back(kind: GroupKind, versions: tuple) -> None:
+    discovery = FakeDiscovery(crd_server())
+    mapper = DeferredDiscoveryRESTMapper(discovery)
+    try:
+        mapper.rest_mapping(kind, *versions)
+    except NoKindMatch:
+        pass
+    assert discovery.calls["server_groups_and_resources"] == 1
+
+
+def test_fast_path_agrees_with_full_mapper(kube_server: FakeServer) -> None:
+    full = DeferredDiscoveryRESTMapper(FakeDiscovery(kube_server))
+    checked = 0
+    for gv, lst in kube_server.lists.items():
+        for r in lst.top_level():
+            for kind in (r.kind, r.kind.lower()):
+                fast = DeferredDiscoveryRESTMapper(FakeDiscovery(kube_server))
+                gk = GroupKind(gv.group, kind)
+                assert fast.rest_mapping(gk, gv.version) == full.rest_mapping(gk, gv.version)
+                checked += 1
+    assert checked > 200
+
+
+def test_fast_path_unused_once_built() -> None:
+    discovery = FakeDiscovery(crd_server())
+    mapper = DeferredDiscoveryRESTMapper(discovery)
+    mapper.kind_for(GVR("", "", "po"))
+    mapper.rest_mapping(GroupKind("apps", "Deployment"), "v1")
+    assert "server_resources_for_group_version" not in discovery.calls
+
+
+def test_partial_discovery_maps_healthy_groups_and_names_failures(kube_server: FakeServer) -> None:
+    metrics = GroupVersion("metrics.k8s.io", "v1beta1")
+    kube_server.add_group("metrics.k8s.io", {"v1beta1": []})
+    kube_server.failing[metrics] = ServiceUnavailable(
+        {"code": 503, "message": "the server is currently unable to handle the request"})
+    mapper = DeferredDiscoveryRESTMapper(FakeDiscovery(kube_server))
+    assert resolve(mapper, "deploy").resource == GVR("apps", "v1", "deployments")
+    with pytest.raises(NoResourceMatch) as err:
+        resolve(mapper, "nodes.metrics.k8s.io")
+    assert set(err.value.discovery_failures) == {metrics}
+    assert str(err.value) == (
+        'the server doesn\'t have a resource type "nodes" (discovery failed for: metrics.k8s.io/v1beta1: '
+        "(ServiceUnavailable) the server is currently unable to handle the request)")
+    with pytest.raises(NoKindMatch, match=r"discovery failed for: metrics.k8s.io/v1beta1"):
+        mapper.rest_mapping(GroupKind("metrics.k8s.io", "NodeMetrics"))
+
+
+def test_warnings_reach_the_handler(crd_mapper: DeferredDiscoveryRESTMapper, warnings_seen: List[str]) -> None:
+    crd_mapper.kind_for(GVR("", "", "ct"))
+    assert warnings_seen == ['short name "ct" could also match lower priority resource crontabs.b.example.com']
+
+
+def test_rejects_negative_interval() -> None:
+    with pytest.raises(ValueError):
+        DeferredDiscoveryRESTMapper(FakeDiscovery(crd_server()), min_reset_interval=-1)
+
+
+def test_mapping_errors_are_mapping_errors(crd_mapper: DeferredDiscoveryRESTMapper) -> None:
+    with pytest.raises(MappingError):
+        crd_mapper.resource_for(GVR("", "", "things"))
