@@ -20,7 +20,7 @@ import math
 from decimal import Decimal
 from typing import Any, List, Mapping
 
-__all__ = ["marshal", "marshal_indent", "format_float"]
+__all__ = ["marshal", "marshal_indent", "format_float", "format_number"]
 
 _SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _HTML_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -63,6 +63,13 @@ def format_float(value: float) -> str:
     return text
 
 
+def format_number(value: float) -> str:
+    """A number as kubectl writes it: an int64, else (as unstructured decoding makes it) a float64."""
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
+        return str(int(value))
+    return format_float(float(value))
+
+
 def _encode(value: Any, indent: str, level: int, out: List[str]) -> None:
     if value is None:
         out.append("null")
@@ -72,10 +79,8 @@ def _encode(value: Any, indent: str, level: int, out: List[str]) -> None:
         out.append("false")
     elif isinstance(value, str):
         out.append(_quote(value))
-    elif isinstance(value, int):
-        out.append(str(int(value)))
-    elif isinstance(value, float):
-        out.append(format_float(value))
+    elif isinstance(value, (int, float)):
+        out.append(format_number(value))
     elif isinstance(value, Mapping):
         if not value:
             out.append("{}")
