@@ -33,6 +33,7 @@ class SimpleCategoryExpander:
         self.expansions: Dict[str, List[GroupResource]] = {k: list(v) for k, v in expansions.items()}
 
     def expand(self, category: str) -> Optional[List[GroupResource]]:
+        """The configured resources, or None for an unknown category."""
         found = self.expansions.get(category)
         return list(found) if found is not None else None
 
@@ -51,6 +52,7 @@ class DiscoveryCategoryExpander:
         self.discovery = discovery
 
     def expand(self, category: str) -> Optional[List[GroupResource]]:
+        """Resources listing ``category``, in discovery order; None when none does."""
         try:
             _, lists = self.discovery.server_groups_and_resources()
         except GroupDiscoveryFailed as err:

@@ -1,6 +1,6 @@
 """apimachinery's DefaultRESTMapper, answered from dict indexes.
 
-Go's ``DefaultRESTMapper`` (``pkg/api/meta/restmapper.go``) keeps four maps
+Go's ``DefaultRESTMapper`` (``pkg/api/meta/restmapper.go``) keeps a few maps
 and scans all of ``pluralToSingular`` or ``resourceToKind`` on every lookup;
 client-go then stacks one such mapper per group-version in a
 ``MultiRESTMapper``, so ``kubectl get po`` walks every entry of every
@@ -259,7 +259,10 @@ class DefaultRESTMapper:
                         first[e.segment] = e
             out = [e.plural for e in first.values()]
         elif group:
-            out = [e.plural for e in self._group_filtered(entries, group)]
+            # Go's prefix fallback tests the plural's group, the exact test either form's.
+            exact = {e.segment for e in entries if e.group == group}
+            out = [e.plural for e in entries
+                   if (e.group == group if e.segment in exact else e.plural.group.startswith(group))]
         elif version:
             out = [e.plural for e in entries if e.version == version]
         else:
@@ -268,13 +271,6 @@ class DefaultRESTMapper:
         if not out:
             raise NoResourceMatch(resource, discovery_failures=self._failures)
         return out
-
-    @staticmethod
-    def _group_filtered(entries: Sequence, group: str) -> list:
-        # Exact group wins inside a member; a member with no exact hit falls back to
-        # group-prefix matching, "so storageclass.storage matches storage.k8s.io".
-        exact = {e.segment for e in entries if e.group == group}
-        return [e for e in entries if (e.group == group if e.segment in exact else e.group.startswith(group))]
 
     def resource_for(self, resource: GroupVersionResource) -> GroupVersionResource:
         """The single plural for ``resource``; AmbiguousResource when several remain."""
@@ -290,7 +286,11 @@ class DefaultRESTMapper:
         if group and version:
             out = [e.kind for e in entries if e.group == group and e.version == version]
         elif group:
-            out = [e.kind for e in self._group_filtered(entries, group)]
+            # Exact group wins inside a member; a member with no exact hit falls back to
+            # group-prefix matching, "so storageclass.storage matches storage.k8s.io".
+            exact = {e.segment for e in entries if e.group == group}
+            out = [e.kind for e in entries
+                   if (e.group == group if e.segment in exact else e.group.startswith(group))]
         elif version:
             out = [e.kind for e in entries if e.version == version]
         else:

@@ -33,7 +33,7 @@ import yaml.emitter
 
 from .gojson import format_number as json_number
 
-__all__ = ["marshal", "resolves_to_string", "key_less"]
+__all__ = ["marshal", "resolves_to_string", "key_less", "format_g"]
 
 _STR, _OTHER = "str", "other"
 
@@ -208,14 +208,14 @@ def _scalar_text(value: Any) -> str:
     text = json_number(value)  # the JSON text go-yaml reads back
     if "." not in text and "e" not in text and -(2**63) <= int(text) < 2**64:
         return text  # an integral float is an int once it went through JSON
-    return _format_g(float(text))
+    return format_g(float(text))
 
 
 # strconv's %g with the shortest precision switches to %e from exponent 6 on, and below -4.
 _G_EPREC = 6
 
 
-def _format_g(value: float) -> str:
+def format_g(value: float) -> str:
     """``strconv.FormatFloat(value, 'g', -1, 64)``."""
     sign, digits, exponent = Decimal(repr(value)).as_tuple()
     ds = "".join(str(d) for d in digits).rstrip("0") or "0"
@@ -235,6 +235,8 @@ def _format_g(value: float) -> str:
 
 
 
+# Characters go-yaml's reader refuses when sigs.k8s.io/yaml re-reads the JSON (raw in JSON text).
+_UNREADABLE = re.compile("[\x7f-\x9f\ufffe\uffff]")
 _BREAKS = "\r\n\x85\u2028\u2029"
 _ESCAPES = {
     "\0": "0", "\x07": "a", "\x08": "b", "\t": "t", "\n": "n", "\x0b": "v", "\x0c": "f", "\r": "r",
@@ -466,6 +468,9 @@ class _Events:
         self.events.append(yaml.ScalarEvent(None, None, (True, True), text, style=style))
 
     def string(self, text: str) -> None:
+        if _UNREADABLE.search(text):
+            # go-yaml cannot read such JSON back, so kubectl fails the same way.
+            raise ValueError("yaml: control characters are not allowed")
         if "\n" in text:
             style = "|"
         elif resolves_to_string(text):

@@ -48,10 +48,10 @@ def _queries(server: FakeServer) -> Iterator[GVR]:
                 if name:
                     owners.setdefault(name, set()).add(gv)
     for name, gvs in sorted(owners.items()):
-        groups = {gv.group for gv in gvs if gv.group} | {"apps", "k8s.io", "storage", "x"}
-        groups |= {g.split(".")[0] for g in groups} | {g[:3] for g in groups}
+        groups = {gv.group for gv in gvs if gv.group} | {"k8s.io", "x"}
+        groups |= {g.split(".")[0] for g in groups}
         yield GVR("", "", name)
-        for version in ("v1", "v2", "v1beta1", "__internal"):
+        for version in ("v1", "v1beta1", "__internal"):
             yield GVR("", version, name)
         for group in sorted(groups):
             yield GVR(group, "", name)
@@ -83,8 +83,8 @@ def test_equals_literal_go_composition(world: str, kube_server: FakeServer) -> N
         if not query.group and not query.version:
             name = query.resource
             assert _outcome(lambda: ours.resource_singularizer(name)) == _outcome(lambda: go.resource_singularizer(name)), name
-    kinds = {GroupKind(g, r.kind if case else r.kind.lower())
-             for gv, lst in server.lists.items() for r in lst.resources for g in (gv.group,) for case in (0, 1)}
+    kinds = {GroupKind(gv.group, kind) for gv, lst in server.lists.items() for r in lst.resources
+             for kind in (r.kind, r.kind.lower(), r.kind.upper())}
     all_versions = sorted({v for g in server.groups for v in g.versions})
     for kind in sorted(kinds):
         for versions in [(), ("",), *[(v,) for v in all_versions], ("v2", "v1"), ("v1beta1", "v1")]:
@@ -92,7 +92,7 @@ def test_equals_literal_go_composition(world: str, kube_server: FakeServer) -> N
                 ours_out = _outcome(lambda: getattr(ours, method)(kind, *versions))
                 assert ours_out == _outcome(lambda: getattr(go, method)(kind, *versions)), (method, kind, versions)
                 checked += 1
-    assert checked > 5_000
+    assert checked > 3_000  # the loops really ran
 
 
 def test_priorities_core_first_then_preferred_then_other_versions() -> None:

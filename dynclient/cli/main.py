@@ -1,0 +1,213 @@
+"""``dynclient``: the command line. Argument parsing, global flags, dispatch and error reporting.
+
+Global flags work before or after the command, as kubectl's persistent
+flags do: ``--kubeconfig``, ``--context``, ``-n/--namespace``,
+``-A/--all-namespaces``, ``--cache-dir`` and ``-v/--v`` (``-v=6``, ``--v 6``).
+
+Exit codes follow kubectl: 0 on success, 1 for any error, usage errors
+included (kubectl's cobra exits 1 too, where argparse would exit 2), 130
+after Ctrl-C, 141 when stdout is a closed pipe (what a Go program killed by
+SIGPIPE reports). Errors are one line on stderr in kubectl's words (see
+``checkerr``); a Python traceback is added only with ``-v=9`` or higher, or
+with ``DYNCLIENT_TRACEBACK=1`` in the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+import traceback
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO
+
+from . import api_resources, apply, delete, get, watch
+from .checkerr import UsageError, report
+from .session import Session
+
+__all__ = ["main", "build_parser", "parse_args"]
+
+PROG = "dynclient"
+COMMANDS = (api_resources, get, apply, delete, watch)
+
+#: Boolean flags that also accept ``--flag=true|false``, as pflag's bool flags do.
+BOOL_FLAGS = frozenset({"all-namespaces", "cached", "no-headers", "ignore-not-found", "recursive", "force-conflicts"})
+_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+
+
+def parse_bool(text: str) -> bool:
+    """Go's ``strconv.ParseBool``."""
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f'strconv.ParseBool: parsing "{text}": invalid syntax')
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors as kubectl/cobra does instead of exiting 2."""
+
+    command = ""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("argument command: invalid choice:"):
+            bad = message.split("invalid choice:", 1)[1].split("(", 1)[0].strip().strip("'")
+            raise UsageError(f'unknown command "{bad}" for "{PROG}"', command="")
+        if "expected one argument" in message:
+            flag = message.split(":", 1)[0].replace("argument ", "").split("/")[-1]
+            message = f"flag needs an argument: {flag}"
+        raise UsageError(message, command=self.command)
+
+
+def _global_flags() -> argparse.ArgumentParser:
+    """The persistent flags; defaults are suppressed so a subcommand never overwrites them."""
+    g = argparse.ArgumentParser(add_help=False, allow_abbrev=False, argument_default=argparse.SUPPRESS)
+    g.add_argument("--kubeconfig", metavar="PATH", help="path to the kubeconfig file to use")
+    g.add_argument("--context", metavar="NAME", help="the kubeconfig context to use")
+    g.add_argument("-n", "--namespace", metavar="NS", help="the namespace scope for this request")
+    g.add_argument("-A", "--all-namespaces", action="store_true",
+                   help="list the requested object(s) across all namespaces")
+    g.add_argument("--cache-dir", metavar="DIR", help="the discovery cache directory (default ~/.kube/cache)")
+    g.add_argument("-v", "--v", type=int, metavar="N", dest="v",
+                   help="log level: 6 logs every request, 9 also prints tracebacks on errors")
+    return g
+
+
+_DEFAULTS: Dict[str, Any] = {
+    "kubeconfig": None, "context": None, "namespace": None, "all_namespaces": False, "cache_dir": None, "v": 0,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser: global flags plus one subparser per command."""
+    parents = [_global_flags()]
+    parser = _Parser(prog=PROG, parents=parents, allow_abbrev=False,
+                     description="Talk to any Kubernetes API server the way kubectl does.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMANDS:
+        p = module.add_parser(sub, parents)
+        p.command = module.NAME
+        p.set_defaults(run=module.run)
+    return parser
+
+
+def _normalize_bools(argv: Sequence[str]) -> List[str]:
+    """``--cached=false`` -> nothing, ``--cached=true`` -> ``--cached`` (argparse has no such syntax)."""
+    out: List[str] = []
+    for i, token in enumerate(argv):
+        if token == "--":
+            return out + list(argv[i:])
+        name, eq, value = token[2:].partition("=")
+        if token.startswith("--") and eq and name in BOOL_FLAGS:
+            try:
+                if parse_bool(value):
+                    out.append(f"--{name}")
+            except ValueError as err:
+                raise UsageError(f'invalid argument "{value}" for "--{name}" flag: {err}') from None
+            continue
+        out.append(token)
+    return out
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """Parse ``argv`` (without the program name); raises ``UsageError`` for bad usage."""
+    parser = build_parser()
+    args, extras = parser.parse_known_args(_normalize_bools(argv))
+    command = getattr(args, "command", None) or ""
+    if extras:
+        flags = [e for e in extras if e.startswith("-") and e != "-"]
+        if flags:
+            raise UsageError(f"unknown flag: {flags[0]}", command=command)
+        raise UsageError(f"unexpected arguments: [{' '.join(extras)}]", command=command, cobra=False)
+    for key, value in _DEFAULTS.items():
+        if not hasattr(args, key):
+            setattr(args, key, value)
+    return args
+
+
+class _KlogFormatter(logging.Formatter):
+    """``I1123 13:10:25.123456   12345 transport.py:261] message``, the shape of klog's lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = "IWEF"[min(3, max(0, (record.levelno - logging.INFO) // 10))] if record.levelno >= logging.INFO else "I"
+        stamp = time.strftime("%m%d %H:%M:%S", time.localtime(record.created))
+        micros = int((record.created % 1) * 1_000_000)
+        return (f"{level}{stamp}.{micros:06d} {record.process:>7} "
+                f"{record.filename}:{record.lineno}] {record.getMessage()}")
+
+
+def _configure_logging(verbosity: int, stream: TextIO) -> Callable[[], None]:
+    """Send dynclient's debug log (request lines) to stderr from ``-v=6`` on; returns the undo."""
+    if verbosity < 6:
+        return lambda: None
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(_KlogFormatter())
+    logger = logging.getLogger("dynclient")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+
+    return undo
+
+
+def _want_traceback(verbosity: int) -> bool:
+    return verbosity >= 9 or os.environ.get("DYNCLIENT_TRACEBACK", "") not in ("", "0")
+
+
+def _silence_stdout() -> None:
+    # After EPIPE, point stdout at /dev/null so the interpreter's final flush cannot fail again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    stdout, stderr = sys.stdout, sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parse_args(argv)
+    except UsageError as err:
+        stderr.write(err.text(PROG))
+        return 1
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    if not getattr(args, "run", None):
+        build_parser().print_help(stdout)
+        return 0
+
+    session = Session(args, stdout, stderr)
+    undo_logging = _configure_logging(session.verbosity, stderr)
+    try:
+        return int(args.run(session, args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141
+    except Exception as err:  # every error ends as kubectl's one line; -v=9 adds the traceback
+        if isinstance(err, UsageError):
+            err.command = err.command or args.command
+        if _want_traceback(session.verbosity):
+            traceback.print_exception(type(err), err, err.__traceback__, file=stderr)
+        try:
+            stdout.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+        stderr.write(report(err))
+        return 1
+    finally:
+        undo_logging()
+        session.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
