@@ -205,6 +205,7 @@ class ResourceClient:
         label_selector: Optional[str] = None,
         field_selector: Optional[str] = None,
         yield_bookmarks: bool = False,
+        send_initial_events: bool = False,
         resume: bool = True,
     ) -> Watch:
         """Watch for changes; iterate the result for ``(type, object)`` events.
@@ -212,6 +213,11 @@ class ResourceClient:
         ``name`` watches one object (a ``metadata.name`` field selector, as
         kubectl does). The stream resumes after drops from the last seen
         resourceVersion; ``timeout_seconds`` ends it cleanly.
+
+        ``send_initial_events`` asks for a WatchList (``sendInitialEvents=true``):
+        the current objects arrive as ADDED events, then a BOOKMARK annotated
+        ``k8s.io/initial-events-end``. A drop before that bookmark restarts the
+        initial events, since their resourceVersions are not ordered.
         """
         if name is not None:
             check_name(name)
@@ -219,11 +225,17 @@ class ResourceClient:
             field_selector = f"{field_selector},{selector}" if field_selector else selector
         path = self._path()
 
-        def open_stream(rv: str, remaining: Optional[float]) -> Any:
-            params = _list_params(label_selector, field_selector, None, None, rv or None, None, None)
+        def open_stream(watch: Watch) -> Any:
+            initial = send_initial_events and not watch.initial_events_done
+            rv = resource_version or "" if initial else watch.resource_version
+            params = _list_params(label_selector, field_selector, None, None, rv or None,
+                                  "NotOlderThan" if initial else None, None)
             params.append(("watch", "true"))
-            if allow_bookmarks:
+            if allow_bookmarks or initial:
                 params.append(("allowWatchBookmarks", "true"))
+            if initial:
+                params.append(("sendInitialEvents", "true"))
+            remaining = watch.remaining()
             read_timeout: Optional[float] = None
             if remaining is not None:
                 params.append(("timeoutSeconds", str(max(1, int(remaining + 0.999)))))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import socket
 import threading
 import time
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple
@@ -33,8 +34,12 @@ __all__ = ["Watch", "Event"]
 log = logging.getLogger("dynclient.watch")
 
 Event = Tuple[str, Dict[str, Any]]
-#: Opens one watch stream from a resourceVersion ("" = now), for at most the given seconds.
-Opener = Callable[[str, Optional[float]], requests.Response]
+#: Opens one watch stream for the given Watch: it reads ``resource_version``,
+#: ``remaining()`` and ``initial_events_done`` to build the request.
+Opener = Callable[["Watch"], requests.Response]
+
+#: The annotation on the BOOKMARK that ends the initial events of a WatchList request.
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
 
 class Watch:
@@ -65,6 +70,8 @@ class Watch:
         self._response: Optional[requests.Response] = None
         self._lock = threading.Lock()
         self.reconnects = 0
+        #: True once the server's initial-events-end bookmark was seen (``sendInitialEvents`` watches).
+        self.initial_events_done = False
 
     def stop(self) -> None:
         """End the watch; safe to call from another thread while it is being iterated."""
@@ -72,10 +79,7 @@ class Watch:
         with self._lock:
             resp = self._response
         if resp is not None:
-            try:
-                resp.close()
-            except Exception:  # closing a socket another thread is reading may raise; the reader ends anyway
-                pass
+            _interrupt(resp)
 
     @property
     def stopped(self) -> bool:
@@ -91,7 +95,7 @@ class Watch:
         failures = 0
         while not self._stopped.is_set() and not self._expired():
             try:
-                resp = self._open(self.resource_version, self.remaining())
+                resp = self._open(self)
             except (TransportError, StatusError) as err:
                 if isinstance(err, StatusError) and err.code not in (429, 500, 502, 503, 504):
                     raise
@@ -141,9 +145,11 @@ class Watch:
                 raise WatchError(f"malformed watch event: {line[:200]!r}") from exc
             if kind == "ERROR":
                 raise _status_error(obj)
-            rv = (obj.get("metadata") or {}).get("resourceVersion")
-            if rv:
-                self.resource_version = rv
+            meta = obj.get("metadata") or {}
+            if meta.get("resourceVersion"):
+                self.resource_version = meta["resourceVersion"]
+            if kind == "BOOKMARK" and (meta.get("annotations") or {}).get(INITIAL_EVENTS_END) == "true":
+                self.initial_events_done = True
             if kind == "BOOKMARK" and not self._yield_bookmarks:
                 continue
             yield kind, obj
@@ -161,6 +167,26 @@ class Watch:
     def _backoff(self, failures: int) -> None:
         delay = random.uniform(0.5, 1.0) * min(self._max_backoff, 0.2 * 2 ** min(failures, 10))
         self._stopped.wait(delay)
+
+
+def _interrupt(resp: requests.Response) -> None:
+    """Unblock a thread that is inside a read on this response's socket.
+
+    ``Response.close()`` alone does not wake a blocked ``recv``; shutting the
+    socket down does, and the reader then sees end-of-stream.
+    """
+    raw = getattr(resp, "raw", None)
+    conn = getattr(raw, "_connection", None) or getattr(raw, "connection", None)
+    sock = getattr(conn, "sock", None)
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+    try:
+        resp.close()
+    except Exception:  # closing under a concurrent reader may raise; the reader ends anyway
+        pass
 
 
 def _status_error(obj: Any) -> DynclientError:

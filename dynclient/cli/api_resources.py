@@ -19,6 +19,7 @@ from discovery.errors import GroupDiscoveryFailed
 from discovery.model import APIResource, APIResourceList
 
 from .checkerr import AggregateError
+from .flags import bool_arg, csv_values
 from .session import Session
 from .tabwriter import new_tab_writer
 
@@ -29,21 +30,12 @@ HEADERS = ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
 WIDE_HEADERS = HEADERS + ["VERBS", "CATEGORIES"]
 
 
-def _bool_arg(text: str) -> bool:
-    from .main import parse_bool
-
-    try:
-        return parse_bool(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
-
-
 def add_parser(sub: "argparse._SubParsersAction", parents: Sequence[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = sub.add_parser(NAME, parents=list(parents), allow_abbrev=False,
                        help="Print the supported API resources on the server")
     p.add_argument("-o", "--output", default="", help="Output format. One of: (wide, name).")
     p.add_argument("--api-group", default=None, help="Limit to resources in the specified API group.")
-    p.add_argument("--namespaced", nargs="?", const=True, default=None, type=_bool_arg, metavar="true|false",
+    p.add_argument("--namespaced", nargs="?", const=True, default=None, type=bool_arg, metavar="true|false",
                    help="If false, non-namespaced resources will be returned, otherwise namespaced ones.")
     p.add_argument("--verbs", action="append", default=[], metavar="VERBS",
                    help="Limit to resources that support the specified verbs (comma list, repeatable).")
@@ -53,11 +45,6 @@ def add_parser(sub: "argparse._SubParsersAction", parents: Sequence[argparse.Arg
     p.add_argument("--no-headers", action="store_true", help="Don't print headers.")
     p.add_argument("--cached", action="store_true", help="Use the cached list of resources if available.")
     return p
-
-
-def _csv(values: Sequence[str]) -> List[str]:
-    # pflag's StringSlice: every occurrence is a comma-separated list.
-    return [part for value in values for part in value.split(",") if part != ""] if values else []
 
 
 @dataclass(frozen=True)
@@ -141,8 +128,8 @@ def run(session: Session, args: argparse.Namespace) -> int:
     except GroupDiscoveryFailed as err:
         errors.append(err)
         lists = list(err.partial or [])
-    rows = collect(lists, api_group=args.api_group, namespaced=args.namespaced, verbs=_csv(args.verbs),
-                   categories=_csv(args.categories), sort_by=args.sort_by)
+    rows = collect(lists, api_group=args.api_group, namespaced=args.namespaced, verbs=csv_values(args.verbs),
+                   categories=csv_values(args.categories), sort_by=args.sort_by)
     render(rows, session.stdout, output=args.output, no_headers=args.no_headers)
     if errors:
         raise AggregateError(errors)

@@ -24,6 +24,7 @@ from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Text
 
 from . import api_resources, apply, delete, get, watch
 from .checkerr import UsageError, report
+from .flags import parse_bool
 from .session import Session
 
 __all__ = ["main", "build_parser", "parse_args"]
@@ -33,19 +34,6 @@ COMMANDS = (api_resources, get, apply, delete, watch)
 
 #: Boolean flags that also accept ``--flag=true|false``, as pflag's bool flags do.
 BOOL_FLAGS = frozenset({"all-namespaces", "cached", "no-headers", "ignore-not-found", "recursive", "force-conflicts"})
-_TRUE = ("1", "t", "T", "TRUE", "true", "True")
-_FALSE = ("0", "f", "F", "FALSE", "false", "False")
-
-
-def parse_bool(text: str) -> bool:
-    """Go's ``strconv.ParseBool``."""
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(f'strconv.ParseBool: parsing "{text}": invalid syntax')
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse that reports errors as kubectl/cobra does instead of exiting 2."""
 

@@ -40,8 +40,8 @@ def test_events_bookmarks_and_resume_from_last_resource_version():
         FakeStream([ev("MODIFIED", "a", "9"), ev("DELETED", "a", "10")]),
     ]
 
-    def opener(rv, remaining):
-        opened.append(rv)
+    def opener(watch):
+        opened.append(watch.resource_version)
         if not streams:
             w.stop()
             return FakeStream([])
@@ -54,8 +54,16 @@ def test_events_bookmarks_and_resume_from_last_resource_version():
     assert w.resource_version == "10"
 
 
+def test_initial_events_end_bookmark_is_recorded():
+    end = json.dumps({"type": "BOOKMARK", "object": {"metadata": {
+        "resourceVersion": "9", "annotations": {"k8s.io/initial-events-end": "true"}}}}).encode()
+    w = Watch(lambda w: FakeStream([ev("ADDED", "a", "3"), end]), resume=False)
+    assert [k for k, _ in w] == ["ADDED"]
+    assert w.initial_events_done and w.resource_version == "9"
+
+
 def test_bookmarks_are_yielded_when_asked():
-    w = Watch(lambda rv, rem: FakeStream([ev("BOOKMARK", "", "7")]), resume=False, yield_bookmarks=True)
+    w = Watch(lambda w: FakeStream([ev("BOOKMARK", "", "7")]), resume=False, yield_bookmarks=True)
     assert [k for k, _ in w] == ["BOOKMARK"]
 
 
@@ -69,12 +77,12 @@ def test_bookmarks_are_yielded_when_asked():
 def test_error_events_raise_typed_errors(status, expected):
     line = json.dumps({"type": "ERROR", "object": status}).encode()
     with pytest.raises(expected):
-        list(Watch(lambda rv, rem: FakeStream([line]), resume=False))
+        list(Watch(lambda w: FakeStream([line]), resume=False))
 
 
 def test_malformed_line_is_a_watch_error():
     with pytest.raises(dynclient.WatchError, match="malformed"):
-        list(Watch(lambda rv, rem: FakeStream([b"{not json"]), resume=False))
+        list(Watch(lambda w: FakeStream([b"{not json"]), resume=False))
 
 
 def test_stop_from_another_thread_ends_iteration():
@@ -92,7 +100,7 @@ def test_stop_from_another_thread_ends_iteration():
             super().close()
             gate.set()
 
-    w = Watch(lambda rv, rem: Blocking([]))
+    w = Watch(lambda w: Blocking([]))
     got = []
     for kind, obj in w:
         got.append(obj["metadata"]["name"])

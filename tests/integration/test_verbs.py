@@ -174,14 +174,26 @@ def test_watch_sees_added_modified_deleted_in_order(dyn, namespace):
     assert events == [("ADDED", "w"), ("MODIFIED", "w"), ("DELETED", "w")]
 
 
-def test_watch_delivers_bookmarks_when_asked_and_times_out_cleanly(dyn, namespace):
+def test_watch_list_ends_initial_events_with_a_bookmark(dyn, namespace):
+    cms = dyn.resource("cm").namespace(namespace)
+    cms.create(cm("existing"))
+    seen = []
+    watch = cms.watch(send_initial_events=True, yield_bookmarks=True, timeout_seconds=20)
+    for kind, obj in watch:
+        seen.append((kind, obj["metadata"].get("name")))
+        if kind == "BOOKMARK":
+            watch.stop()
+    assert seen[0] == ("ADDED", "existing")
+    assert seen[-1][0] == "BOOKMARK" and watch.initial_events_done
+    assert ("ADDED", "kube-root-ca.crt") in seen or len(seen) == 2  # the root CA map exists only with a controller
+
+
+def test_watch_timeout_ends_cleanly(dyn, namespace):
     cms = dyn.resource("cm").namespace(namespace)
     rv = cms.list()["metadata"]["resourceVersion"]
     start = time.monotonic()
-    kinds = [k for k, _ in cms.watch(resource_version=rv, timeout_seconds=4, yield_bookmarks=True)]
-    elapsed = time.monotonic() - start
-    assert "BOOKMARK" in kinds
-    assert 3 <= elapsed < 10
+    assert list(cms.watch(resource_version=rv, timeout_seconds=3)) == []
+    assert 2.5 <= time.monotonic() - start < 8
 
 
 def test_watch_stop_from_another_thread(dyn, namespace):
