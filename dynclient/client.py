@@ -116,6 +116,29 @@ class DynamicClient:
         """Resource clients for comma-separated names and categories (``all``), in kubectl's order."""
         return [ResourceClient(self.transport, m) for m in resolve_all(self.mapper, self.categories, names)]
 
+    # -- manifests (dynclient.manifests; PyYAML is imported on first use) -------------
+
+    def apply_manifests(self, source: Any, **options: Any) -> List[Any]:
+        """Server-side apply every object in ``source``, CRDs before their CRs, in one pass.
+
+        See ``dynclient.manifests.apply_manifests`` for the options.
+        """
+        from .manifests import apply_manifests
+
+        return apply_manifests(self, source, **options)
+
+    def create_manifests(self, source: Any, **options: Any) -> List[Any]:
+        """Create (POST) every object in ``source``, in dependency order."""
+        from .manifests import create_manifests
+
+        return create_manifests(self, source, **options)
+
+    def delete_manifests(self, source: Any, **options: Any) -> List[Any]:
+        """Delete every object in ``source``, in reverse dependency order."""
+        from .manifests import delete_manifests
+
+        return delete_manifests(self, source, **options)
+
     def rest_mapping(self, gvk: GroupVersionKind) -> RESTMapping:
         """Map a GVK through the mapper (resetting discovery once on a miss)."""
         return self.mapper.rest_mapping(GroupKind(gvk.group, gvk.kind), gvk.version)
