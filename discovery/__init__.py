@@ -65,7 +65,6 @@ from .aggregated import StaleGroupVersion, is_aggregated, split_groups_and_resou
 from .cachedir import default_cache_dir, discovery_cache_dir, http_cache_dir, safe_component
 from .client import AggregatedDiscoveryInterface, DiscoveryClient
 from .disk import DiskCachedDiscoveryClient
-from .fake import FakeRequester
 from .memory import EmptyGroupVersion, MemCacheClient
 from .preferred import namespaced_only, preferred_resources
 
@@ -79,3 +78,12 @@ __all__ += [
     # errors
     "StaleGroupVersion", "EmptyGroupVersion",
 ]
+
+
+def __getattr__(name: str):
+    # The fake requester is a test aid; load it only when someone asks for it.
+    if name == "FakeRequester":
+        from .fake import FakeRequester
+
+        return FakeRequester
+    raise AttributeError(f"module 'discovery' has no attribute {name!r}")

@@ -22,15 +22,19 @@ from discovery.types import (
 )
 from restmapper.mapping import RESTMapping, Scope
 
-from .client import DynamicClient, connect
 from .errors import *  # noqa: F401,F403 - the whole error tree is part of the public API
 from .errors import __all__ as _error_names
-from .resource import ResourceClient
-from .transport import RequestInfo, Transport
-from .watch import Watch
 
-# Manifest support pulls in PyYAML; load it on first use so `import dynclient` stays fast.
+# The client stack pulls in requests, and manifests pull in PyYAML. They load on first
+# use (PEP 562), so `import dynclient` stays cheap for code that only needs the types and
+# errors; `dynclient.connect` pays for them once.
 _LAZY = {
+    "connect": "dynclient.client",
+    "DynamicClient": "dynclient.client",
+    "ResourceClient": "dynclient.resource",
+    "Watch": "dynclient.watch",
+    "Transport": "dynclient.transport",
+    "RequestInfo": "dynclient.transport",
     "load_manifests": "dynclient.manifests",
     "ManifestResult": "dynclient.manifests",
 }
@@ -45,6 +49,10 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [

@@ -20,7 +20,7 @@ import shutil
 from typing import Any, List, Optional, Sequence, TextIO
 
 from .checkerr import AggregateError, UsageError
-from .manifest_files import expand_paths, read_source
+from .manifest_files import expand_paths
 from .session import Session
 
 __all__ = ["NAME", "add_parser", "run", "Progress", "result_line"]
@@ -90,17 +90,17 @@ def run(session: Session, args: argparse.Namespace) -> int:
         raise UsageError("must specify one of -f and -k", command=NAME, cobra=False)
     from dynclient.manifests import ManifestApplyError, apply_manifests
 
+    sources = expand_paths(args.filename, recursive=args.recursive)
     dry_run = args.dry_run == "server"
-    dyn = session.client()
-    namespace = session.explicit_namespace or session.namespace
     progress = Progress(session.stderr)
-    printed: set = set()
+    reported: set = set()
     errors: List[BaseException] = []
 
     def emit(result: Any) -> None:
-        if id(result) in printed:
+        # Each result once, whether it comes through the callback, the return value or the error.
+        if result is None or id(result) in reported:
             return
-        printed.add(id(result))
+        reported.add(id(result))
         error = getattr(result, "error", None)
         if error is not None:
             errors.append(error)
@@ -114,21 +114,17 @@ def run(session: Session, args: argparse.Namespace) -> int:
         progress.show(done, total, str(result).split(" ")[0] if result is not None else "")
 
     try:
-        for path in expand_paths(args.filename, recursive=args.recursive):
-            try:
-                results = apply_manifests(dyn, read_source(path), namespace=namespace,
-                                          field_manager=args.field_manager, force=args.force_conflicts,
-                                          dry_run=dry_run, progress=on_progress)
-            except ManifestApplyError as err:
-                for result in getattr(err, "results", None) or []:
-                    emit(result)
-                if not any(e is err or e is getattr(err, "__cause__", None) for e in errors) and not errors:
-                    errors.append(err)
-                break
-            for result in results:
-                emit(result)
+        results = apply_manifests(session.client(), sources, namespace=session.namespace,
+                                  field_manager=args.field_manager, force=args.force_conflicts, dry_run=dry_run,
+                                  stop_on_error=False, progress=on_progress)
+    except ManifestApplyError as err:
+        results = list(getattr(err, "results", None) or [])
+        if not any(getattr(r, "error", None) is not None for r in results):
+            errors.append(err)
     finally:
         progress.clear()
+    for result in results:
+        emit(result)
     if errors:
         raise AggregateError(errors)
     return 0

@@ -14,16 +14,16 @@ gone (as ``kubectl delete --wait=false``).
 from __future__ import annotations
 
 import argparse
-from typing import Any, List, Sequence
+from typing import List, Sequence
 
 from discovery.errors import NotFound, StatusError
 
 from .checkerr import AggregateError, UsageError
-from .manifest_files import expand_paths, read_source
+from .manifest_files import expand_paths
 from .printers import qualified_kind
 from .session import Session
 
-__all__ = ["NAME", "add_parser", "run", "deleted_line"]
+__all__ = ["NAME", "add_parser", "run", "deleted_line", "with_source"]
 
 NAME = "delete"
 
@@ -77,35 +77,36 @@ def _by_name(session: Session, args: argparse.Namespace) -> List[BaseException]:
     return errors
 
 
-def _result_line(result: Any) -> str:
-    obj = getattr(result, "object", None) or getattr(result, "obj", None) or {}
-    kind = getattr(result, "kind", None) or obj.get("kind", "")
-    api_version = getattr(result, "api_version", None) or obj.get("apiVersion", "")
-    group = getattr(result, "group", None)
-    if group is None:
-        group = api_version.rpartition("/")[0] if "/" in api_version else ""
-    name = getattr(result, "name", None) or (obj.get("metadata") or {}).get("name", "")
-    if kind and name:
-        return deleted_line(kind, group, name)
-    return str(result)
+def with_source(verb: str, source: str, err: BaseException) -> BaseException:
+    """kubectl's ``AddSourceToErr``: ``error when deleting "app.yaml": ...`` inside the server's message."""
+    if not source:
+        return err
+    source = "STDIN" if source == "<stdin>" else source
+    if isinstance(err, StatusError):
+        message = f'error when {verb} "{source}": {err.message}'
+        return type(err)({**err.status, "message": message}, method=err.method, url=err.url)
+    return ValueError(f'error when {verb} "{source}": {err}')
 
 
 def _from_files(session: Session, args: argparse.Namespace) -> List[BaseException]:
-    from dynclient.manifests import delete_manifests
+    from dynclient.manifests import ManifestApplyError, delete_manifests
 
     errors: List[BaseException] = []
-    namespace = session.explicit_namespace or session.namespace
-    for path in expand_paths(args.filename, recursive=args.recursive):
-        results = delete_manifests(session.client(), read_source(path), namespace=namespace,
-                                   ignore_not_found=args.ignore_not_found)
-        for result in results:
-            error = getattr(result, "error", None)
-            if error is not None:
-                if not (args.ignore_not_found and isinstance(error, NotFound)):
-                    errors.append(error)
-                continue
-            if getattr(result, "action", "deleted") in ("deleted", "", None):
-                session.stdout.write(_result_line(result) + "\n")
+    sources = expand_paths(args.filename, recursive=args.recursive)
+    try:
+        results = delete_manifests(session.client(), sources, namespace=session.namespace,
+                                   ignore_not_found=args.ignore_not_found, stop_on_error=False)
+    except ManifestApplyError as err:
+        results = list(getattr(err, "results", None) or [])
+        if not any(getattr(r, "error", None) is not None for r in results):
+            errors.append(err)
+    for result in results:
+        error = getattr(result, "error", None)
+        if error is not None:
+            if not (args.ignore_not_found and isinstance(error, NotFound)):
+                errors.append(with_source("deleting", result.document.source, error))
+        elif result.action == "deleted":
+            session.stdout.write(deleted_line(result.gvk.kind, result.gvk.group, result.name) + "\n")
     return errors
 
 

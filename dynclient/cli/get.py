@@ -34,7 +34,7 @@ from .printers import JSONPrinter, NamePrinter, TablePrinter, YAMLPrinter, quali
 from .session import Session
 from .tabwriter import new_tab_writer
 
-__all__ = ["NAME", "add_parser", "run", "TABLE_ACCEPT", "split_args", "human_duration"]
+__all__ = ["NAME", "add_parser", "run", "TABLE_ACCEPT", "split_args", "human_duration", "omit_managed_fields"]
 
 NAME = "get"
 OUTPUTS = ("json", "name", "wide", "yaml")
@@ -59,6 +59,8 @@ def add_parser(sub: "argparse._SubParsersAction", parents: Sequence[argparse.Arg
     p.add_argument("--ignore-not-found", action="store_true",
                    help="If the requested object does not exist the command will return exit code 0.")
     p.add_argument("--no-headers", action="store_true", help="Don't print table headers.")
+    p.add_argument("--show-managed-fields", action="store_true",
+                   help="Keep metadata.managedFields in the JSON or YAML output.")
     return p
 
 
@@ -152,11 +154,11 @@ def _fetch(rc: ResourceClient, req: Request, args: argparse.Namespace, accept: s
 
 def human_duration(seconds: float) -> str:
     """apimachinery ``duration.HumanDuration``: ``5s``, ``3m12s``, ``5h``, ``3d4h``, ``2y``."""
-    if seconds < -1:
+    s = int(seconds)  # truncates toward zero, like Go's int(d.Seconds())
+    if s < -1:
         return "<invalid>"
-    if seconds < 0:
+    if s < 0:
         return "0s"
-    s = int(seconds)
     if s < 60 * 2:
         return f"{s}s"
     minutes = s // 60
@@ -293,6 +295,8 @@ def run(session: Session, args: argparse.Namespace) -> int:
         if errors and single:
             raise AggregateError(errors)
         objects = _flatten(infos)
+        if not args.show_managed_fields:
+            objects = [omit_managed_fields(o) for o in objects]
         if objects or not args.ignore_not_found:
             obj = objects[0] if single and len(objects) == 1 else {
                 "apiVersion": "v1", "items": objects, "kind": "List", "metadata": {"resourceVersion": ""},
@@ -302,6 +306,14 @@ def run(session: Session, args: argparse.Namespace) -> int:
     if errors:
         raise AggregateError(errors)
     return 0
+
+
+def omit_managed_fields(obj: Obj) -> Obj:
+    """A copy without ``metadata.managedFields`` (kubectl's ``OmitManagedFieldsPrinter``)."""
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or "managedFields" not in meta:
+        return obj
+    return {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
 
 
 def _flatten(infos: Sequence[_Info]) -> List[Obj]:

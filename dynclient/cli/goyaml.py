@@ -508,5 +508,7 @@ def marshal(value: Any) -> str:
     out = io.StringIO()
     emitter = _GoEmitter(out, allow_unicode=True, width=80, indent=2)
     for event in builder.events:
+        if isinstance(event, yaml.StreamEndEvent):
+            emitter.open_ended = False  # go-yaml's encoder.finish: no "..." after a final "|+" block
         emitter.emit(event)
     return out.getvalue()

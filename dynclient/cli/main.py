@@ -33,14 +33,17 @@ PROG = "dynclient"
 COMMANDS = (api_resources, get, apply, delete, watch)
 
 #: Boolean flags that also accept ``--flag=true|false``, as pflag's bool flags do.
-BOOL_FLAGS = frozenset({"all-namespaces", "cached", "no-headers", "ignore-not-found", "recursive", "force-conflicts"})
+BOOL_FLAGS = frozenset({"all-namespaces", "cached", "no-headers", "ignore-not-found", "recursive", "force-conflicts",
+                        "show-managed-fields"})
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports errors as kubectl/cobra does instead of exiting 2."""
 
     command = ""
 
     def error(self, message: str) -> NoReturn:
-        if message.startswith("argument command: invalid choice:"):
+        if message.startswith(("argument COMMAND: invalid choice:", "argument command: invalid choice:")):
             bad = message.split("invalid choice:", 1)[1].split("(", 1)[0].strip().strip("'")
             raise UsageError(f'unknown command "{bad}" for "{PROG}"', command="")
         if "expected one argument" in message:
@@ -185,7 +188,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if isinstance(err, UsageError):
             err.command = err.command or args.command
         if _want_traceback(session.verbosity):
-            traceback.print_exception(type(err), err, err.__traceback__, file=stderr)
+            for failure in getattr(err, "errors", None) or [err]:
+                traceback.print_exception(type(failure), failure, failure.__traceback__, file=stderr)
         try:
             stdout.flush()
         except (BrokenPipeError, ValueError):

@@ -5,14 +5,36 @@
 per-request credentials, impersonation, and the default namespace.
 """
 
-from .auth import AuthProvider, BasicAuth, OIDCToken, StaticToken, TokenFile
+from typing import Any
+
 from .errors import ConfigError, CredentialsExpired, ExecPluginError
-from .exec_plugin import ExecPlugin
-from .impersonation import Impersonation
-from .incluster import in_cluster_config
-from .kubeconfig import Kubeconfig, load_kubeconfig
-from .loader import load_config
-from .model import AuthProviderConfig, ClusterInfo, ContextInfo, ExecConfig, RESTConfig, UserInfo
+
+# Everything else loads on first use (PEP 562): the error classes are imported by the
+# whole error tree at `import dynclient` time, and should not drag YAML parsing,
+# exec plugins and subprocess handling in with them.
+_LAZY = {
+    "AuthProvider": ".auth", "BasicAuth": ".auth", "OIDCToken": ".auth", "StaticToken": ".auth",
+    "TokenFile": ".auth", "ExecPlugin": ".exec_plugin", "Impersonation": ".impersonation",
+    "in_cluster_config": ".incluster", "Kubeconfig": ".kubeconfig", "load_kubeconfig": ".kubeconfig",
+    "load_config": ".loader", "AuthProviderConfig": ".model", "ClusterInfo": ".model",
+    "ContextInfo": ".model", "ExecConfig": ".model", "RESTConfig": ".model", "UserInfo": ".model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "load_config",

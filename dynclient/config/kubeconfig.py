@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-import yaml
-
 from ._build import build_rest_config
 from ._parse import ParsedFile, parse_document
 from .errors import ConfigError
@@ -33,7 +31,13 @@ __all__ = ["Kubeconfig", "load_kubeconfig", "default_kubeconfig_paths"]
 
 logger = logging.getLogger("dynclient.config")
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml():
+    """PyYAML, imported on first use: ``import dynclient`` should not pay for it."""
+    import yaml
+
+    return yaml
 
 PathArg = Union[str, "os.PathLike[str]"]
 
@@ -50,7 +54,7 @@ def default_kubeconfig_paths() -> List[str]:
     return [os.path.join(os.path.expanduser("~"), ".kube", "config")]
 
 
-def _yaml_error(err: yaml.YAMLError) -> str:
+def _yaml_error(err: Any) -> str:
     # str(err) quotes the offending line, which may hold a token: keep problem and position only.
     problem = getattr(err, "problem", None) or type(err).__name__
     mark = getattr(err, "problem_mark", None)
@@ -70,8 +74,9 @@ def _read_file(path: str, *, must_exist: bool) -> Optional[ParsedFile]:
     except OSError as err:
         raise ConfigError(f"cannot read: {err.strerror or type(err).__name__}", file=path) from None
     try:
-        doc = yaml.load(text, Loader=_Loader) if text.strip() else None
-    except yaml.YAMLError as err:
+        yaml = _yaml()
+        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if text.strip() else None
+    except _yaml().YAMLError as err:
         raise ConfigError(_yaml_error(err), file=path) from None
     return parse_document(doc, source=path, base_dir=os.path.dirname(os.path.abspath(path)))
 

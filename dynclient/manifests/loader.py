@@ -252,6 +252,8 @@ def _yaml_documents(text: str, name: str) -> Iterator[_Raw]:
             index += 1
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
+            mark = exc.context_mark  # an unclosed quote or bracket: point at where it opened
         problem = exc.problem or "cannot parse"
         context = f"{exc.context}: " if exc.context and not isinstance(exc, _DuplicateKey) else ""
         where = f" at column {mark.column + 1}" if mark is not None else ""

@@ -10,7 +10,7 @@ from discovery.types import GroupVersionKind, GroupVersionResource
 from ..errors import ManifestError
 from .loader import Document
 
-__all__ = ["ManifestResult", "ManifestApplyError", "ACTIONS"]
+__all__ = ["ManifestResult", "ManifestApplyError", "ACTIONS", "error_text"]
 
 #: Every ``ManifestResult.action``. The first three are ``kubectl apply``'s words.
 ACTIONS = ("created", "configured", "unchanged", "deleted", "not found", "failed")
@@ -24,7 +24,9 @@ class ManifestResult:
     apply and create, ``configmap "cfg" deleted`` for delete, with
     `` (server dry run)`` appended for a dry run. ``gvr`` is ``None`` when
     the kind could not be resolved; ``object`` is the server's reply, and
-    ``error`` the exception when ``action`` is ``"failed"``.
+    ``error`` the exception when ``action`` is ``"failed"`` (the server's
+    ``StatusError``, the mapper's ``NoKindMatch``...), with ``note`` saying
+    what probably caused it when that is known.
     """
 
     document: Document
@@ -37,6 +39,7 @@ class ManifestResult:
     error: Optional[BaseException] = field(default=None, compare=False)
     dry_run: bool = False
     operation: str = "apply"
+    note: str = ""
 
     @property
     def failed(self) -> bool:
@@ -54,10 +57,22 @@ class ManifestResult:
         else:
             line = f"{self.kind_label}/{self.name} {self.action}"
         if self.failed and self.error is not None:
-            line += f": {self.error}"
+            line += f": {error_text(self.error)}"
+            if self.note:
+                line += f"; {self.note}"
         elif self.dry_run:
             line += " (server dry run)"
         return line
+
+
+def error_text(error: Optional[BaseException]) -> str:
+    """The message of ``error``, without the location a ``ManifestError`` puts in front of it."""
+    text = str(error)
+    if isinstance(error, ManifestError):
+        prefix = str(ManifestError("", source=error.source, document=error.document, line=error.line))
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
 
 
 class ManifestApplyError(ManifestError):

@@ -1,0 +1,354 @@
+"""Apply, create or delete everything in a manifest, in dependency order, in one call.
+
+Each operation runs the same way:
+
+1. Read and validate the whole source first (``iter_documents``). A broken
+   source (bad YAML, a document without a kind...) raises ``ManifestError``
+   before any request, whatever ``stop_on_error`` says: nothing is half-applied
+   because of a typo at the end of a file.
+2. Sort it (``ordering``): Namespaces, then CRDs and other definitions, then
+   workloads, custom resources last; deletion in the exact reverse.
+3. Resolve each object lazily, when its turn comes: the custom resources of
+   a CRD in the same source resolve once that CRD is applied and
+   Established (``crds.wait_established``), after which the mapper is
+   reset so that discovery sees the new kind.
+4. Report a ``ManifestResult`` per object, calling ``progress`` after each.
+   A failure raises ``ManifestApplyError`` (results so far on ``.results``),
+   or is recorded as action ``"failed"`` when ``stop_on_error=False``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple, Union
+
+from discovery.errors import DynclientError, NotFound
+from discovery.types import GroupKind, GroupVersion, GroupVersionKind
+from restmapper.errors import NoKindMatch
+from restmapper.mapping import RESTMapping
+
+from ..paths import check_namespace
+from ..resource import ResourceClient
+from .crds import is_crd, served_kind, served_versions, wait_established
+from .loader import Document, Source, iter_documents
+from .ordering import sort_for_delete, sort_for_install
+from .resolve import object_for, resolve_document
+from .results import ManifestApplyError, ManifestResult, error_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..client import DynamicClient
+
+__all__ = ["apply_manifests", "create_manifests", "delete_manifests", "Progress"]
+
+#: ``progress(done, total, result)``, called after each object; ``done`` counts from 1.
+Progress = Callable[[int, int, ManifestResult], None]
+
+Obj = Dict[str, Any]
+#: One object's request: (client, body, document) -> (action, the server's reply).
+Step = Callable[[ResourceClient, Obj, Document], Tuple[str, Optional[Obj]]]
+
+ManifestSource = Union[Source, Iterable[Source]]
+
+
+class _Run:
+    """State of one apply/create/delete run over sorted documents."""
+
+    def __init__(
+        self,
+        dyn: "DynamicClient",
+        documents: List[Document],
+        *,
+        operation: str,
+        namespace: Optional[str],
+        dry_run: bool,
+        stop_on_error: bool,
+        progress: Optional[Progress],
+        crd_timeout: float = 60.0,
+        wait_for_crds: bool = False,
+    ) -> None:
+        self.dyn = dyn
+        self.operation = operation
+        self.namespace = namespace
+        self.dry_run = dry_run
+        self.stop_on_error = stop_on_error
+        self.progress = progress
+        self.crd_timeout = crd_timeout
+        self.wait_for_crds = wait_for_crds and not dry_run
+        self.results: List[ManifestResult] = []
+        self.total = len(documents)
+        # kind served -> name, for the CRDs in this source: explains why their resources do not resolve.
+        self.source_crds: Dict[GroupKind, str] = {}
+        for doc in documents:
+            gk = served_kind(doc.obj) if is_crd(doc.group, doc.kind) else None
+            if gk is not None:
+                self.source_crds[gk] = doc.name
+        self.failed_crds: Dict[GroupKind, str] = {}
+        # kind served -> versions served, for the CRDs this run wrote and saw Established.
+        self.established: Dict[GroupKind, FrozenSet[str]] = {}
+        self.mapper_stale = False
+        self.missing_kind_is_not_found = False
+
+    def run(self, ordered: List[Document], step: Step) -> List[ManifestResult]:
+        for doc in ordered:
+            if self.mapper_stale and not is_crd(doc.group, doc.kind):
+                self.reset_mapper()
+            result = self.one(doc, step)
+            self.results.append(result)
+            if self.progress is not None:
+                self.progress(len(self.results), self.total, result)
+            if result.failed and self.stop_on_error:
+                raise ManifestApplyError(_failure_message(result), result=result, results=self.results) from result.error
+        if self.mapper_stale:
+            self.reset_mapper()
+        return self.results
+
+    def reset_mapper(self) -> None:
+        self.dyn.mapper.reset()
+        self.mapper_stale = False
+
+    def one(self, doc: Document, step: Step) -> ManifestResult:
+        gvk = GroupVersionKind.from_api_version(doc.api_version, doc.kind)
+        try:
+            mapping, ns = self.resolve(doc)
+        except NoKindMatch as exc:
+            if self.missing_kind_is_not_found and GroupKind(doc.group, doc.kind) in self.source_crds:
+                return self.result(doc, gvk, None, doc.namespace or self.namespace, "not found")
+            return self.failure(doc, gvk, None, doc.namespace or self.namespace, exc, self.kind_note(doc))
+        except (DynclientError, ValueError) as exc:
+            return self.failure(doc, gvk, None, doc.namespace or self.namespace, exc)
+        client = self.dyn.resource(mapping)
+        if ns:
+            client = client.namespace(ns)
+        try:
+            action, reply = step(client, object_for(doc, ns), doc)
+        except (DynclientError, ValueError) as exc:
+            return self.failure(doc, gvk, mapping.resource, ns, exc)
+        if is_crd(doc.group, doc.kind) and not self.dry_run:
+            self.mapper_stale = self.mapper_stale or action in ("created", "configured", "deleted")
+            gk = served_kind(reply or doc.obj)
+            if gk is not None and self.wait_for_crds and action != "deleted":
+                self.established[gk] = served_versions(reply or doc.obj)
+        return self.result(doc, gvk, mapping.resource, ns, action, reply)
+
+    def resolve(self, doc: Document) -> Tuple[RESTMapping, Optional[str]]:
+        """``resolve_document``, retried while discovery catches up with a CRD this run established.
+
+        The API server sets Established before its discovery documents list
+        the new kind, so a first lookup right after can still miss.
+        """
+        try:
+            return resolve_document(self.dyn, doc, namespace=self.namespace)
+        except NoKindMatch:
+            versions = self.established.get(GroupKind(doc.group, doc.kind))
+            if versions is None or GroupVersion.parse(doc.api_version).version not in versions:
+                raise
+        deadline = time.monotonic() + self.crd_timeout
+        delay = 0.05
+        while True:
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+            self.dyn.mapper.reset()
+            try:
+                return resolve_document(self.dyn, doc, namespace=self.namespace)
+            except NoKindMatch:
+                if time.monotonic() >= deadline:
+                    raise
+
+    def result(self, doc: Document, gvk: GroupVersionKind, gvr: Any, ns: Optional[str], action: str,
+               reply: Optional[Obj] = None) -> ManifestResult:
+        name = doc.name or ((reply or {}).get("metadata") or {}).get("name") or doc.metadata.get("generateName", "")
+        return ManifestResult(doc, gvk, gvr, ns, name, action, reply, dry_run=self.dry_run, operation=self.operation)
+
+    def failure(self, doc: Document, gvk: GroupVersionKind, gvr: Any, ns: Optional[str], exc: BaseException,
+                note: str = "") -> ManifestResult:
+        if is_crd(doc.group, doc.kind):
+            gk = served_kind(doc.obj)
+            if gk is not None:
+                self.failed_crds[gk] = doc.name
+        name = doc.name or doc.metadata.get("generateName", "")
+        return ManifestResult(doc, gvk, gvr, ns, name, "failed", None, exc, dry_run=self.dry_run,
+                              operation=self.operation, note=note)
+
+    def kind_note(self, doc: Document) -> str:
+        """Why a kind may not resolve: its CRD failed, is only dry-run, or is not installed."""
+        gk = GroupKind(doc.group, doc.kind)
+        crd = self.source_crds.get(gk)
+        if crd is not None and gk in self.failed_crds:
+            return f"its CustomResourceDefinition {crd} in this source failed"
+        if crd is not None and self.dry_run:
+            return (f"its CustomResourceDefinition {crd} is in this source, but a dry run does not create it, "
+                    "so its resources cannot be checked until it exists")
+        if crd is not None:
+            return f"its CustomResourceDefinition {crd} in this source does not serve version {doc.api_version!r}"
+        return "ensure CRDs are installed first"
+
+
+def _failure_message(result: ManifestResult) -> str:
+    doc = result.document
+    where = f"{doc.item}: " if doc.item else ""
+    ns = f"{result.namespace}/" if result.namespace else ""
+    note = f"; {result.note}" if result.note else ""
+    return f"{where}{result.operation} {doc.kind} {ns}{result.name}: {error_text(result.error)}{note}"
+
+
+def _load(source: ManifestSource, namespace: Optional[str]) -> List[Document]:
+    if namespace is not None:
+        check_namespace(namespace)
+    return list(iter_documents(source))
+
+
+def _require_names(documents: Iterable[Document], operation: str) -> None:
+    for doc in documents:
+        if not doc.name:
+            raise doc.error(f"cannot {operation} a {doc.kind} without metadata.name (generateName works only with create)")
+
+
+def _get_or_none(client: ResourceClient, name: str) -> Optional[Obj]:
+    try:
+        return client.get(name)
+    except NotFound:
+        return None
+
+
+#: Server bookkeeping that an apply may change without changing the object.
+_BOOKKEEPING = ("resourceVersion", "managedFields")
+
+
+def _content(obj: Mapping[str, Any]) -> Obj:
+    meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _BOOKKEEPING}
+    return {**obj, "metadata": meta}
+
+
+def apply_action(before: Optional[Mapping[str, Any]], after: Mapping[str, Any]) -> str:
+    """kubectl's word for what an apply did: ``created``, ``configured`` or ``unchanged``.
+
+    Server-side apply does not say, so compare the object before and after:
+    none before means created; otherwise it is unchanged when nothing but
+    server bookkeeping (``resourceVersion``, ``managedFields``) differs.
+    Comparing resourceVersions alone would not do: a dry run keeps the old
+    one, and the second apply of a bare Namespace writes a
+    ``before-first-apply`` managedFields entry, a new resourceVersion for no
+    change a user would call a change.
+    """
+    if before is None:
+        return "created"
+    return "unchanged" if _content(before) == _content(after) else "configured"
+
+
+def _crd_waiter(step: Step, *, enabled: bool, timeout: float) -> Step:
+    """Wrap ``step`` so that a CRD it wrote is Established before the next object."""
+    if not enabled:
+        return step
+
+    def wrapped(client: ResourceClient, body: Obj, doc: Document) -> Tuple[str, Optional[Obj]]:
+        action, reply = step(client, body, doc)
+        if is_crd(doc.group, doc.kind):
+            reply = dict(wait_established(client, doc.name, timeout=timeout, reply=reply, document=doc))
+        return action, reply
+
+    return wrapped
+
+
+def apply_manifests(
+    dyn: "DynamicClient",
+    source: ManifestSource,
+    *,
+    namespace: Optional[str] = None,
+    field_manager: str = "dynclient",
+    force: bool = False,
+    dry_run: bool = False,
+    wait_for_crds: bool = True,
+    crd_timeout: float = 60.0,
+    stop_on_error: bool = True,
+    progress: Optional[Progress] = None,
+) -> List[ManifestResult]:
+    """Server-side apply every object of ``source`` (see ``iter_documents``), in dependency order.
+
+    ``namespace`` is where namespaced objects without one go (default: the
+    context's namespace); an object naming another namespace fails, as with
+    ``kubectl apply -n``. ``force`` takes over fields other managers own.
+    Each CRD is waited for until Established (at most ``crd_timeout``
+    seconds) unless ``wait_for_crds`` is false or on ``dry_run``, where the
+    resources of a CRD that does not exist yet fail with a note saying so.
+    Returns a ``ManifestResult`` per object, whose action is ``created``,
+    ``configured``, ``unchanged`` or ``failed``.
+    """
+    documents = _load(source, namespace)
+    _require_names(documents, "apply")
+
+    def step(client: ResourceClient, body: Obj, doc: Document) -> Tuple[str, Optional[Obj]]:
+        before = _get_or_none(client, doc.name)
+        reply = client.apply(body, field_manager=field_manager, force=force, dry_run=dry_run)
+        return apply_action(before, reply), reply
+
+    run = _Run(dyn, documents, operation="apply", namespace=namespace, dry_run=dry_run, stop_on_error=stop_on_error,
+               progress=progress, crd_timeout=crd_timeout, wait_for_crds=wait_for_crds)
+    return run.run(sort_for_install(documents), _crd_waiter(step, enabled=run.wait_for_crds, timeout=crd_timeout))
+
+
+def create_manifests(
+    dyn: "DynamicClient",
+    source: ManifestSource,
+    *,
+    namespace: Optional[str] = None,
+    field_manager: Optional[str] = None,
+    dry_run: bool = False,
+    wait_for_crds: bool = True,
+    crd_timeout: float = 60.0,
+    stop_on_error: bool = True,
+    progress: Optional[Progress] = None,
+) -> List[ManifestResult]:
+    """Create (POST) every object of ``source``, in the same order and with the same CRD wait as apply.
+
+    An object that exists already fails with ``AlreadyExists``, as with
+    ``kubectl create -f``. ``metadata.generateName`` works here; the
+    result carries the generated name.
+    """
+    documents = _load(source, namespace)
+
+    def step(client: ResourceClient, body: Obj, doc: Document) -> Tuple[str, Optional[Obj]]:
+        return "created", client.create(body, dry_run=dry_run, field_manager=field_manager)
+
+    run = _Run(dyn, documents, operation="create", namespace=namespace, dry_run=dry_run, stop_on_error=stop_on_error,
+               progress=progress, crd_timeout=crd_timeout, wait_for_crds=wait_for_crds)
+    return run.run(sort_for_install(documents), _crd_waiter(step, enabled=run.wait_for_crds, timeout=crd_timeout))
+
+
+def delete_manifests(
+    dyn: "DynamicClient",
+    source: ManifestSource,
+    *,
+    namespace: Optional[str] = None,
+    ignore_not_found: bool = False,
+    propagation_policy: Optional[str] = None,
+    dry_run: bool = False,
+    stop_on_error: bool = True,
+    progress: Optional[Progress] = None,
+) -> List[ManifestResult]:
+    """Delete every object of ``source``, in the reverse of the install order (Namespaces last).
+
+    Does not wait for objects to go (a Namespace stays Terminating until
+    its contents are gone). An object that does not exist fails with
+    ``NotFound``, as kubectl does, unless ``ignore_not_found``: then its
+    action is ``"not found"``, and so is that of a custom resource whose
+    CRD (in the same source) is already gone.
+    """
+    if propagation_policy not in (None, "Orphan", "Background", "Foreground"):
+        raise ValueError(f"propagation_policy must be Orphan, Background or Foreground, got {propagation_policy!r}")
+    documents = _load(source, namespace)
+    _require_names(documents, "delete")
+
+    def step(client: ResourceClient, body: Obj, doc: Document) -> Tuple[str, Optional[Obj]]:
+        try:
+            reply = client.delete(doc.name, propagation_policy=propagation_policy, dry_run=dry_run)
+        except NotFound:
+            if not ignore_not_found:
+                raise
+            return "not found", None
+        return "deleted", reply
+
+    run = _Run(dyn, documents, operation="delete", namespace=namespace, dry_run=dry_run,
+               stop_on_error=stop_on_error, progress=progress)
+    run.missing_kind_is_not_found = ignore_not_found
+    return run.run(sort_for_delete(documents), step)
+

@@ -1,0 +1,505 @@
+"""dynclient.manifests apply/create/delete on an in-memory fake cluster (no HTTP).
+
+The fake serves a few built-in kinds and makes CRDs behave as the API server
+does: Established only after a few reads, and missing from discovery for a
+moment after that. The real server is exercised in tests/integration.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+import pytest
+
+import dynclient.manifests as manifests
+from discovery.errors import AlreadyExists, NotFound
+from discovery.types import GroupKind, GroupVersionKind, GroupVersionResource
+from dynclient.errors import ManifestError
+from dynclient.manifests import (
+    CRDNotEstablished,
+    Document,
+    ManifestApplyError,
+    ManifestResult,
+    apply_action,
+    apply_manifests,
+    create_manifests,
+    delete_manifests,
+    resolve_document,
+)
+from dynclient.manifests.crds import wait_established
+from restmapper.errors import NoKindMatch
+from restmapper.mapping import RESTMapping, Scope
+
+BUILTIN = {
+    GroupKind("", "Namespace"): ("namespaces", Scope.ROOT),
+    GroupKind("", "ConfigMap"): ("configmaps", Scope.NAMESPACE),
+    GroupKind("apps", "Deployment"): ("deployments", Scope.NAMESPACE),
+    GroupKind("rbac.authorization.k8s.io", "ClusterRole"): ("clusterroles", Scope.ROOT),
+    GroupKind("apiextensions.k8s.io", "CustomResourceDefinition"): ("customresourcedefinitions", Scope.ROOT),
+}
+CRD_GVR = GroupVersionResource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+
+
+def status_error(cls, message: str):
+    return cls({"kind": "Status", "status": "Failure", "reason": cls.reason_name, "message": message})
+
+
+class FakeCluster:
+    """Objects by (gvr, namespace, name); CRDs establish after ``establish_after`` reads."""
+
+    def __init__(self, *, establish_after: int = 1, discovery_lag: int = 0, accept_names: bool = True) -> None:
+        self.objects: Dict[Tuple[GroupVersionResource, Optional[str], str], Dict[str, Any]] = {}
+        self.rv = itertools.count(100)
+        self.establish_after = establish_after
+        self.discovery_lag = discovery_lag
+        self.accept_names = accept_names
+        self.crd_reads: Dict[str, int] = {}
+        self.calls: List[Tuple[str, str, Optional[str], str]] = []
+
+    def served(self) -> Dict[GroupKind, Tuple[str, Scope, Set[str]]]:
+        kinds = {gk: (res, scope, {"v1"}) for gk, (res, scope) in BUILTIN.items()}
+        for (gvr, _, _), obj in self.objects.items():
+            if gvr == CRD_GVR and _established(obj):
+                spec = obj["spec"]
+                versions = {v["name"] for v in spec["versions"] if v.get("served")}
+                scope = Scope.NAMESPACE if spec.get("scope", "Namespaced") == "Namespaced" else Scope.ROOT
+                kinds[GroupKind(spec["group"], spec["names"]["kind"])] = (spec["names"]["plural"], scope, versions)
+        return kinds
+
+    def read_crd(self, obj: Dict[str, Any]) -> None:
+        name = obj["metadata"]["name"]
+        self.crd_reads[name] = self.crd_reads.get(name, 0) + 1
+        if self.crd_reads[name] >= self.establish_after and not _established(obj):
+            names = {"type": "NamesAccepted", "status": "True" if self.accept_names else "False",
+                     "message": "no conflicts found" if self.accept_names else '"widgets" is already in use'}
+            conditions = [names]
+            if self.accept_names:
+                conditions.append({"type": "Established", "status": "True"})
+            obj["status"] = {"conditions": conditions}
+            obj["metadata"]["resourceVersion"] = str(next(self.rv))
+
+
+def _established(obj: Dict[str, Any]) -> bool:
+    return any(c.get("type") == "Established" and c.get("status") == "True"
+               for c in (obj.get("status") or {}).get("conditions") or [])
+
+
+class FakeClient:
+    def __init__(self, cluster: FakeCluster, mapping: RESTMapping, ns: Optional[str] = None) -> None:
+        self.cluster, self.mapping, self.ns = cluster, mapping, ns
+
+    def namespace(self, ns: Optional[str]) -> "FakeClient":
+        assert self.mapping.namespaced, "a cluster-scoped client got a namespace"
+        return FakeClient(self.cluster, self.mapping, ns)
+
+    def key(self, name: str):
+        assert bool(self.ns) == self.mapping.namespaced
+        return self.mapping.resource, self.ns, name
+
+    def log(self, verb: str, name: str) -> None:
+        self.cluster.calls.append((verb, self.mapping.resource.resource, self.ns, name))
+
+    def get(self, name: str) -> Dict[str, Any]:
+        self.log("get", name)
+        obj = self.cluster.objects.get(self.key(name))
+        if obj is None:
+            raise status_error(NotFound, f'{self.mapping.resource.resource} "{name}" not found')
+        if self.mapping.resource == CRD_GVR:
+            self.cluster.read_crd(obj)
+        return copy.deepcopy(obj)
+
+    def _store(self, body: Dict[str, Any], name: str, dry_run: bool, existing: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        assert body["metadata"].get("namespace") == self.ns, "the body's namespace must match the URL's"
+        new = copy.deepcopy(body)
+        if existing is not None:
+            merged = copy.deepcopy(existing)
+            merged.update({k: v for k, v in new.items() if k != "metadata"})
+            merged["metadata"].update({k: v for k, v in new["metadata"].items()})
+            new = merged
+            if new == existing:
+                return copy.deepcopy(existing)
+        new["metadata"]["name"] = name
+        if not dry_run:
+            new["metadata"]["resourceVersion"] = str(next(self.cluster.rv))
+            self.cluster.objects[self.key(name)] = new
+        return copy.deepcopy(new)
+
+    def apply(self, body, *, field_manager: str, force: bool = False, dry_run: bool = False):
+        name = body["metadata"]["name"]
+        self.log("apply", name)
+        return self._store(body, name, dry_run, self.cluster.objects.get(self.key(name)))
+
+    def create(self, body, *, dry_run: bool = False, field_manager=None):
+        meta = body["metadata"]
+        name = meta.get("name") or f"{meta['generateName']}{next(self.cluster.rv)}"
+        self.log("create", name)
+        if self.key(name) in self.cluster.objects:
+            raise status_error(AlreadyExists, f'{self.mapping.resource.resource} "{name}" already exists')
+        return self._store(body, name, dry_run, None)
+
+    def delete(self, name: str, *, propagation_policy=None, dry_run: bool = False):
+        self.log("delete", name)
+        if self.key(name) not in self.cluster.objects:
+            raise status_error(NotFound, f'{self.mapping.resource.resource} "{name}" not found')
+        obj = self.cluster.objects[self.key(name)] if dry_run else self.cluster.objects.pop(self.key(name))
+        return copy.deepcopy(obj)
+
+
+class FakeMapper:
+    """Sees the cluster's served kinds as of its last reset, ``discovery_lag`` resets late for new CRDs."""
+
+    def __init__(self, cluster: FakeCluster) -> None:
+        self.cluster = cluster
+        self.resets = 0
+        self.snapshot = cluster.served()
+        self.pending_lag: Dict[GroupKind, int] = {}
+
+    def reset(self) -> None:
+        self.resets += 1
+        served = self.cluster.served()
+        for gk in served.keys() - self.snapshot.keys():
+            left = self.pending_lag.setdefault(gk, self.cluster.discovery_lag)
+            if left > 0:
+                self.pending_lag[gk] = left - 1
+                served.pop(gk)
+        self.snapshot = served
+
+    def rest_mapping(self, gk: GroupKind, version: str) -> RESTMapping:
+        found = self.snapshot.get(gk)
+        if found is None or version not in found[2]:
+            raise NoKindMatch(gk, [version])
+        resource, scope, _ = found
+        return RESTMapping(GroupVersionResource(gk.group, version, resource), gk.with_version(version), scope)
+
+
+class FakeDyn:
+    def __init__(self, cluster: FakeCluster, namespace: str = "default") -> None:
+        self.cluster = cluster
+        self.mapper = FakeMapper(cluster)
+        self.namespace = namespace
+
+    def rest_mapping(self, gvk: GroupVersionKind) -> RESTMapping:
+        return self.mapper.rest_mapping(gvk.group_kind, gvk.version)
+
+    def resource(self, mapping: RESTMapping) -> FakeClient:
+        return FakeClient(self.cluster, mapping)
+
+
+@pytest.fixture(autouse=True)
+def no_sleeping(monkeypatch):
+    monkeypatch.setattr(manifests.apply.time, "sleep", lambda s: None)
+    monkeypatch.setattr(manifests.crds.time, "sleep", lambda s: None)
+
+
+@pytest.fixture
+def cluster() -> FakeCluster:
+    return FakeCluster(establish_after=2, discovery_lag=1)
+
+
+@pytest.fixture
+def dyn(cluster) -> FakeDyn:
+    return FakeDyn(cluster)
+
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions: [{name: v1, served: true, storage: true}]
+"""
+APP = f"""\
+apiVersion: example.com/v1
+kind: Widget
+metadata: {{name: w1, namespace: demo}}
+spec: {{size: 1}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: cfg, namespace: demo}}
+data: {{a: "1"}}
+---
+{CRD}---
+apiVersion: v1
+kind: Namespace
+metadata: {{name: demo}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {{name: reader}}
+"""
+
+
+def lines(results: List[ManifestResult]) -> List[str]:
+    return [str(r) for r in results]
+
+
+def test_apply_in_dependency_order_with_crd_in_the_same_source(dyn):
+    seen = []
+    results = apply_manifests(dyn, APP, progress=lambda i, n, r: seen.append((i, n, str(r))))
+    assert lines(results) == [
+        "namespace/demo created",
+        "configmap/cfg created",
+        "customresourcedefinition.apiextensions.k8s.io/widgets.example.com created",
+        "clusterrole.rbac.authorization.k8s.io/reader created",
+        "widget.example.com/w1 created",
+    ]
+    assert seen == [(i, 5, line) for i, line in enumerate(lines(results), 1)]
+    assert dyn.mapper.resets >= 2  # once after the CRD, once more while discovery lagged
+    assert results[-1].gvr == GroupVersionResource("example.com", "v1", "widgets")
+    assert results[-1].namespace == "demo" and results[-1].object["spec"] == {"size": 1}
+    assert results[2].object["status"]["conditions"][-1]["type"] == "Established"
+
+
+def test_reapply_is_unchanged_and_a_change_is_configured(dyn):
+    apply_manifests(dyn, APP)
+    assert {r.action for r in apply_manifests(dyn, APP)} == {"unchanged"}
+    changed = APP.replace("size: 1", "size: 2")
+    assert [(r.name, r.action) for r in apply_manifests(dyn, changed) if r.action != "unchanged"] == [("w1", "configured")]
+
+
+@pytest.mark.parametrize(
+    "before, after, expected",
+    [
+        (None, {"metadata": {"resourceVersion": "1"}}, "created"),
+        ({"metadata": {"resourceVersion": "1"}, "a": 1}, {"metadata": {"resourceVersion": "1"}, "a": 1}, "unchanged"),
+        ({"metadata": {"resourceVersion": "1"}, "a": 1}, {"metadata": {"resourceVersion": "2"}, "a": 2}, "configured"),
+        ({"metadata": {"resourceVersion": "1"}, "a": 1}, {"metadata": {"resourceVersion": "1"}, "a": 2}, "configured"),
+        ({"metadata": {"resourceVersion": "1"}},
+         {"metadata": {"resourceVersion": "2", "managedFields": [{"manager": "before-first-apply"}]}}, "unchanged"),
+    ],
+    ids=["created", "same", "changed", "dry-run-changed", "bookkeeping-only"],
+)
+def test_apply_action(before, after, expected):
+    assert apply_action(before, after) == expected
+
+
+def test_crd_names_refused_fails_fast(dyn, cluster):
+    cluster.accept_names = False
+    with pytest.raises(ManifestApplyError) as info:
+        apply_manifests(dyn, CRD)
+    assert isinstance(info.value.result.error, CRDNotEstablished)
+    assert 'names not accepted: "widgets" is already in use' in str(info.value)
+
+
+def test_crd_never_established_times_out_naming_it(dyn, cluster):
+    cluster.establish_after = 10**9
+    with pytest.raises(ManifestApplyError) as info:
+        apply_manifests(dyn, APP, crd_timeout=0.05)
+    err = info.value
+    assert "customresourcedefinition widgets.example.com was not Established after 0.05s" in str(err)
+    assert str(err).startswith("<string>: document 2 (line 11): apply CustomResourceDefinition widgets.example.com: ")
+    assert [r.action for r in err.results] == ["created", "created", "failed"]
+
+
+def test_wait_established_with_a_fake_clock():
+    now = [0.0]
+
+    class Crds:
+        gets = 0
+
+        def get(self, name):
+            Crds.gets += 1
+            return {"status": {"conditions": [{"type": "Established", "status": "True" if Crds.gets > 3 else "False"}]}}
+
+    crd = wait_established(Crds(), "w", timeout=10, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    assert Crds.gets == 4 and now[0] < 1
+    with pytest.raises(CRDNotEstablished, match="not Established after 0.3s"):
+        Crds.gets = -10**6
+        wait_established(Crds(), "w", timeout=0.3, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    assert _established(crd)
+
+
+def test_wait_for_crds_off_does_not_poll(dyn, cluster):
+    results = apply_manifests(dyn, CRD, wait_for_crds=False)
+    assert lines(results) == ["customresourcedefinition.apiextensions.k8s.io/widgets.example.com created"]
+    assert [verb for verb, *_ in cluster.calls] == ["get", "apply"]  # the GET before apply (NotFound) only
+
+
+def test_missing_crd_names_the_document(dyn, cluster):
+    source = APP.replace(CRD + "---\n", "")
+    with pytest.raises(ManifestApplyError) as info:
+        apply_manifests(dyn, source)
+    err = info.value
+    assert str(err) == ('<string>: document 0 (line 1): apply Widget demo/w1: no matches for kind "Widget" in version '
+                        '"example.com/v1"; ensure CRDs are installed first')
+    assert isinstance(err.result.error, NoKindMatch) and isinstance(err.__cause__, NoKindMatch)
+    assert [r.action for r in err.results] == ["created", "created", "created", "failed"]
+    assert err.results[-1] is err.result
+
+
+def test_keep_going_records_failures(dyn):
+    source = APP.replace(CRD + "---\n", "")
+    results = apply_manifests(dyn, source, stop_on_error=False)
+    assert [r.action for r in results] == ["created", "created", "created", "failed"]
+    assert results[-1].failed and results[-1].gvr is None
+    assert str(results[-1]) == ('widget.example.com/w1 failed: no matches for kind "Widget" in version "example.com/v1"; '
+                                "ensure CRDs are installed first")
+
+
+def test_dry_run_persists_nothing_and_explains_new_crds(dyn, cluster):
+    results = apply_manifests(dyn, APP, dry_run=True, stop_on_error=False)
+    assert cluster.objects == {}
+    assert lines(results)[:4] == [
+        "namespace/demo created (server dry run)",
+        "configmap/cfg created (server dry run)",
+        "customresourcedefinition.apiextensions.k8s.io/widgets.example.com created (server dry run)",
+        "clusterrole.rbac.authorization.k8s.io/reader created (server dry run)",
+    ]
+    assert "its CustomResourceDefinition widgets.example.com is in this source, but a dry run does not create it" in str(results[4])
+    assert dyn.mapper.resets == 0
+
+
+def test_dry_run_after_a_real_apply_is_unchanged(dyn):
+    apply_manifests(dyn, APP)
+    assert {r.action for r in apply_manifests(dyn, APP, dry_run=True)} == {"unchanged"}
+    assert [r.action for r in apply_manifests(dyn, APP.replace("size: 1", "size: 3"), dry_run=True)][-1] == "configured"
+
+
+# -- namespaces --------------------------------------------------------------------
+
+NO_NS = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n"
+OWN_NS = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: mine}\n"
+CLUSTER_WITH_NS = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r, namespace: mine}\n"
+
+
+@pytest.mark.parametrize(
+    "text, namespace, expected",
+    [
+        (NO_NS, None, "ctx"),
+        (NO_NS, "given", "given"),
+        (OWN_NS, None, "mine"),
+        (OWN_NS, "mine", "mine"),
+        (CLUSTER_WITH_NS, None, None),
+        (CLUSTER_WITH_NS, "given", None),
+    ],
+    ids=["context-namespace", "caller-namespace", "own-namespace", "same-namespace", "cluster-scoped-ignores-own",
+         "cluster-scoped-ignores-caller"],
+)
+def test_namespace_rules(cluster, text, namespace, expected):
+    dyn = FakeDyn(cluster, namespace="ctx")
+    (doc,) = manifests.iter_documents(text)
+    mapping, ns = resolve_document(dyn, doc, namespace=namespace)
+    assert ns == expected
+    (result,) = apply_manifests(dyn, text, namespace=namespace)
+    assert result.namespace == expected and result.action == "created"
+    assert "namespace" not in result.object["metadata"] if expected is None else result.object["metadata"]["namespace"] == expected
+
+
+def test_namespace_conflict_is_kubectls_error(dyn):
+    with pytest.raises(ManifestError) as info:
+        resolve_document(dyn, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "a"}},
+                         namespace="b")
+    assert str(info.value) == ('<object>: document 0: the namespace from the provided object "a" does not match the '
+                               "namespace \"b\". You must pass namespace='a' to perform this operation.")
+    with pytest.raises(ManifestApplyError, match='does not match the namespace "b"'):
+        apply_manifests(dyn, OWN_NS, namespace="b")
+
+
+def test_invalid_namespace_argument(dyn):
+    with pytest.raises(ValueError, match="DNS-1123"):
+        apply_manifests(dyn, NO_NS, namespace="Not_Valid")
+
+
+# -- refused up front ---------------------------------------------------------------------
+
+def test_broken_source_sends_nothing(dyn, cluster):
+    with pytest.raises(ManifestError, match="document 2"):
+        apply_manifests(dyn, f"{NO_NS}---\n{OWN_NS}---\n- not a mapping\n", stop_on_error=False)
+    assert cluster.calls == []
+
+
+@pytest.mark.parametrize("operation", [apply_manifests, delete_manifests], ids=["apply", "delete"])
+def test_generate_name_needs_create(dyn, cluster, operation):
+    text = f"{NO_NS}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{generateName: gen-}}\n"
+    with pytest.raises(ManifestError, match=r"document 1 \(line 5\): cannot (apply|delete) a ConfigMap without "
+                                            r"metadata.name \(generateName works only with create\)"):
+        operation(dyn, text)
+    assert cluster.calls == []
+
+
+# -- create and delete -------------------------------------------------------------------
+
+def test_create(dyn):
+    text = f"{APP}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{generateName: gen-, namespace: demo}}\n"
+    results = create_manifests(dyn, text)
+    assert [r.action for r in results] == ["created"] * 6
+    assert results[2].name.startswith("gen-") and results[2].name != "gen-"
+    with pytest.raises(ManifestApplyError, match=r'create Namespace demo: \(AlreadyExists\) namespaces "demo" already exists'):
+        create_manifests(dyn, APP)
+
+
+def test_delete_reverse_order_and_not_found(dyn, cluster):
+    apply_manifests(dyn, APP)
+    results = delete_manifests(dyn, APP)
+    assert lines(results) == [
+        'widget.example.com "w1" deleted',
+        'clusterrole.rbac.authorization.k8s.io "reader" deleted',
+        'customresourcedefinition.apiextensions.k8s.io "widgets.example.com" deleted',
+        'configmap "cfg" deleted',
+        'namespace "demo" deleted',
+    ]
+    assert cluster.objects == {}
+    assert dyn.mapper.resets >= 1
+    with pytest.raises(ManifestApplyError, match=r'delete Widget demo/w1: no matches for kind "Widget"'):
+        delete_manifests(dyn, APP)
+    again = delete_manifests(dyn, APP, ignore_not_found=True)
+    assert [r.action for r in again] == ["not found"] * 5  # the Widget too: its CRD (in the source) is gone
+
+
+def test_delete_not_found_is_an_error(dyn):
+    with pytest.raises(ManifestApplyError, match=r'\(NotFound\) configmaps "cfg" not found'):
+        delete_manifests(dyn, NO_NS)
+
+
+def test_delete_dry_run_keeps_everything(dyn, cluster):
+    apply_manifests(dyn, APP)
+    before = copy.deepcopy(cluster.objects)
+    results = delete_manifests(dyn, APP, dry_run=True)
+    assert cluster.objects == before
+    assert str(results[0]) == 'widget.example.com "w1" deleted (server dry run)'
+
+
+def test_delete_refuses_a_bad_propagation_policy(dyn):
+    with pytest.raises(ValueError, match="propagation_policy"):
+        delete_manifests(dyn, NO_NS, propagation_policy="Sometimes")
+
+
+# -- results -----------------------------------------------------------------------------
+
+def _result(kind_gvk: GroupVersionKind, action: str, **kw: Any) -> ManifestResult:
+    doc = Document("f.yaml", 0, 1, {"apiVersion": kind_gvk.api_version, "kind": kind_gvk.kind, "metadata": {"name": "x"}})
+    return ManifestResult(doc, kind_gvk, None, None, "x", action, **kw)
+
+
+@pytest.mark.parametrize(
+    "result, text",
+    [
+        (_result(GroupVersionKind("", "v1", "ConfigMap"), "configured"), "configmap/x configured"),
+        (_result(GroupVersionKind("apps", "v1", "Deployment"), "unchanged"), "deployment.apps/x unchanged"),
+        (_result(GroupVersionKind("example.com", "v1", "Widget"), "created", dry_run=True),
+         "widget.example.com/x created (server dry run)"),
+        (_result(GroupVersionKind("", "v1", "Namespace"), "deleted", operation="delete"), 'namespace "x" deleted'),
+        (_result(GroupVersionKind("", "v1", "Secret"), "failed", error=status_error(NotFound, "gone"), operation="delete"),
+         'secret "x" failed: (NotFound) gone'),
+        (_result(GroupVersionKind("", "v1", "Secret"), "failed", error=ManifestError("bad", source="f", document=1),
+                 note="why"), "secret/x failed: bad; why"),
+    ],
+    ids=["core", "group", "dry-run", "delete", "delete-failed", "failed-with-note"],
+)
+def test_result_str(result, text):
+    assert str(result) == text
+
+
+def test_public_names():
+    assert sorted(manifests.__all__) == sorted(set(manifests.__all__))
+    assert all(hasattr(manifests, name) for name in manifests.__all__)
+    for name in ("load_manifests", "iter_documents", "Document", "ManifestResult", "ManifestApplyError",
+                 "apply_manifests", "create_manifests", "delete_manifests", "resolve_document"):
+        assert name in manifests.__all__
+    assert issubclass(ManifestApplyError, ManifestError)
