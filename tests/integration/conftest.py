@@ -45,7 +45,9 @@ def kubeconfig() -> Iterator[str]:
         return
     if shutil.which("go") is None:
         _unavailable("neither Go (to build tests/apiserver) nor DYNCLIENT_TEST_KUBECONFIG is available")
-    proc = subprocess.run([str(HARNESS), "start"], capture_output=True, text=True, timeout=3600)
+    # A short compaction interval lets the suite see a continue token expire (410) within seconds.
+    proc = subprocess.run([str(HARNESS), "start", "--", "--etcd-compaction-interval=5s"],
+                          capture_output=True, text=True, timeout=3600)
     if proc.returncode != 0 or not proc.stdout.strip():
         _unavailable(f"tests/apiserver/run start failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     path = proc.stdout.strip().splitlines()[-1]
