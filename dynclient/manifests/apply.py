@@ -83,6 +83,7 @@ class _Run:
             if gk is not None:
                 self.source_crds[gk] = doc.name
         self.failed_crds: Dict[GroupKind, str] = {}
+        self.source_namespaces = {d.name for d in documents if d.group == "" and d.kind == "Namespace"}
         # kind served -> versions served, for the CRDs this run wrote and saw Established.
         self.established: Dict[GroupKind, FrozenSet[str]] = {}
         self.mapper_stale = False
@@ -121,6 +122,11 @@ class _Run:
             client = client.namespace(ns)
         try:
             action, reply = step(client, object_for(doc, ns), doc)
+        except NotFound as exc:
+            note = ""
+            if self.dry_run and ns in self.source_namespaces and self.operation != "delete":
+                note = f"its Namespace {ns} is in this source, but a dry run does not create it"
+            return self.failure(doc, gvk, mapping.resource, ns, exc, note)
         except (DynclientError, ValueError) as exc:
             return self.failure(doc, gvk, mapping.resource, ns, exc)
         if is_crd(doc.group, doc.kind) and not self.dry_run:
