@@ -36,7 +36,13 @@ _LAZY = {
     "Transport": "dynclient.transport",
     "RequestInfo": "dynclient.transport",
     "load_manifests": "dynclient.manifests",
+    "iter_documents": "dynclient.manifests",
+    "Document": "dynclient.manifests",
     "ManifestResult": "dynclient.manifests",
+    "ManifestApplyError": "dynclient.manifests",
+    "apply_manifests": "dynclient.manifests",
+    "create_manifests": "dynclient.manifests",
+    "delete_manifests": "dynclient.manifests",
 }
 
 
@@ -58,6 +64,14 @@ def __dir__() -> list:
 __all__ = [
     "__version__",
     "connect",
+    "load_manifests",
+    "iter_documents",
+    "Document",
+    "ManifestResult",
+    "ManifestApplyError",
+    "apply_manifests",
+    "create_manifests",
+    "delete_manifests",
     "DynamicClient",
     "ResourceClient",
     "Watch",

@@ -91,7 +91,7 @@ def split_args(args: Sequence[str]) -> Tuple[List[Tuple[str, str]], str, List[st
                     "resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of "
                     "'kubectl get resource resource/<resource_name>'")
             if not kind or not name or "/" in name:
-                raise ValueError(f"arguments in resource/name form must have a single resource and name")
+                raise ValueError("arguments in resource/name form must have a single resource and name")
             tuples.append((kind, name))
         return tuples, "", []
     return [], args[0] if args else "", list(args[1:])

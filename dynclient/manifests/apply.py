@@ -176,17 +176,25 @@ class _Run:
                               operation=self.operation, note=note)
 
     def kind_note(self, doc: Document) -> str:
-        """Why a kind may not resolve: its CRD failed, is only dry-run, or is not installed."""
+        """Why a kind did not resolve, when its CRD is in this source; else kubectl's hint."""
         gk = GroupKind(doc.group, doc.kind)
         crd = self.source_crds.get(gk)
-        if crd is not None and gk in self.failed_crds:
-            return f"its CustomResourceDefinition {crd} in this source failed"
-        if crd is not None and self.dry_run:
-            return (f"its CustomResourceDefinition {crd} is in this source, but a dry run does not create it, "
-                    "so its resources cannot be checked until it exists")
-        if crd is not None:
-            return f"its CustomResourceDefinition {crd} in this source does not serve version {doc.api_version!r}"
-        return "ensure CRDs are installed first"
+        if crd is None:
+            return "ensure CRDs are installed first"
+        its = f"its CustomResourceDefinition {crd}"
+        if gk in self.failed_crds:
+            return f"{its} in this source failed"
+        if self.dry_run and self.operation != "delete":
+            return f"{its} is in this source, but a dry run does not create it, so its resources cannot be checked"
+        if self.operation == "delete":
+            return f"{its} is not installed"
+        versions = self.established.get(gk)
+        if versions is None:
+            return f"{its} in this source was not waited for (wait_for_crds=False)"
+        version = GroupVersion.parse(doc.api_version).version
+        if version not in versions:
+            return f"{its} serves {', '.join(sorted(versions)) or 'no version'}, not {version}"
+        return f"{its} is Established, but discovery did not list {doc.kind} within {self.crd_timeout:g}s"
 
 
 def _failure_message(result: ManifestResult) -> str:

@@ -153,7 +153,7 @@ class StrictSafeLoader(_StrictMappings, yaml.SafeLoader):
     yaml_implicit_resolvers = _without_string_resolvers(yaml.SafeLoader.yaml_implicit_resolvers)
 
 
-_CSafeLoader = getattr(yaml, "CSafeLoader", None)
+_CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
 if _CSafeLoader is not None:
 
     class StrictCSafeLoader(_StrictMappings, _CSafeLoader):  # type: ignore[misc,valid-type]
@@ -421,7 +421,10 @@ def iter_documents(source: Union[Source, Iterable[Source]]) -> Iterator[Document
 
     Raises ``ManifestError`` naming the source, the document index and the
     line for unreadable input, invalid YAML or JSON, duplicate keys, or an
-    object without ``apiVersion``, ``kind`` or ``metadata.name``.
+    object without ``apiVersion``, ``kind`` or ``metadata.name``. The line is
+    where the parser stopped for a syntax error or duplicate key, and where
+    the document (or List item) starts for anything else. Documents are
+    read lazily: those before a broken one are yielded first.
     """
     if isinstance(source, Mapping):
         yield from _flatten(source if isinstance(source, dict) else dict(source), None, "<object>", 0, 0)

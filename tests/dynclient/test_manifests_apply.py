@@ -503,3 +503,26 @@ def test_public_names():
                  "apply_manifests", "create_manifests", "delete_manifests", "resolve_document"):
         assert name in manifests.__all__
     assert issubclass(ManifestApplyError, ManifestError)
+
+
+@pytest.mark.parametrize(
+    "setup, kwargs, note",
+    [
+        (lambda c: None, {"source": APP.replace("example.com/v1", "example.com/v2")},
+         "its CustomResourceDefinition widgets.example.com serves v1, not v2"),
+        (lambda c: None, {"wait_for_crds": False},
+         "its CustomResourceDefinition widgets.example.com in this source was not waited for (wait_for_crds=False)"),
+        (lambda c: setattr(c, "discovery_lag", 10**9), {"crd_timeout": 0.05},
+         "its CustomResourceDefinition widgets.example.com is Established, but discovery did not list Widget within 0.05s"),
+        (lambda c: setattr(c, "accept_names", False), {},
+         "its CustomResourceDefinition widgets.example.com in this source failed"),
+    ],
+    ids=["version-not-served", "not-waited-for", "discovery-never-lists", "crd-failed"],
+)
+def test_notes_say_why_a_custom_resource_did_not_resolve(dyn, cluster, setup, kwargs, note):
+    setup(cluster)
+    source = kwargs.pop("source", APP)
+    results = apply_manifests(dyn, source, stop_on_error=False, **kwargs)
+    widget = results[-1]
+    assert widget.failed and isinstance(widget.error, NoKindMatch)
+    assert widget.note == note

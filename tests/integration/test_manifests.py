@@ -118,7 +118,7 @@ def actions(results: List[ManifestResult]) -> List[str]:
     return [str(r) for r in results]
 
 
-def test_crd_and_its_resources_apply_in_one_call(dyn, app, kubectl, request_log):
+def test_crd_and_its_resources_apply_in_one_call(dyn, app, kubectl):
     group, ns = app()
     text = app_yaml(group, ns)
     progress = []
@@ -153,7 +153,7 @@ def dyn_apply(dyn, source, **kw):
     return method(source, **kw) if callable(method) else apply_manifests(dyn, source, **kw)
 
 
-def test_lines_match_kubectl_apply(dyn, make_client, namespace, kubectl, tmp_path):
+def test_lines_match_kubectl_apply(dyn, namespace, kubectl, tmp_path):
     """kubectl's client-side apply words, for the same manifest in two namespaces."""
     other = f"t-{uid()}"
     dyn.resource("namespaces").create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": other}})
