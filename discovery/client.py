@@ -337,3 +337,26 @@ def server_preferred_namespaced_resources(
     except GroupDiscoveryFailed as err:
         raise GroupDiscoveryFailed(err.failed, partial=namespaced_only(err.partial or [])) from None
     return namespaced_only(lists)
+
+
+class DerivedQueries:
+    """The aggregate queries, derived from ``server_groups`` and per-group-version lookups.
+
+    Mixed into the memory and disk caches so each states only how it answers
+    the primitive calls; the live client overrides these to add client-go's
+    retries. Subclasses set ``_max_workers``.
+    """
+
+    _max_workers: int = DEFAULT_MAX_WORKERS
+
+    def server_groups_and_resources(self) -> Tuple[List[APIGroup], List[APIResourceList]]:
+        """All groups and resource lists, fetching missing group-versions in parallel."""
+        return server_groups_and_resources(self, max_workers=self._max_workers)  # type: ignore[arg-type]
+
+    def server_preferred_resources(self) -> List[APIResourceList]:
+        """Each resource in its group's preferred version (client-go ``ServerPreferredResources``)."""
+        return server_preferred_resources(self, max_workers=self._max_workers)  # type: ignore[arg-type]
+
+    def server_preferred_namespaced_resources(self) -> List[APIResourceList]:
+        """The namespaced part of ``server_preferred_resources``."""
+        return server_preferred_namespaced_resources(self, max_workers=self._max_workers)  # type: ignore[arg-type]

@@ -24,16 +24,14 @@ import os
 import tempfile
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Set, Union
 
 from .cachedir import check_group_version, discovery_cache_dir, split_unsafe_groups
 from .client import (
-    DEFAULT_MAX_WORKERS,
     AggregatedDiscoveryInterface,
+    DEFAULT_MAX_WORKERS,
+    DerivedQueries,
     GroupsAndMaybeResources,
-    server_groups_and_resources,
-    server_preferred_namespaced_resources,
-    server_preferred_resources,
 )
 from .errors import UnsafeDiscoveryName
 from .interface import DiscoveryInterface
@@ -99,7 +97,7 @@ def _decode(data: bytes, kind: str) -> Dict[str, Any]:
     return document
 
 
-class DiskCachedDiscoveryClient:
+class DiskCachedDiscoveryClient(DerivedQueries):
     """Caches a delegate's discovery answers in kubectl's disk cache (client-go ``CachedDiscoveryClient``).
 
     ``fresh`` stays True while every answer came from the server or from
@@ -308,18 +306,6 @@ class DiskCachedDiscoveryClient:
         else:
             logger.debug("skipped caching discovery info for %s, no resources found", gv)
         return live
-
-    def server_groups_and_resources(self) -> Tuple[List[APIGroup], List[APIResourceList]]:
-        """All groups and resource lists; a warm cache answers without any request."""
-        return server_groups_and_resources(self, max_workers=self._max_workers)
-
-    def server_preferred_resources(self) -> List[APIResourceList]:
-        """Each resource in its preferred version, on top of the cache."""
-        return server_preferred_resources(self, max_workers=self._max_workers)
-
-    def server_preferred_namespaced_resources(self) -> List[APIResourceList]:
-        """The namespaced part of ``server_preferred_resources``."""
-        return server_preferred_namespaced_resources(self, max_workers=self._max_workers)
 
     def server_version(self) -> Dict[str, Any]:
         """Always asks the delegate; kubectl does not cache the version either."""

@@ -18,17 +18,15 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from cachetools import LRUCache
 
 from .client import (
-    DEFAULT_MAX_WORKERS,
     AggregatedDiscoveryInterface,
+    DEFAULT_MAX_WORKERS,
+    DerivedQueries,
     GroupsAndMaybeResources,
-    server_groups_and_resources,
-    server_preferred_namespaced_resources,
-    server_preferred_resources,
 )
 from .errors import DiscoveryError, DynclientError, StatusError, TooManyRequests, TransportError
 from .interface import DiscoveryInterface
@@ -73,7 +71,7 @@ def _is_transient(err: BaseException) -> bool:
     return isinstance(err, StatusError) and err.code >= 500
 
 
-class MemCacheClient:
+class MemCacheClient(DerivedQueries):
     """Caches a delegate's discovery answers in memory (client-go ``NewMemCacheClient``).
 
     Thread-safe: one lock guards the cache, and it is held while the cache
@@ -233,18 +231,6 @@ class MemCacheClient:
             raise entry.error.with_traceback(None)
         assert entry.resources is not None
         return entry.resources
-
-    def server_groups_and_resources(self) -> Tuple[List[APIGroup], List[APIResourceList]]:
-        """All groups and resource lists, from memory after the first call."""
-        return server_groups_and_resources(self, max_workers=self._max_workers)
-
-    def server_preferred_resources(self) -> List[APIResourceList]:
-        """Each resource in its preferred version, from memory after the first call."""
-        return server_preferred_resources(self, max_workers=self._max_workers)
-
-    def server_preferred_namespaced_resources(self) -> List[APIResourceList]:
-        """The namespaced part of ``server_preferred_resources``."""
-        return server_preferred_namespaced_resources(self, max_workers=self._max_workers)
 
     def server_version(self) -> Dict[str, Any]:
         """Always asks the delegate; versions are not cached (as in client-go)."""

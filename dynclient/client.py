@@ -10,7 +10,7 @@ expander for names such as ``all``. Names resolve through
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from discovery.cachedir import default_cache_dir, discovery_cache_dir
 from discovery.client import DiscoveryClient

@@ -20,14 +20,14 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple, Union
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3._collections import HTTPHeaderDict
 
 from discovery._version import __version__
-from discovery.errors import StatusError, TransportError, Unauthorized, status_error_from_response
+from discovery.errors import TransportError, Unauthorized, status_error_from_response
 from discovery.interface import RawResponse
 
 from .ratelimit import TokenBucket

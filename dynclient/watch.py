@@ -6,10 +6,12 @@ them as they arrive, keeps the last ``resourceVersion`` seen, and:
 * consumes BOOKMARK events (they only move the resourceVersion) unless the
   caller asks to see them;
 * turns an ERROR event into the matching ``StatusError`` (410 -> ``Expired``);
-* resumes from the last resourceVersion when the connection drops or the
-  server ends the stream early, as client-go's ``RetryWatcher`` does, with
-  bounded exponential backoff; a caller-set ``timeout_seconds`` ends the
-  watch cleanly instead;
+* resumes from the last resourceVersion when the connection drops, a read
+  times out or the server ends the stream early, as client-go's
+  ``RetryWatcher`` does, with bounded exponential backoff and jitter; a
+  caller-set ``timeout_seconds`` ends the watch cleanly instead;
+* on 410 Gone either raises ``Expired`` (the default) or, given ``relist``,
+  LISTs again and carries on from the fresh resourceVersion (Reflector);
 * stops cleanly from another thread through ``stop()``.
 """
 
@@ -25,11 +27,11 @@ from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
 import requests
 
-from discovery.errors import DynclientError, StatusError, TransportError, status_error_from_response
+from discovery.errors import DynclientError, Gone, StatusError, TransportError, status_error_from_response
 
 from .errors import WatchError
 
-__all__ = ["Watch", "Event"]
+__all__ = ["Watch", "Event", "RELISTED"]
 
 log = logging.getLogger("dynclient.watch")
 
@@ -42,10 +44,35 @@ Opener = Callable[["Watch"], requests.Response]
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
 
+#: The synthetic event a ``relist``-ing Watch yields after a 410: its object is the fresh LIST.
+RELISTED = "RELISTED"
+
+#: Status codes that mean "try again later" rather than "no".
+_TRANSIENT = (429, 500, 502, 503, 504)
+
+
 class Watch:
     """An iterator of watch events that can be stopped from any thread.
 
     Use as ``for kind, obj in watch:`` or as a context manager.
+
+    Reconnects (after a drop, a clean end of the stream by the server, a
+    read timeout or a transient 429/5xx) resume from the last
+    resourceVersion seen, BOOKMARKs included. Consecutive failures back off
+    exponentially from ``backoff_base`` to at most ``max_backoff`` seconds,
+    with jitter; ``max_failures`` (consecutive) and ``max_reconnects``
+    (total) bound them when set.
+
+    A 410 (the resourceVersion is too old: an ``Expired`` reply or an ERROR
+    event carrying a 410 Status) cannot be resumed from. Without ``relist``
+    the watch raises ``Expired``/``Gone``, as client-go's ``RetryWatcher``
+    does. With ``relist`` (a function doing a LIST and returning the list
+    object) it does what the Reflector does: LIST again, yield one
+    ``("RELISTED", list_object)`` event holding the complete current state,
+    and watch on from the list's resourceVersion. Events between the expired
+    resourceVersion and that LIST are *not* replayed (deletions in that gap
+    are only visible by comparing the list with what the caller knew), which
+    is why the list is handed over whole.
     """
 
     def __init__(
@@ -58,6 +85,9 @@ class Watch:
         resume: bool = True,
         max_backoff: float = 30.0,
         max_reconnects: Optional[int] = None,
+        backoff_base: float = 0.2,
+        max_failures: Optional[int] = None,
+        relist: Optional[Callable[[], Dict[str, Any]]] = None,
     ) -> None:
         self._open = opener
         self.resource_version = resource_version or ""
@@ -65,11 +95,17 @@ class Watch:
         self._yield_bookmarks = yield_bookmarks
         self._resume = resume
         self._max_backoff = max_backoff
+        self._backoff_base = backoff_base
         self._max_reconnects = max_reconnects
+        self._max_failures = max_failures
+        self._relist = relist
         self._stopped = threading.Event()
         self._response: Optional[requests.Response] = None
         self._lock = threading.Lock()
+        #: Streams opened again after the first one.
         self.reconnects = 0
+        #: LISTs done after a 410 (only with ``relist``).
+        self.relists = 0
         #: True once the server's initial-events-end bookmark was seen (``sendInitialEvents`` watches).
         self.initial_events_done = False
 
@@ -83,6 +119,7 @@ class Watch:
 
     @property
     def stopped(self) -> bool:
+        """True once ``stop()`` was called."""
         return self._stopped.is_set()
 
     def __enter__(self) -> "Watch":
@@ -93,45 +130,94 @@ class Watch:
 
     def __iter__(self) -> Iterator[Event]:
         failures = 0
+        must_relist = False
         while not self._stopped.is_set() and not self._expired():
+            if must_relist:
+                try:
+                    listed = self._do_relist()
+                except (TransportError, StatusError) as err:
+                    failures = self._failed(err, failures)
+                    continue
+                must_relist, failures = False, 0
+                yield RELISTED, listed
+                continue
             try:
                 resp = self._open(self)
+            except Gone as err:
+                must_relist = self._on_gone(err)
+                continue
             except (TransportError, StatusError) as err:
-                if isinstance(err, StatusError) and err.code not in (429, 500, 502, 503, 504):
-                    raise
-                failures += 1
-                if not self._may_reconnect(failures):
-                    raise
-                self._backoff(failures)
+                failures = self._failed(err, failures)
                 continue
             with self._lock:
                 self._response = resp
             if self._stopped.is_set():
                 resp.close()
                 return
-            got_any = False
+            opened_at, start_rv = time.monotonic(), self.resource_version
+            broken: Optional[BaseException] = None
             try:
                 for event in self._events(resp):
-                    got_any = True
                     yield event
                     if self._stopped.is_set():
                         return
             except (requests.RequestException, OSError, ValueError, AttributeError) as err:
                 if self._stopped.is_set():
                     return
+                broken = err
                 log.debug("watch stream broke (%s); resuming from %r", err, self.resource_version)
+            except Gone as err:
+                if self._stopped.is_set():
+                    return
+                must_relist = self._on_gone(err)
+                continue
+            except StatusError as err:  # an ERROR event with a transient Status
+                if self._stopped.is_set() or err.code not in _TRANSIENT or not self._resume:
+                    raise
+                broken = err
             finally:
                 with self._lock:
                     self._response = None
                 resp.close()
             if self._stopped.is_set() or self._expired() or not self._resume:
                 return
-            failures = 0 if got_any else failures + 1
-            if not self._may_reconnect(failures or 1):
+            progressed = self.resource_version != start_rv
+            # A server ending a quiet watch at its timeout is normal; a stream that breaks
+            # (or ends at once) without progress is a failure and backs off.
+            healthy_end = broken is None and time.monotonic() - opened_at >= 1.0
+            failures = 0 if progressed or healthy_end else failures + 1
+            if not self._may_reconnect(failures):
+                if broken is not None:
+                    raise TransportError(f"watch gave up after {failures} failures: {broken}") from broken
                 return
             self.reconnects += 1
             if failures:
                 self._backoff(failures)
+
+    def _on_gone(self, err: BaseException) -> bool:
+        """A 410: raise it when nobody asked to relist, else tell the loop to LIST."""
+        if self._relist is None:
+            raise err
+        log.debug("watch from resourceVersion %r expired (%s); relisting", self.resource_version, err)
+        return True
+
+    def _do_relist(self) -> Dict[str, Any]:
+        assert self._relist is not None
+        listed = self._relist()
+        rv = ((listed or {}).get("metadata") or {}).get("resourceVersion") or ""
+        self.resource_version = rv
+        self.relists += 1
+        return listed
+
+    def _failed(self, err: BaseException, failures: int) -> int:
+        """Count a failed request; re-raise it when it is not transient or the bounds are spent."""
+        if isinstance(err, StatusError) and err.code not in _TRANSIENT:
+            raise err
+        failures += 1
+        if not self._may_reconnect(failures):
+            raise err
+        self._backoff(failures)
+        return failures
 
     def _events(self, resp: requests.Response) -> Iterator[Event]:
         for line in resp.iter_lines(chunk_size=None):
@@ -162,11 +248,18 @@ class Watch:
         return None if self._deadline is None else max(0.0, self._deadline - time.monotonic())
 
     def _may_reconnect(self, failures: int) -> bool:
-        return self._resume and (self._max_reconnects is None or self.reconnects < self._max_reconnects)
+        if not self._resume:
+            return False
+        if self._max_failures is not None and failures > self._max_failures:
+            return False
+        return self._max_reconnects is None or self.reconnects < self._max_reconnects
+
+    def backoff_delay(self, failures: int) -> float:
+        """The wait before reconnect attempt ``failures``: exponential, capped, jittered to 50-100%."""
+        return random.uniform(0.5, 1.0) * min(self._max_backoff, self._backoff_base * 2 ** min(failures - 1, 30))
 
     def _backoff(self, failures: int) -> None:
-        delay = random.uniform(0.5, 1.0) * min(self._max_backoff, 0.2 * 2 ** min(failures, 10))
-        self._stopped.wait(delay)
+        self._stopped.wait(self.backoff_delay(failures))
 
 
 def _interrupt(resp: requests.Response) -> None:

@@ -7,7 +7,6 @@ Ports of cli-runtime's ``printers/name.go``, ``json.go``, ``yaml.go`` and
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, TextIO
 
@@ -23,7 +22,6 @@ __all__ = [
     "TablePrinter",
     "go_sprint",
     "escape_terminal",
-    "with_list_kinds",
 ]
 
 Obj = Dict[str, Any]
@@ -209,16 +207,3 @@ class TablePrinter:
                     continue
                 parts.append("" if cell is None else _cell_text(cell))
             out.write("\t".join(parts) + "\n")
-
-
-def with_list_kinds(lst: Mapping[str, Any]) -> Obj:
-    """A copy of a LIST reply whose items carry ``apiVersion`` and ``kind``, as kubectl's decoder sets them."""
-    out = copy.deepcopy(dict(lst))
-    api_version = out.get("apiVersion") or ""
-    kind = str(out.get("kind") or "")
-    item_kind = kind[: -len("List")] if kind.endswith("List") else kind
-    for item in out.get("items") or []:
-        if isinstance(item, dict) and not item.get("kind") and not item.get("apiVersion"):
-            item["apiVersion"] = api_version
-            item["kind"] = item_kind
-    return out

@@ -15,7 +15,6 @@ from dynclient.cli.printers import (
     go_sprint,
     name_line,
     qualified_kind,
-    with_list_kinds,
 )
 from dynclient.cli.tabwriter import new_tab_writer
 
@@ -91,13 +90,6 @@ def test_escape_terminal():
                          ids=["core", "group"])
 def test_qualified_kind(kind, group, expected):
     assert qualified_kind(kind, group) == expected
-
-
-def test_with_list_kinds_sets_item_kinds_from_the_list():
-    lst = {"apiVersion": "apps/v1", "kind": "DeploymentList", "items": [{"metadata": {"name": "a"}}]}
-    out = with_list_kinds(lst)
-    assert out["items"][0]["kind"] == "Deployment" and out["items"][0]["apiVersion"] == "apps/v1"
-    assert "kind" not in lst["items"][0]
 
 
 # -- tables -------------------------------------------------------------------------
