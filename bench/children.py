@@ -27,9 +27,11 @@ def workload(client: str, a: dict) -> dict:
         import dynclient
 
         dyn = dynclient.connect(kc, cache_dir=cache)
-        pairs = [("apps/v1", "Deployment")] + ([] if client == "dynclient-1res" else [(f"{group}/v1", kind)])
-        for api_version, k in pairs:
-            dyn.resource_for_kind(api_version, k).namespace(ns).list()
+        # By name, as kubectl and kr8s resolve them (resource_for_kind with a full GVK would fetch
+        # just that group-version's document, which is cheaper still).
+        names = ["deployments.apps"] + ([] if client == "dynclient-1res" else [f"{plural}.{group}"])
+        for name in names:
+            dyn.resource(name).namespace(ns).list()
     elif client == "kubernetes":
         from kubernetes import config, dynamic
 
@@ -41,7 +43,7 @@ def workload(client: str, a: dict) -> dict:
 
         api = kr8s.api(kubeconfig=kc)
         for name in ("deployments.apps", f"{plural}.{group}"):
-            api.get(name, namespace=ns)
+            list(api.get(name, namespace=ns))
     elif client == "pykube-ng":
         import pykube
 

@@ -54,6 +54,8 @@ class RequestInfo:
     attempt: int
     accept: str = ""
     error: Optional[BaseException] = None
+    #: The HTTP reason phrase ("OK", "Not Found"), for log lines shaped like kubectl's ``-v=6``.
+    reason: str = ""
 
 
 RequestHook = Callable[[RequestInfo], None]
@@ -231,14 +233,17 @@ class Transport:
                     continue
                 raise err from exc
             elapsed = time.monotonic() - start
+            sent_url = resp.url or url  # with the query string; URLs never carry credentials
             if resp.status_code < 400:
-                self._emit(RequestInfo(method, url, resp.status_code, elapsed, attempt, accept))
+                self._emit(RequestInfo(method, sent_url, resp.status_code, elapsed, attempt, accept,
+                                       reason=resp.reason or ""))
                 return resp
             content = resp.content  # an error reply is small; read it whole
             error = status_error_from_response(
                 resp.status_code, content, method=method, url=url, retry_after=resp.headers.get("Retry-After"),
             )
-            self._emit(RequestInfo(method, url, resp.status_code, elapsed, attempt, accept, error))
+            self._emit(RequestInfo(method, sent_url, resp.status_code, elapsed, attempt, accept, error,
+                                   reason=resp.reason or ""))
             if isinstance(error, Unauthorized) and auth is not None and not refreshed:
                 refreshed = True  # client-go exec plugins: refresh the credential once on a 401
                 if auth.refresh():
@@ -266,8 +271,8 @@ class Transport:
     def _emit(self, info: RequestInfo) -> None:
         if log.isEnabledFor(logging.DEBUG):
             # kubectl -v=6 style; the URL never carries credentials.
-            log.debug("%s %s %s in %d milliseconds", info.method, info.url,
-                      info.status or type(info.error).__name__, int(info.elapsed * 1000))
+            status = f"{info.status} {info.reason}".strip() if info.status else type(info.error).__name__
+            log.debug("%s %s %s in %d milliseconds", info.method, info.url, status, int(info.elapsed * 1000))
         for hook in list(self.hooks):
             hook(info)
 

@@ -152,3 +152,17 @@ def test_a_named_file_is_used_whatever_its_extension(tree):
 def test_missing_path(tmp_path):
     with pytest.raises(ValueError, match='the path ".*nope" does not exist'):
         expand_paths([str(tmp_path / "nope")])
+
+
+@pytest.mark.parametrize("source,expected", [
+    ("app.yaml", 'Error from server (NotFound): error when deleting "app.yaml": configmaps "x" not found\n'),
+    ("<stdin>", 'Error from server (NotFound): error when deleting "STDIN": configmaps "x" not found\n'),
+    ("", 'Error from server (NotFound): configmaps "x" not found\n'),
+], ids=["file", "stdin", "no-source"])
+def test_delete_errors_name_their_source_like_kubectl(source, expected):
+    from discovery.errors import NotFound, status_error_from_response
+    from dynclient.cli.checkerr import report
+
+    err = status_error_from_response(404, b'{"kind":"Status","reason":"NotFound","message":"configmaps \\"x\\" not found"}')
+    wrapped = delete.with_source("deleting", source, err)
+    assert isinstance(wrapped, NotFound) and report(wrapped) == expected
