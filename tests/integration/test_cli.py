@@ -332,8 +332,8 @@ def test_no_traceback_and_exit_1_in_a_subprocess(kubeconfig, tmp_path):
 def test_verbose_logs_requests_but_no_token(cli, kubeconfig, namespace):
     code, _, err = cli("-n", namespace, "get", "configmaps", "-v=6")
     assert code == 0
-    # The transport logs the path without its query string, and the bare status code.
-    assert f"/api/v1/namespaces/{namespace}/configmaps 200 in " in err and "] GET https://" in err
+    # The same request line kubectl -v=6 prints: full URL with its query, status code and text.
+    assert f"/api/v1/namespaces/{namespace}/configmaps?limit=500 200 OK in " in err and "] GET https://" in err
     import yaml
 
     config = yaml.safe_load(Path(kubeconfig).read_text())
