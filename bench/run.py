@@ -282,8 +282,10 @@ def apply_manifest(path: str) -> None:
         n = crd_names(i)
         docs.append({"apiVersion": f"{n['group']}/v1", "kind": n["kind"], "metadata": {"name": f"w-{i:02d}"},
                      "spec": {"size": i}})
+    import yaml
+
     with open(path, "w") as fh:
-        fh.write("\n---\n".join(json.dumps(d) for d in docs))  # JSON is YAML; kubectl reads both
+        yaml.safe_dump_all(docs, fh)
 
 
 def apply_runs(proxy: servers.LatencyProxy, kc: str, direct_kc: str, runs: int) -> Dict[str, Dict[str, float]]:

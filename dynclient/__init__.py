@@ -35,6 +35,11 @@ _LAZY = {
     "Watch": "dynclient.watch",
     "Transport": "dynclient.transport",
     "RequestInfo": "dynclient.transport",
+    "Informer": "dynclient.informer",
+    "InformerFactory": "dynclient.informer",
+    "WorkQueue": "dynclient.workqueue",
+    "DelayingQueue": "dynclient.workqueue",
+    "RateLimitingQueue": "dynclient.workqueue",
     "load_manifests": "dynclient.manifests",
     "iter_documents": "dynclient.manifests",
     "Document": "dynclient.manifests",
@@ -47,6 +52,10 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name in ("retry", "informer", "workqueue", "manifests"):  # submodules, reachable as attributes
+        import importlib
+
+        return importlib.import_module(f"dynclient.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'dynclient' has no attribute {name!r}")
@@ -64,6 +73,11 @@ def __dir__() -> list:
 __all__ = [
     "__version__",
     "connect",
+    "Informer",
+    "InformerFactory",
+    "WorkQueue",
+    "DelayingQueue",
+    "RateLimitingQueue",
     "load_manifests",
     "iter_documents",
     "Document",

@@ -41,7 +41,6 @@ from discovery.errors import Expired, Gone
 from discovery.types import GroupVersionResource
 from restmapper.mapping import RESTMapping
 
-from .paths import resource_path
 from .resource import ResourceClient
 from .watch import Watch
 
@@ -379,25 +378,16 @@ class Informer:
         self._synced.set()
         return rv
 
-    def _open(self, watch: Watch) -> Any:
-        client = self.client
-        server_timeout = self.watch_timeout or random.uniform(300.0, 600.0)
-        params: List[Tuple[str, str]] = []
-        if self.label_selector:
-            params.append(("labelSelector", self.label_selector))
-        if self.field_selector:
-            params.append(("fieldSelector", self.field_selector))
-        if watch.resource_version:
-            params.append(("resourceVersion", watch.resource_version))
-        params += [("watch", "true"), ("allowWatchBookmarks", "true"),
-                   ("timeoutSeconds", str(max(1, int(server_timeout))))]
-        read_timeout = self.watch_read_timeout or server_timeout + 30.0
-        path = resource_path(client.gvr, client.ns if client.namespaced else None, None, None)
-        return client.transport.request("GET", path, params=params, stream=True,
-                                        timeout=(client.transport.timeout[0], read_timeout))
+    def _start_watch(self, rv: str) -> Watch:
+        """The watch the Reflector loop consumes: the resource client's own, resuming from ``rv``."""
+        return self.client.watch(
+            resource_version=rv, label_selector=self.label_selector, field_selector=self.field_selector,
+            server_timeout=self.watch_timeout, read_timeout=self.watch_read_timeout,
+            backoff_base=self.backoff_base, max_backoff=self.max_backoff,
+        )
 
     def _watch_from(self, rv: str) -> None:
-        watch = Watch(self._open, resource_version=rv, backoff_base=self.backoff_base, max_backoff=self.max_backoff)
+        watch = self._start_watch(rv)
         with self._watch_lock:
             if self._stop.is_set():
                 return

@@ -9,6 +9,7 @@ request to the transport; scope and names are checked before any I/O.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -206,6 +207,11 @@ class ResourceClient:
         yield_bookmarks: bool = False,
         send_initial_events: bool = False,
         resume: bool = True,
+        relist: bool = False,
+        server_timeout: Optional[float] = None,
+        read_timeout: Optional[float] = None,
+        backoff_base: float = 0.2,
+        max_backoff: float = 30.0,
     ) -> Watch:
         """Watch for changes; iterate the result for ``(type, object)`` events.
 
@@ -217,6 +223,14 @@ class ResourceClient:
         the current objects arrive as ADDED events, then a BOOKMARK annotated
         ``k8s.io/initial-events-end``. A drop before that bookmark restarts the
         initial events, since their resourceVersions are not ordered.
+
+        ``relist=True``: after a 410, LIST again and yield ``("RELISTED", list)``
+        instead of raising ``Expired``; events in the gap are not replayed.
+
+        Without ``timeout_seconds`` each stream asks the server to end it after
+        ``server_timeout`` seconds (default 5-10 minutes at random, as client-go's
+        Reflector does) and trusts a silent socket ``read_timeout`` seconds (default
+        30 s longer), so a stalled connection is reopened instead of hanging.
         """
         if name is not None:
             check_name(name)
@@ -235,15 +249,16 @@ class ResourceClient:
             if initial:
                 params.append(("sendInitialEvents", "true"))
             remaining = watch.remaining()
-            read_timeout: Optional[float] = None
-            if remaining is not None:
-                params.append(("timeoutSeconds", str(max(1, int(remaining + 0.999)))))
-                read_timeout = remaining + 30.0
-            connect = self.transport.timeout[0]
-            return self.transport.request("GET", path, params=params, stream=True, timeout=(connect, read_timeout))
+            stream_seconds = remaining if remaining is not None else (server_timeout or random.uniform(300.0, 600.0))
+            params.append(("timeoutSeconds", str(max(1, int(stream_seconds + 0.999)))))
+            silence = read_timeout or stream_seconds + 30.0
+            return self.transport.request("GET", path, params=params, stream=True,
+                                          timeout=(self.transport.timeout[0], silence))
 
+        lister = (lambda: self.list(label_selector=label_selector, field_selector=field_selector)) if relist else None
         return Watch(open_stream, resource_version=resource_version or "", timeout_seconds=timeout_seconds,
-                     yield_bookmarks=yield_bookmarks, resume=resume)
+                     yield_bookmarks=yield_bookmarks, resume=resume, relist=lister,
+                     backoff_base=backoff_base, max_backoff=max_backoff)
 
     # -- write verbs ----------------------------------------------------------
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 import dynclient
-from dynclient.watch import Watch
+from dynclient.watch import RELISTED, Watch
 
 
 class FakeStream:
@@ -107,3 +107,110 @@ def test_stop_from_another_thread_ends_iteration():
         threading.Timer(0.05, w.stop).start()
     assert got == ["a"]
     assert w.stopped
+
+
+GONE = {"kind": "Status", "code": 410, "reason": "Expired", "message": "too old resource version"}
+
+
+def gone_reply():
+    return dynclient.status_error_from_response(410, json.dumps(GONE).encode())
+
+
+def error_event(status):
+    return json.dumps({"type": "ERROR", "object": status}).encode()
+
+
+@pytest.mark.parametrize("how", ["reply", "event"], ids=["410-reply", "410-error-event"])
+def test_gone_raises_expired_without_relist(how):
+    def opener(w):
+        if how == "reply":
+            raise gone_reply()
+        return FakeStream([error_event(GONE)])
+
+    with pytest.raises(dynclient.Expired):
+        list(Watch(opener, resource_version="5"))
+
+
+@pytest.mark.parametrize("how", ["reply", "event"], ids=["410-reply", "410-error-event"])
+def test_gone_relists_and_resumes_from_the_list(how):
+    opened = []
+    scripts = [gone_reply() if how == "reply" else FakeStream([ev("ADDED", "a", "6"), error_event(GONE)]),
+               FakeStream([ev("MODIFIED", "b", "21")])]
+
+    def opener(w):
+        opened.append(w.resource_version)
+        if not scripts:
+            w.stop()
+            return FakeStream([])
+        step = scripts.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    listed = {"kind": "ConfigMapList", "metadata": {"resourceVersion": "20"}, "items": []}
+    w = Watch(opener, resource_version="5", relist=lambda: listed, backoff_base=0.001)
+    kinds = [k for k, _ in w]
+    assert RELISTED in kinds and kinds[-1] == "MODIFIED"
+    assert opened[:2] == ["5", "20"] and w.relists == 1
+
+
+def test_transient_errors_reconnect_with_bounded_backoff():
+    attempts = []
+
+    def opener(w):
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise dynclient.status_error_from_response(503, b"")
+        if len(attempts) == 3:
+            return FakeStream([error_event({"kind": "Status", "code": 500, "reason": "InternalError"})])
+        w.stop()
+        return FakeStream([])
+
+    w = Watch(opener, backoff_base=0.001, max_backoff=0.002)
+    assert list(w) == []
+    assert len(attempts) == 4
+    assert all(w.backoff_delay(n) <= 0.002 for n in range(1, 50))
+
+
+def test_consecutive_failures_are_bounded():
+    def opener(w):
+        raise dynclient.TransportError("connection refused")
+
+    with pytest.raises(dynclient.TransportError):
+        list(Watch(opener, backoff_base=0.001, max_failures=3))
+
+
+def test_forbidden_is_not_retried():
+    calls = []
+
+    def opener(w):
+        calls.append(1)
+        raise dynclient.status_error_from_response(403, b"")
+
+    with pytest.raises(dynclient.Forbidden):
+        list(Watch(opener))
+    assert len(calls) == 1
+
+
+def test_memory_stays_flat_over_many_reconnects():
+    import tracemalloc
+
+    count = {"n": 0}
+
+    def opener(w):
+        count["n"] += 1
+        if count["n"] > 3000:
+            w.stop()
+        return FakeStream([ev("MODIFIED", "a", str(count["n"]))], fail_after=True)
+
+    w = Watch(opener, backoff_base=0.0)
+    tracemalloc.start()
+    it = iter(w)
+    for _ in range(500):
+        next(it)
+    first = tracemalloc.get_traced_memory()[0]
+    for _ in it:
+        pass
+    grown = tracemalloc.get_traced_memory()[0] - first
+    tracemalloc.stop()
+    assert grown < 200_000

@@ -1,0 +1,62 @@
+"""retry.on_conflict: what is retried, how often, with which backoff."""
+
+from __future__ import annotations
+
+import pytest
+
+import dynclient
+from dynclient import retry
+
+
+def conflict():
+    return dynclient.status_error_from_response(409, b'{"kind":"Status","code":409,"reason":"Conflict"}')
+
+
+def already_exists():
+    return dynclient.status_error_from_response(409, b'{"kind":"Status","code":409,"reason":"AlreadyExists"}')
+
+
+def flaky(errors, result="ok"):
+    calls = []
+
+    def fn():
+        calls.append(1)
+        if errors:
+            raise errors.pop(0)
+        return result
+
+    return fn, calls
+
+
+@pytest.mark.parametrize(
+    "errors, calls, outcome",
+    [([], 1, "ok"),
+     ([conflict()], 2, "ok"),
+     ([conflict() for _ in range(4)], 5, "ok"),
+     ([conflict() for _ in range(5)], 5, dynclient.Conflict),
+     ([already_exists()], 1, dynclient.AlreadyExists),
+     ([dynclient.status_error_from_response(404, b"")], 1, dynclient.NotFound)],
+    ids=["first-try", "one-conflict", "four-conflicts", "gives-up-after-5", "already-exists-not-retried",
+         "other-errors-not-retried"],
+)
+def test_on_conflict(errors, calls, outcome):
+    fn, made = flaky(list(errors))
+    sleeps = []
+    if isinstance(outcome, type):
+        with pytest.raises(outcome):
+            retry.on_conflict(fn, sleep=sleeps.append)
+    else:
+        assert retry.on_conflict(fn, sleep=sleeps.append) == outcome
+    assert len(made) == calls
+    assert len(sleeps) == calls - 1
+    assert all(0.010 <= s <= 0.011 for s in sleeps)
+
+
+@pytest.mark.parametrize(
+    "backoff, expected",
+    [(retry.DEFAULT_RETRY, [0.01, 0.01, 0.01, 0.01]), (retry.DEFAULT_BACKOFF, [0.01, 0.05, 0.25])],
+    ids=["default-retry", "default-backoff"],
+)
+def test_backoff_delays_match_client_go(backoff, expected):
+    assert list(backoff.delays(rng=lambda: 0.0)) == pytest.approx(expected)
+    assert all(d <= e * 1.1 + 1e-12 for d, e in zip(backoff.delays(rng=lambda: 1.0), expected))
