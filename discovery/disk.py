@@ -24,6 +24,7 @@ import os
 import tempfile
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Set, Union
 
 from .cachedir import check_group_version, discovery_cache_dir, split_unsafe_groups
@@ -113,8 +114,16 @@ class DiskCachedDiscoveryClient(DerivedQueries):
         ttl: float = DEFAULT_TTL,
         clock: Callable[[], float] = time.time,
         max_workers: int = DEFAULT_MAX_WORKERS,
+        write_behind: bool = False,
     ) -> None:
         self._delegate = delegate
+        # Write-behind: cache files are written on one background thread, off the caller's
+        # critical path (the first list request overlaps them). ``flush()`` waits for them;
+        # concurrent.futures joins its threads at interpreter exit, so nothing is lost.
+        self._writer: Optional[ThreadPoolExecutor] = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynclient-cache-writer") if write_behind else None
+        )
+        self._pending: List[Future] = []
         self._cache_dir = os.path.abspath(os.fspath(cache_dir))
         self._ttl = float(ttl)
         self._clock = clock
@@ -178,7 +187,30 @@ class DiskCachedDiscoveryClient(DerivedQueries):
             self._fresh = self._fresh and ours
         return data
 
+    def flush(self) -> None:
+        """Wait until every cache file scheduled so far is on disk (write-behind mode)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+
+    def close(self) -> None:
+        """Flush pending writes and stop the writer thread."""
+        self.flush()
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+
     def _write(self, path: str, obj: Union[APIGroupList, APIResourceList]) -> None:
+        """Write now, or hand the write to the background writer."""
+        if self._writer is None:
+            self._write_now(path, obj)
+            return
+        future = self._writer.submit(self._write_now, path, obj)
+        with self._lock:
+            self._pending = [f for f in self._pending if not f.done()]
+            self._pending.append(future)
+
+    def _write_now(self, path: str, obj: Union[APIGroupList, APIResourceList]) -> None:
         """client-go ``writeCachedFile``: temp file, chmod 0660, atomic rename. Failures are only logged."""
         directory = os.path.dirname(path)
         tmp: Optional[str] = None

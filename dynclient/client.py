@@ -82,13 +82,26 @@ class DynamicClient:
         stack: CachedDiscoveryInterface
         if disk_cache:
             parent = cache_dir if cache_dir is not None else default_cache_dir()
-            disk = DiskCachedDiscoveryClient(live, discovery_cache_dir(parent, transport.host), ttl=discovery_ttl)
+            disk = DiskCachedDiscoveryClient(live, discovery_cache_dir(parent, transport.host), ttl=discovery_ttl,
+                                             write_behind=True)
             stack = MemCacheClient(disk)
         else:
             stack = MemCacheClient(live)
-        return cls(transport, stack, namespace=config.namespace or "default", min_reset_interval=min_reset_interval)
+        client = cls(transport, stack, namespace=config.namespace or "default", min_reset_interval=min_reset_interval)
+        client._disk = disk if disk_cache else None
+        return client
+
+    _disk: Optional[DiskCachedDiscoveryClient] = None
+
+    def flush(self) -> None:
+        """Wait until the discovery cache files are on disk (they are written in the background)."""
+        if self._disk is not None:
+            self._disk.flush()
 
     def close(self) -> None:
+        """Finish writing the discovery cache and close the connection pool."""
+        if self._disk is not None:
+            self._disk.close()
         self.transport.close()
 
     def __enter__(self) -> "DynamicClient":

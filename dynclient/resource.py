@@ -9,6 +9,7 @@ request to the transport; scope and names are checked before any I/O.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
@@ -130,7 +131,8 @@ class ResourceClient:
         return params
 
     def _json(self, method: str, path: str, **kw: Any) -> Obj:
-        return self.transport.request(method, path, **kw).json()
+        # json.loads on the bytes: no decoded str copy of a large list alongside the parse.
+        return json.loads(self.transport.request(method, path, **kw).content)
 
     # -- read verbs -------------------------------------------------------------
 
@@ -185,13 +187,20 @@ class ResourceClient:
                     raise
                 relisted, token = True, None
                 continue
-            for item in page.get("items") or []:
+            # Keep only this page's items, and let each go once the caller moves on:
+            # peak memory stays near one page, not two.
+            items = page.pop("items", None) or []
+            token = (page.get("metadata") or {}).get("continue")
+            del page
+            items.reverse()
+            while items:
+                item = items.pop()
                 key = _storage_key(item)
                 if relisted and last_key is not None and key <= last_key:
                     continue
                 last_key = key
                 yield item
-            token = (page.get("metadata") or {}).get("continue")
+                del item
             if not token:
                 return
 

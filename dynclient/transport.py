@@ -110,7 +110,7 @@ class Transport:
         max_retry_wait: float = 30.0,
         hooks: Iterable[RequestHook] = (),
         user_agent: str = USER_AGENT,
-        pool_maxsize: int = 32,
+        pool_maxsize: int = 64,  # as many as discovery's parallel fetches
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config

@@ -111,7 +111,8 @@ def test_unknown_group_version_is_remembered_but_does_not_poison_full_discovery(
         client.server_resources_for_group_version(GroupVersion("nope.example.com", "v1"))
     with pytest.raises(NotFound):
         client.server_resources_for_group_version(GroupVersion("nope.example.com", "v1"))
-    assert aggregated_fake.paths == ["/api", "/apis", "/apis/nope.example.com/v1"]
+    assert sorted(aggregated_fake.paths[:2]) == ["/api", "/apis"]
+    assert aggregated_fake.paths[2:] == ["/apis/nope.example.com/v1"]
     groups, resources = client.server_groups_and_resources()
     assert len(resources) == 34
 
@@ -193,7 +194,7 @@ def test_empty_group_list_is_not_cached() -> None:
     assert client.server_groups() == []
     assert client.server_groups() == []
     assert client.fresh is False
-    assert fake.paths == ["/api", "/apis", "/api", "/apis"]
+    assert sorted(fake.paths[:2]) == sorted(fake.paths[2:]) == ["/api", "/apis"]
 
 
 def test_server_version_is_not_cached() -> None:

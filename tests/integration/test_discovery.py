@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import dynclient
+
 from discovery.cachedir import discovery_cache_dir
 from discovery.types import GroupVersion
 
@@ -32,7 +34,7 @@ def is_discovery_path(path: str) -> bool:
 def test_aggregated_discovery_costs_exactly_two_requests(make_client, request_log):
     dyn = make_client()
     groups, lists = dyn.discovery.server_groups_and_resources()
-    assert request_log.paths() == ["/api", "/apis"]
+    assert sorted(request_log.paths()) == ["/api", "/apis"]
     assert groups[0].name == "" and {"apps", "apiextensions.k8s.io"} <= {g.name for g in groups}
     assert any(rl.group_version == GroupVersion("apps", "v1") for rl in lists)
 
@@ -41,12 +43,21 @@ def test_resolve_and_list_cold_is_three_requests(make_client, request_log, names
     request_log.clear()
     dyn = make_client(cache_dir=str(tmp_path / "cold"))
     dyn.resource("deploy").namespace(namespace).list()
-    assert request_log.paths() == ["/api", "/apis", f"/apis/apps/v1/namespaces/{namespace}/deployments"]
+    paths = request_log.paths()
+    assert sorted(paths[:2]) == ["/api", "/apis"]  # fetched concurrently
+    assert paths[2:] == [f"/apis/apps/v1/namespaces/{namespace}/deployments"]
 
 
 def test_forced_legacy_discovery_fetches_every_group_version(make_client, request_log):
     dyn = make_client(legacy_discovery=True)
-    groups, lists = dyn.discovery.server_groups_and_resources()
+    try:
+        groups, lists = dyn.discovery.server_groups_and_resources()
+    except dynclient.GroupDiscoveryFailed as err:
+        # A CRD another test just deleted can still be listed for a moment; its documents are then 404.
+        assert all(gv.group.endswith(".example.com") and isinstance(e, dynclient.NotFound)
+                   for gv, e in err.failed.items()), err
+        groups, lists = err.partial
+        lists = list(lists) + [None] * len(err.failed)
     expected = {"/api", "/apis"} | {
         "/api/v1" if not gv.group else f"/apis/{gv.group}/{gv.version}" for g in groups for gv in g.group_versions()
     }
@@ -89,6 +100,7 @@ def test_kubectl_reads_the_cache_dynclient_wrote(make_client, kubectl, tmp_path,
     cache = tmp_path / "shared-cache"
     dyn = make_client(cache_dir=str(cache))
     dyn.discovery.server_groups_and_resources()
+    dyn.close()  # cache files are written in the background; close() waits for them
     host_dir = Path(discovery_cache_dir(str(cache), dyn.transport.host))
     assert (host_dir / "servergroups.json").is_file()
     assert (host_dir / "apps" / "v1" / "serverresources.json").is_file()
@@ -114,7 +126,9 @@ def test_cache_file_modes_match_kubectl(make_client, tmp_path):
     cache = tmp_path / "mode-cache"
     old = os.umask(0o022)
     try:
-        make_client(cache_dir=str(cache)).discovery.server_groups_and_resources()
+        filled = make_client(cache_dir=str(cache))
+        filled.discovery.server_groups_and_resources()
+        filled.close()
     finally:
         os.umask(old)
     files = _cache_files(cache)
@@ -128,7 +142,9 @@ def test_cache_file_modes_match_kubectl(make_client, tmp_path):
 
 def test_warm_cache_makes_no_discovery_requests(make_client, request_log, tmp_path):
     cache = str(tmp_path / "warm")
-    make_client(cache_dir=cache).resource("deployments.v1.apps").list()
+    first = make_client(cache_dir=cache)
+    first.resource("deployments.v1.apps").list()
+    first.close()
     request_log.clear()
     make_client(cache_dir=cache).resource("deployments.v1.apps").list()
     assert request_log.paths() == ["/apis/apps/v1/deployments"]
