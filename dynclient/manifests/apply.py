@@ -295,9 +295,9 @@ def apply_manifests(
         reply = client.apply(body, field_manager=field_manager, force=force, dry_run=dry_run)
         return apply_action(before, reply), reply
 
-    run = _Run(dyn, documents, operation="apply", namespace=namespace, dry_run=dry_run, stop_on_error=stop_on_error,
-               progress=progress, crd_timeout=crd_timeout, wait_for_crds=wait_for_crds)
-    return run.run(sort_for_install(documents), _crd_waiter(step, enabled=run.wait_for_crds, timeout=crd_timeout))
+    return _install(dyn, documents, "apply", step, namespace=namespace, dry_run=dry_run,
+                    stop_on_error=stop_on_error, progress=progress, crd_timeout=crd_timeout,
+                    wait_for_crds=wait_for_crds)
 
 
 def create_manifests(
@@ -323,8 +323,17 @@ def create_manifests(
     def step(client: ResourceClient, body: Obj, doc: Document) -> Tuple[str, Optional[Obj]]:
         return "created", client.create(body, dry_run=dry_run, field_manager=field_manager)
 
-    run = _Run(dyn, documents, operation="create", namespace=namespace, dry_run=dry_run, stop_on_error=stop_on_error,
-               progress=progress, crd_timeout=crd_timeout, wait_for_crds=wait_for_crds)
+    return _install(dyn, documents, "create", step, namespace=namespace, dry_run=dry_run,
+                    stop_on_error=stop_on_error, progress=progress, crd_timeout=crd_timeout,
+                    wait_for_crds=wait_for_crds)
+
+
+def _install(dyn: "DynamicClient", documents: List[Document], operation: str, step: Any, *,
+             namespace: Optional[str], dry_run: bool, stop_on_error: bool, progress: Optional[Progress],
+             crd_timeout: float, wait_for_crds: bool) -> List[ManifestResult]:
+    """Run ``step`` over ``documents`` in install order, waiting for each CRD it creates (apply and create)."""
+    run = _Run(dyn, documents, operation=operation, namespace=namespace, dry_run=dry_run,
+               stop_on_error=stop_on_error, progress=progress, crd_timeout=crd_timeout, wait_for_crds=wait_for_crds)
     return run.run(sort_for_install(documents), _crd_waiter(step, enabled=run.wait_for_crds, timeout=crd_timeout))
 
 
