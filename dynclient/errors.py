@@ -13,6 +13,7 @@ top layer can fail at. The whole tree::
     ├── DiscoveryError (GroupDiscoveryFailed, UnsafeDiscoveryName)
     ├── MappingError (NoKindMatch, NoResourceMatch, AmbiguousResource, AmbiguousKind)
     ├── ConfigError (ExecPluginError, CredentialsExpired)  kubeconfig and auth
+    ├── InvalidResponse                                   a 2xx reply that is not the JSON it should be
     ├── WatchError                                        a watch stream went wrong
     └── ManifestError                                     a YAML/JSON manifest is unusable
 """
@@ -64,9 +65,13 @@ __all__ = [
     "InternalError", "ServiceUnavailable", "Timeout", "TransportError", "DiscoveryError",
     "GroupDiscoveryFailed", "UnsafeDiscoveryName", "MappingError", "NoMatch", "NoKindMatch",
     "NoResourceMatch", "Ambiguous", "AmbiguousResource", "AmbiguousKind", "ConfigError",
-    "ExecPluginError", "CredentialsExpired", "WatchError", "ManifestError",
+    "ExecPluginError", "CredentialsExpired", "InvalidResponse", "WatchError", "ManifestError",
     "status_error_from_response",
 ]
+
+
+class InvalidResponse(DynclientError):
+    """The server answered 2xx with a body that is not the JSON expected; names the request."""
 
 
 class WatchError(DynclientError):

@@ -18,6 +18,8 @@ from discovery.errors import Expired
 from discovery.types import GroupVersionKind, GroupVersionResource
 from restmapper.mapping import RESTMapping
 
+from .errors import InvalidResponse
+from .liststream import split_list
 from .paths import check_name, check_namespace, resource_path
 from .watch import Watch
 
@@ -132,7 +134,11 @@ class ResourceClient:
 
     def _json(self, method: str, path: str, **kw: Any) -> Obj:
         # json.loads on the bytes: no decoded str copy of a large list alongside the parse.
-        return json.loads(self.transport.request(method, path, **kw).content)
+        content = self.transport.request(method, path, **kw).content
+        try:
+            return json.loads(content)
+        except ValueError as err:
+            raise InvalidResponse(f"{method} {path}: the reply is not JSON ({err}): {content[:200]!r}") from None
 
     # -- read verbs -------------------------------------------------------------
 
@@ -179,30 +185,31 @@ class ResourceClient:
         relisted = False
         while True:
             try:
-                page = self.list(label_selector=label_selector, field_selector=field_selector, limit=limit,
-                                 continue_=token, resource_version=None if token else resource_version,
-                                 timeout_seconds=timeout_seconds)
+                text = self._list_text(_list_params(label_selector, field_selector, limit, token,
+                                                    None if token else resource_version, None, timeout_seconds))
             except Expired:
                 if relisted or token is None:
                     raise
                 relisted, token = True, None
                 continue
-            # Keep only this page's items, and let each go once the caller moves on:
-            # peak memory stays near one page, not two.
-            items = page.pop("items", None) or []
-            token = (page.get("metadata") or {}).get("continue")
-            del page
-            items.reverse()
-            while items:
-                item = items.pop()
+            # Items are decoded one at a time from the page's text (dynclient.liststream):
+            # memory stays near one page of JSON, not a page of parsed dicts.
+            fields, items = split_list(text)
+            del text
+            for item in _checked(items, self._path()):
                 key = _storage_key(item)
                 if relisted and last_key is not None and key <= last_key:
                     continue
                 last_key = key
                 yield item
                 del item
+            token = (fields.get("metadata") or {}).get("continue")
             if not token:
                 return
+
+    def _list_text(self, params: List[Tuple[str, Any]]) -> str:
+        """One LIST page as text, for ``iter()``'s item-by-item decoding."""
+        return self.transport.request("GET", self._path(), params=params).content.decode("utf-8")
 
     def watch(
         self,
@@ -364,6 +371,14 @@ class ResourceClient:
         params = _list_params(label_selector, field_selector, None, None, None, None, None)
         return self._json("DELETE", self._path(), params=params,
                           body=_delete_options(propagation_policy, grace_period_seconds, None, dry_run))
+
+
+def _checked(items: Iterator[Obj], path: str) -> Iterator[Obj]:
+    """Turn a malformed LIST reply into ``InvalidResponse`` naming the request."""
+    try:
+        yield from items
+    except ValueError as err:
+        raise InvalidResponse(f"GET {path}: the LIST reply is not valid JSON: {err}") from None
 
 
 def _storage_key(item: Mapping[str, Any]) -> str:

@@ -138,3 +138,11 @@ def test_iter_relists_once_when_the_token_expires(mock_server, cms):
 def test_caller_mistakes_are_value_errors(cms, call, error):
     with pytest.raises(ValueError, match=error):
         call(cms.namespace("team-a"))
+
+
+@pytest.mark.parametrize("call", [lambda r: r.get("c"), lambda r: list(r.iter())], ids=["get", "iter"])
+def test_a_2xx_reply_that_is_not_json_is_an_invalid_response(mock_server, cms, call):
+    url = SCOPED + "/c" if call.__code__.co_names == ("get",) else SCOPED
+    mock_server.add(responses.GET, url, body="<html>proxy says hi</html>", status=200)
+    with pytest.raises(dynclient.InvalidResponse, match="/api/v1/namespaces/team-a/configmaps"):
+        call(cms.namespace("team-a"))
