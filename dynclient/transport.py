@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 import random
 import threading
 import time
@@ -135,12 +136,11 @@ class Transport:
         session.headers["Accept"] = "application/json"
         impersonation = getattr(cfg, "impersonate", None)
         pairs: List[Tuple[str, str]] = list(impersonation.header_pairs()) if impersonation else []
-        single = {}
-        repeated = []
-        names = [n.lower() for n, _ in pairs]
-        for name, value in pairs:
-            (repeated.append((name, value)) if names.count(name.lower()) > 1 else single.__setitem__(name, value))
-        session.headers.update(single)
+        counts = Counter(name.lower() for name, _ in pairs)
+        # A header given once goes on the session; one given several times (Impersonate-Group)
+        # must go out as repeated lines, which only the adapter can do.
+        session.headers.update({name: value for name, value in pairs if counts[name.lower()] == 1})
+        repeated = [(name, value) for name, value in pairs if counts[name.lower()] > 1]
         adapter = _KubeAdapter(
             tls_server_name=getattr(cfg, "tls_server_name", "") or "",
             repeated_headers=repeated,
