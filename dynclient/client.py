@@ -47,9 +47,11 @@ class DynamicClient:
         *,
         namespace: str = "default",
         min_reset_interval: float = 10.0,
+        disk_cache: Optional[DiskCachedDiscoveryClient] = None,
     ) -> None:
         self.transport = transport
         self.discovery = discovery
+        self._disk = disk_cache  # flushed and closed with the client
         self.mapper = DeferredDiscoveryRESTMapper(discovery, min_reset_interval=min_reset_interval)
         self.categories = DiscoveryCategoryExpander(discovery)
         self.namespace = namespace
@@ -80,6 +82,7 @@ class DynamicClient:
         transport = Transport(config, qps=qps, burst=burst, timeout=timeout, hooks=hooks)
         live = DiscoveryClient(transport, legacy_only=legacy_discovery)
         stack: CachedDiscoveryInterface
+        disk: Optional[DiskCachedDiscoveryClient] = None
         if disk_cache:
             parent = cache_dir if cache_dir is not None else default_cache_dir()
             disk = DiskCachedDiscoveryClient(live, discovery_cache_dir(parent, transport.host), ttl=discovery_ttl,
@@ -87,11 +90,8 @@ class DynamicClient:
             stack = MemCacheClient(disk)
         else:
             stack = MemCacheClient(live)
-        client = cls(transport, stack, namespace=config.namespace or "default", min_reset_interval=min_reset_interval)
-        client._disk = disk if disk_cache else None
-        return client
-
-    _disk: Optional[DiskCachedDiscoveryClient] = None
+        return cls(transport, stack, namespace=config.namespace or "default",
+                   min_reset_interval=min_reset_interval, disk_cache=disk)
 
     def flush(self) -> None:
         """Wait until the discovery cache files are on disk (they are written in the background)."""
