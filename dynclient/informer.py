@@ -31,7 +31,6 @@ read-only (``copy.deepcopy`` before changing one), as client-go asks.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from discovery.types import GroupVersionResource
 from restmapper.mapping import RESTMapping
 
 from .resource import ResourceClient
+from .retry import jittered_backoff
 from .watch import Watch
 
 __all__ = [
@@ -345,7 +345,7 @@ class Informer:
                 self._stop.wait(self._backoff(failures))
 
     def _backoff(self, failures: int) -> float:
-        return random.uniform(0.5, 1.0) * min(self.max_backoff, self.backoff_base * 2 ** min(failures - 1, 30))
+        return jittered_backoff(failures, base=self.backoff_base, cap=self.max_backoff)
 
     def _list_pages(self) -> Tuple[List[Obj], str]:
         """One consistent LIST, page by page; a continue token that expires falls back to a full LIST."""

@@ -24,7 +24,7 @@ from typing import Callable, Optional, Tuple, Type, TypeVar
 
 from discovery.errors import AlreadyExists, Conflict
 
-__all__ = ["Backoff", "DEFAULT_RETRY", "DEFAULT_BACKOFF", "on_conflict", "on_error"]
+__all__ = ["Backoff", "DEFAULT_RETRY", "DEFAULT_BACKOFF", "on_conflict", "on_error", "jittered_backoff"]
 
 T = TypeVar("T")
 
@@ -101,3 +101,13 @@ def on_conflict(
     Returns ``fn``'s result; re-raises the last ``Conflict`` after ``backoff.steps`` tries.
     """
     return on_error(fn, _is_conflict, backoff, sleep=sleep)
+
+
+def jittered_backoff(failures: int, *, base: float, cap: float, floor: float = 0.5) -> float:
+    """The wait before retry number ``failures`` (from 1): ``base * 2**(failures-1)``, capped at ``cap``,
+    then scaled by a random factor in ``[floor, 1]`` so that many clients do not retry in step.
+
+    Watch reconnects and informer relists use the default jitter; the transport uses full jitter
+    (``floor=0``), as AWS's "exponential backoff and jitter" recommends for request retries.
+    """
+    return random.uniform(floor, 1.0) * min(cap, base * 2 ** min(failures - 1, 30))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-import random
 import threading
 import time
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from discovery.errors import TransportError, Unauthorized, status_error_from_res
 from discovery.interface import RawResponse
 
 from .ratelimit import TokenBucket
+from .retry import jittered_backoff
 
 __all__ = ["Transport", "RequestInfo", "RequestHook", "USER_AGENT"]
 
@@ -279,7 +279,7 @@ class Transport:
 
 def _backoff(attempt: int) -> float:
     """Exponential backoff with full jitter, capped: 0.1s, 0.2s, 0.4s ... at most 5s."""
-    return random.uniform(0, min(5.0, 0.1 * (2 ** (attempt - 1))))
+    return jittered_backoff(attempt, base=0.1, cap=5.0, floor=0.0)
 
 
 def _reason(exc: BaseException) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import socket
 import threading
 import time
@@ -30,6 +29,7 @@ import requests
 from discovery.errors import DynclientError, Gone, StatusError, TransportError, status_error_from_response
 
 from .errors import WatchError
+from .retry import jittered_backoff
 
 __all__ = ["Watch", "Event", "RELISTED"]
 
@@ -256,7 +256,7 @@ class Watch:
 
     def backoff_delay(self, failures: int) -> float:
         """The wait before reconnect attempt ``failures``: exponential, capped, jittered to 50-100%."""
-        return random.uniform(0.5, 1.0) * min(self._max_backoff, self._backoff_base * 2 ** min(failures - 1, 30))
+        return jittered_backoff(failures, base=self._backoff_base, cap=self._max_backoff)
 
     def _backoff(self, failures: int) -> None:
         self._stopped.wait(self.backoff_delay(failures))

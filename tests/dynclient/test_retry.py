@@ -60,3 +60,15 @@ def test_on_conflict(errors, calls, outcome):
 def test_backoff_delays_match_client_go(backoff, expected):
     assert list(backoff.delays(rng=lambda: 0.0)) == pytest.approx(expected)
     assert all(d <= e * 1.1 + 1e-12 for d, e in zip(backoff.delays(rng=lambda: 1.0), expected))
+
+
+@pytest.mark.parametrize(
+    "failures, base, cap, floor, low, high",
+    [(1, 0.2, 30.0, 0.5, 0.1, 0.2), (3, 0.2, 30.0, 0.5, 0.4, 0.8), (40, 0.2, 30.0, 0.5, 15.0, 30.0),
+     (1, 0.1, 5.0, 0.0, 0.0, 0.1), (10, 0.1, 5.0, 0.0, 0.0, 5.0)],
+    ids=["first", "third", "capped", "full-jitter-first", "full-jitter-capped"],
+)
+def test_jittered_backoff_stays_in_its_band(failures, base, cap, floor, low, high):
+    waits = [retry.jittered_backoff(failures, base=base, cap=cap, floor=floor) for _ in range(200)]
+    assert all(low <= w <= high for w in waits)
+    assert max(waits) - min(waits) > (high - low) / 10  # it is jittered, not constant
