@@ -42,6 +42,18 @@ def harness_upstream(kubeconfig: str) -> Tuple[str, bytes, str]:
     return cluster["server"], base64.b64decode(cluster["certificate-authority-data"]), user["token"]
 
 
+class _Server(ThreadingHTTPServer):
+    """A threaded server whose listen backlog takes a client's parallel burst.
+
+    socketserver's default backlog is 5: 64 connections opened at once by a
+    parallel discovery overflow it, and the dropped SYNs are retried by the
+    kernel after a second, which shows up as a one-second outlier.
+    """
+
+    request_queue_size = 512
+    daemon_threads = True
+
+
 class LatencyProxy:
     """Plain-HTTP front for the HTTPS API server, adding a per-request delay and counting requests."""
 
@@ -57,7 +69,7 @@ class LatencyProxy:
             fh.write(ca_pem)
         self._ctx = ssl.create_default_context(cafile=fh.name)
         self._token = token
-        self._local = threading.local()
+        self._idle: List[http.client.HTTPSConnection] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -72,8 +84,7 @@ class LatencyProxy:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _relay  # noqa: N815
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
@@ -88,14 +99,21 @@ class LatencyProxy:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def _conn(self, fresh: bool = False) -> http.client.HTTPSConnection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or fresh:
-            if conn is not None:
-                conn.close()
-            conn = http.client.HTTPSConnection(self._host, self._port, context=self._ctx, timeout=120)
-            self._local.conn = conn
-        return conn
+    def _conn(self) -> http.client.HTTPSConnection:
+        """An upstream connection from the shared pool, or a new one.
+
+        Shared rather than per handler thread: a client opening 64 connections
+        at once must not cost 64 upstream TLS handshakes inside the proxy, which
+        would add the proxy's own CPU time to every client's figure.
+        """
+        with self.lock:
+            if self._idle:
+                return self._idle.pop()
+        return http.client.HTTPSConnection(self._host, self._port, context=self._ctx, timeout=120)
+
+    def _put(self, conn: http.client.HTTPSConnection) -> None:
+        with self.lock:
+            self._idle.append(conn)
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         body = _read_body(h)
@@ -114,12 +132,13 @@ class LatencyProxy:
         if body is not None:
             headers["Content-Length"] = str(len(body))
         for attempt in (0, 1):
-            conn = self._conn(fresh=attempt == 1)
+            conn = self._conn()
             try:
                 conn.request(h.command, path, body=body, headers=headers)
                 resp = conn.getresponse()
                 break
             except (http.client.HTTPException, OSError):
+                conn.close()
                 if attempt:
                     h.send_error(502)
                     return
@@ -130,6 +149,7 @@ class LatencyProxy:
         length = resp.getheader("Content-Length")
         if length is not None or h.command == "HEAD":
             data = resp.read()
+            self._put(conn)
             h.send_header("Content-Length", str(len(data)))
             h.end_headers()
             h.wfile.write(data)
@@ -143,9 +163,10 @@ class LatencyProxy:
                     break
                 h.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 h.wfile.flush()
+            self._put(conn)
             h.wfile.write(b"0\r\n\r\n")
         except OSError:  # the client went away (a stopped watch)
-            self._conn(fresh=True)
+            conn.close()
             h.close_connection = True
 
 
@@ -205,8 +226,7 @@ class WatchReplay:
                     pass
                 self.close_connection = True
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

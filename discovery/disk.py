@@ -53,6 +53,7 @@ _FILE_MODE = 0o660  # client-go os.Chmod(tmp, 0660)
 
 _GROUPS_FILE = "servergroups.json"
 _RESOURCES_FILE = "serverresources.json"
+_WRITE_LANES = 8
 
 # Go's encoding/json escapes these inside strings; doing the same keeps files byte-identical to kubectl's.
 _GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -117,13 +118,17 @@ class DiskCachedDiscoveryClient(DerivedQueries):
         write_behind: bool = False,
     ) -> None:
         self._delegate = delegate
-        # Write-behind: cache files are written on one background thread, off the caller's
+        # Write-behind: cache files are written on background threads, off the caller's
         # critical path (the first list request overlaps them). ``flush()`` waits for them;
         # concurrent.futures joins its threads at interpreter exit, so nothing is lost.
-        self._writer: Optional[ThreadPoolExecutor] = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynclient-cache-writer") if write_behind else None
-        )
-        self._pending: List[Future] = []
+        # Creating directories and files is mostly waiting on the filesystem, so several
+        # lanes write at once; one path always goes to the same lane, so writes of one
+        # file land in the order they were made.
+        self._writers: List[ThreadPoolExecutor] = [
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynclient-cache-writer")
+            for _ in range(_WRITE_LANES if write_behind else 0)
+        ]
+        self._pending: Set[Future] = set()  # writes not yet finished; each removes itself when done
         self._cache_dir = os.path.abspath(os.fspath(cache_dir))
         self._ttl = float(ttl)
         self._clock = clock
@@ -190,25 +195,30 @@ class DiskCachedDiscoveryClient(DerivedQueries):
     def flush(self) -> None:
         """Wait until every cache file scheduled so far is on disk (write-behind mode)."""
         with self._lock:
-            pending, self._pending = self._pending, []
+            pending = list(self._pending)
         for future in pending:
             future.result()
 
     def close(self) -> None:
         """Flush pending writes and stop the writer thread."""
         self.flush()
-        if self._writer is not None:
-            self._writer.shutdown(wait=True)
+        for writer in self._writers:
+            writer.shutdown(wait=True)
 
     def _write(self, path: str, obj: Union[APIGroupList, APIResourceList]) -> None:
         """Write now, or hand the write to the background writer."""
-        if self._writer is None:
+        if not self._writers:
             self._write_now(path, obj)
             return
-        future = self._writer.submit(self._write_now, path, obj)
+        lane = self._writers[hash(path) % len(self._writers)]
+        future = lane.submit(self._write_now, path, obj)
         with self._lock:
-            self._pending = [f for f in self._pending if not f.done()]
-            self._pending.append(future)
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future) -> None:
+        with self._lock:
+            self._pending.discard(future)
 
     def _write_now(self, path: str, obj: Union[APIGroupList, APIResourceList]) -> None:
         """client-go ``writeCachedFile``: temp file, chmod 0660, atomic rename. Failures are only logged."""
@@ -338,6 +348,14 @@ class DiskCachedDiscoveryClient(DerivedQueries):
         else:
             logger.debug("skipped caching discovery info for %s, no resources found", gv)
         return live
+
+    def cached_resources_for_group_version(self, gv: GroupVersion) -> Optional[APIResourceList]:
+        """``LocalResources``: the group-version from its cache file only (``None`` when unusable)."""
+        try:
+            path = self._resources_path(gv)
+        except UnsafeDiscoveryName:
+            return None  # server_resources_for_group_version raises it when the pool asks
+        return self._cached_resources(path, gv)
 
     def server_version(self) -> Dict[str, Any]:
         """Always asks the delegate; kubectl does not cache the version either."""

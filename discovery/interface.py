@@ -15,7 +15,7 @@ Two seams:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Protocol, Tuple, runtime_checkable
+from typing import Any, Dict, List, Optional, Protocol, Tuple, runtime_checkable
 
 from .model import APIGroup, APIResourceList
 from .types import GroupVersion
@@ -25,6 +25,7 @@ __all__ = [
     "Requester",
     "DiscoveryInterface",
     "CachedDiscoveryInterface",
+    "LocalResources",
     "ACCEPT_AGGREGATED",
     "ACCEPT_V2",
     "ACCEPT_V2BETA1",
@@ -90,4 +91,18 @@ class CachedDiscoveryInterface(DiscoveryInterface, Protocol):
 
     def invalidate(self) -> None:
         """Forget cached answers; the next call goes to the server."""
+        ...
+
+
+@runtime_checkable
+class LocalResources(Protocol):
+    """A cache that can answer a group-version from local storage alone, never the network.
+
+    The memory cache asks this first when it fills itself: reading a hundred
+    small files is faster in one thread than on the pool meant for network
+    round trips, and only the misses then go to the pool.
+    """
+
+    def cached_resources_for_group_version(self, gv: GroupVersion) -> Optional[APIResourceList]:
+        """The group-version's resources when a usable local copy exists, else ``None``."""
         ...

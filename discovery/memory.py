@@ -29,7 +29,7 @@ from .client import (
     GroupsAndMaybeResources,
 )
 from .errors import DiscoveryError, DynclientError, StatusError, TooManyRequests, TransportError
-from .interface import DiscoveryInterface
+from .interface import DiscoveryInterface, LocalResources
 from .model import APIGroup, APIResourceList
 from .types import GroupVersion
 
@@ -137,6 +137,10 @@ class MemCacheClient(DerivedQueries):
         except DynclientError as err:
             logger.info("couldn't get resource list for %s: %s", gv, err)
             return _Entry(None, err)
+        return self._entry(gv, resource_list)
+
+    @staticmethod
+    def _entry(gv: GroupVersion, resource_list: APIResourceList) -> _Entry:
         if not resource_list.resources:
             logger.debug("received empty response for: %s", gv)
             return _Entry(resource_list, EmptyGroupVersion(gv, resource_list))
@@ -174,6 +178,17 @@ class MemCacheClient(DerivedQueries):
                 entries[gv] = kept
             else:
                 missing.append(gv)
+        if missing and isinstance(self._delegate, LocalResources):
+            # A warm disk cache answers most of them; only the misses need the network pool.
+            local = self._delegate.cached_resources_for_group_version
+            misses = []
+            for gv in missing:
+                resource_list = local(gv)
+                if resource_list is None:
+                    misses.append(gv)
+                else:
+                    entries[gv] = self._entry(gv, resource_list)
+            missing = misses
         if missing:
             workers = max(1, min(self._max_workers, len(missing)))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="discovery") as pool:

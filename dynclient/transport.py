@@ -1,9 +1,9 @@
-"""HTTP to the API server: one pooled ``requests.Session``, policy apart from the wire.
+"""HTTP to the API server: policy (rate limit, auth, retries, errors) over ``dynclient.http``'s pool.
 
-``Transport.request`` decides (rate limit, auth headers, retries, error
-mapping); the mounted ``_KubeAdapter`` sends (TLS server name, repeated
-impersonation headers). This module is the only place in dynclient that
-touches ``requests``; everything above it sees dicts and the error tree.
+``Transport.request`` decides; ``dynclient.http`` sends (keep-alive, TLS with
+the kubeconfig's CA, client certificate and ``tls-server-name``, proxy,
+gzip, repeated ``Impersonate-Group`` lines). Everything above this module
+sees dicts and the error tree.
 
 Retry policy (client-go ``rest.Request`` with ``checkWait``/``maxRetries``):
 429 and 503 carrying ``Retry-After`` are retried up to ``max_retries`` times
@@ -16,20 +16,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple, Union
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3._collections import HTTPHeaderDict
-
 from discovery._version import __version__
 from discovery.errors import TransportError, Unauthorized, status_error_from_response
 from discovery.interface import RawResponse
 
+from .http import ConnectionPool, Response, TLSConfig, encode_query
 from .ratelimit import TokenBucket
 from .retry import jittered_backoff
 
@@ -60,37 +56,6 @@ class RequestInfo:
 
 
 RequestHook = Callable[[RequestInfo], None]
-
-
-class _KubeAdapter(HTTPAdapter):
-    """Sends what ``requests`` cannot express alone.
-
-    * ``tls_server_name`` (kubeconfig ``tls-server-name``) as SNI and for
-      hostname verification, through urllib3's pool keywords.
-    * Repeated ``Impersonate-Group`` headers: Go's net/http hands the
-      apiserver one value per header line, so a comma-joined value would be
-      read as a single group named "a, b". urllib3 sends every value of an
-      ``HTTPHeaderDict``.
-    """
-
-    def __init__(self, *, tls_server_name: str = "", repeated_headers: Iterable[Tuple[str, str]] = (), **kw: Any) -> None:
-        self._tls_server_name = tls_server_name
-        self._repeated = list(repeated_headers)
-        super().__init__(**kw)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        if self._tls_server_name:
-            kwargs["server_hostname"] = self._tls_server_name
-            kwargs["assert_hostname"] = self._tls_server_name
-        super().init_poolmanager(*args, **kwargs)
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        if self._repeated:
-            headers = HTTPHeaderDict(request.headers)
-            for name, value in self._repeated:
-                headers.add(name, value)
-            request.headers = headers  # type: ignore[assignment]
-        return super().send(request, *args, **kwargs)
 
 
 class Transport:
@@ -124,43 +89,23 @@ class Transport:
         self.hooks: List[RequestHook] = list(hooks)
         self._sleep = sleep
         self._lock = threading.Lock()
-        self.session = self._build_session(user_agent, pool_maxsize)
-
-    # -- construction -------------------------------------------------------
-
-    def _build_session(self, user_agent: str, pool_maxsize: int) -> requests.Session:
-        cfg = self.config
-        session = requests.Session()
-        session.trust_env = False  # proxies come from the kubeconfig's proxy-url only, never the environment
-        session.headers["User-Agent"] = user_agent
-        session.headers["Accept"] = "application/json"
-        impersonation = getattr(cfg, "impersonate", None)
-        pairs: List[Tuple[str, str]] = list(impersonation.header_pairs()) if impersonation else []
-        counts = Counter(name.lower() for name, _ in pairs)
-        # A header given once goes on the session; one given several times (Impersonate-Group)
-        # must go out as repeated lines, which only the adapter can do.
-        session.headers.update({name: value for name, value in pairs if counts[name.lower()] == 1})
-        repeated = [(name, value) for name, value in pairs if counts[name.lower()] > 1]
-        adapter = _KubeAdapter(
-            tls_server_name=getattr(cfg, "tls_server_name", "") or "",
-            repeated_headers=repeated,
-            pool_connections=4,
-            pool_maxsize=pool_maxsize,
-            max_retries=0,
+        impersonation = getattr(config, "impersonate", None)
+        # Repeated names (Impersonate-Group) go out as repeated header lines, as Go sends them:
+        # the apiserver reads a comma-joined value as one group named "a, b".
+        self._base_headers: List[Tuple[str, str]] = [
+            ("User-Agent", user_agent),
+            # Go's transport asks for gzip unless the kubeconfig says disable-compression.
+            *([] if getattr(config, "disable_compression", False) else [("Accept-Encoding", "gzip")]),
+            *(list(impersonation.header_pairs()) if impersonation else []),
+        ]
+        self.pool = ConnectionPool(
+            self.host,
+            tls=TLSConfig(verify=bool(getattr(config, "verify", True)), ca_file=getattr(config, "ca_file", None),
+                          ca_data=getattr(config, "ca_data", None),
+                          server_name=getattr(config, "tls_server_name", "") or ""),
+            proxy_url=getattr(config, "proxy_url", "") or "",
+            maxsize=pool_maxsize,
         )
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        verify = cfg.tls_verify() if self.host.startswith("https://") else True
-        if verify is False:
-            import urllib3
-
-            # The user asked for insecure-skip-tls-verify; warning on every request helps nobody.
-            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-        session.verify = verify
-        proxy = getattr(cfg, "proxy_url", "") or ""
-        if proxy:
-            session.proxies = {"http": proxy, "https": proxy}
-        return session
 
     def add_hook(self, hook: RequestHook) -> None:
         self.hooks.append(hook)
@@ -169,7 +114,7 @@ class Transport:
         self.hooks.remove(hook)
 
     def close(self) -> None:
-        self.session.close()
+        self.pool.close()
 
     # -- the Requester seam used by discovery -------------------------------
 
@@ -193,12 +138,13 @@ class Transport:
         accept: str = "application/json",
         stream: bool = False,
         timeout: Optional[Tuple[float, Optional[float]]] = None,
-    ) -> requests.Response:
+    ) -> Response:
         """Send one API request and return the 2xx reply, or raise from the error tree.
 
         ``body`` is JSON-encoded unless it is already bytes/str.
         """
-        url = self.url(path)
+        target = path + encode_query(params)
+        url = self.url(target)  # with the query string; URLs never carry credentials
         data: Optional[bytes]
         if body is None:
             data = None
@@ -206,26 +152,26 @@ class Transport:
             data = body.encode() if isinstance(body, str) else body
         else:
             data = json.dumps(body, separators=(",", ":")).encode()
-        headers = {"Accept": accept}
+        headers = [*self._base_headers, ("Accept", accept)]
         if data is not None:
-            headers["Content-Type"] = content_type
+            headers.append(("Content-Type", content_type))
         refreshed = False
         attempt = 0
         while True:
             attempt += 1
             self.limiter.acquire()
             auth = getattr(self.config, "auth", None)
-            if auth is not None:
-                headers.update(auth.headers())
+            sent = headers + list(auth.headers().items()) if auth is not None else headers
             start = time.monotonic()
             try:
-                resp = self.session.request(
-                    method, url, params=params, data=data, headers=headers, stream=stream,
-                    timeout=timeout or self.timeout,
+                resp = self.pool.request(
+                    method, target, headers=sent, body=data, timeout=timeout or self.timeout,
                     # Asked per request: an exec plugin may hand out a new certificate on refresh.
                     cert=self.config.tls_client_cert() if self._tls else None,
                 )
-            except requests.RequestException as exc:
+                if not stream:
+                    resp.content  # read now, so a broken body is a TransportError like any other
+            except OSError as exc:
                 err = TransportError(f"{method} {url}: {type(exc).__name__}: {_reason(exc)}")
                 self._emit(RequestInfo(method, url, 0, time.monotonic() - start, attempt, accept, err))
                 if method == "GET" and attempt <= min(self.max_retries, 2):
@@ -233,16 +179,15 @@ class Transport:
                     continue
                 raise err from exc
             elapsed = time.monotonic() - start
-            sent_url = resp.url or url  # with the query string; URLs never carry credentials
             if resp.status_code < 400:
-                self._emit(RequestInfo(method, sent_url, resp.status_code, elapsed, attempt, accept,
+                self._emit(RequestInfo(method, url, resp.status_code, elapsed, attempt, accept,
                                        reason=resp.reason or ""))
                 return resp
             content = resp.content  # an error reply is small; read it whole
             error = status_error_from_response(
                 resp.status_code, content, method=method, url=url, retry_after=resp.headers.get("Retry-After"),
             )
-            self._emit(RequestInfo(method, sent_url, resp.status_code, elapsed, attempt, accept, error,
+            self._emit(RequestInfo(method, url, resp.status_code, elapsed, attempt, accept, error,
                                    reason=resp.reason or ""))
             if isinstance(error, Unauthorized) and auth is not None and not refreshed:
                 refreshed = True  # client-go exec plugins: refresh the credential once on a 401
@@ -254,7 +199,7 @@ class Transport:
             log.debug("retrying %s %s in %.2fs after HTTP %d", method, url, wait, resp.status_code)
             self._sleep(wait)
 
-    def _retry_wait(self, method: str, resp: requests.Response, attempt: int) -> Optional[float]:
+    def _retry_wait(self, method: str, resp: Response, attempt: int) -> Optional[float]:
         if attempt > self.max_retries:
             return None
         code = resp.status_code

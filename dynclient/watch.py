@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 import time
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
-import requests
-
 from discovery.errors import DynclientError, Gone, StatusError, TransportError, status_error_from_response
 
 from .errors import WatchError
+from .http import Response
 from .retry import jittered_backoff
 
 __all__ = ["Watch", "Event", "RELISTED"]
@@ -38,7 +36,7 @@ log = logging.getLogger("dynclient.watch")
 Event = Tuple[str, Dict[str, Any]]
 #: Opens one watch stream for the given Watch: it reads ``resource_version``,
 #: ``remaining()`` and ``initial_events_done`` to build the request.
-Opener = Callable[["Watch"], requests.Response]
+Opener = Callable[["Watch"], Response]
 
 #: The annotation on the BOOKMARK that ends the initial events of a WatchList request.
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
@@ -100,7 +98,7 @@ class Watch:
         self._max_failures = max_failures
         self._relist = relist
         self._stopped = threading.Event()
-        self._response: Optional[requests.Response] = None
+        self._response: Optional[Response] = None
         self._lock = threading.Lock()
         #: Streams opened again after the first one.
         self.reconnects = 0
@@ -161,7 +159,7 @@ class Watch:
                     yield event
                     if self._stopped.is_set():
                         return
-            except (requests.RequestException, OSError, ValueError, AttributeError) as err:
+            except (OSError, ValueError, AttributeError) as err:
                 if self._stopped.is_set():
                     return
                 broken = err
@@ -219,8 +217,8 @@ class Watch:
         self._backoff(failures)
         return failures
 
-    def _events(self, resp: requests.Response) -> Iterator[Event]:
-        for line in resp.iter_lines(chunk_size=None):
+    def _events(self, resp: Response) -> Iterator[Event]:
+        for line in resp.iter_lines():
             if not line:
                 continue
             try:
@@ -262,20 +260,13 @@ class Watch:
         self._stopped.wait(self.backoff_delay(failures))
 
 
-def _interrupt(resp: requests.Response) -> None:
+def _interrupt(resp: Response) -> None:
     """Unblock a thread that is inside a read on this response's socket.
 
-    ``Response.close()`` alone does not wake a blocked ``recv``; shutting the
-    socket down does, and the reader then sees end-of-stream.
+    Closing alone does not wake a blocked ``recv``; shutting the socket down
+    does, and the reader then sees end-of-stream.
     """
-    raw = getattr(resp, "raw", None)
-    conn = getattr(raw, "_connection", None) or getattr(raw, "connection", None)
-    sock = getattr(conn, "sock", None)
-    try:
-        if sock is not None:
-            sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed
+    resp.interrupt()
     try:
         resp.close()
     except Exception:  # closing under a concurrent reader may raise; the reader ends anyway

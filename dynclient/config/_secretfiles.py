@@ -1,7 +1,7 @@
 """Private temp files for PEM data that a TLS stack can only take as a path.
 
-requests/urllib3 accept client certificates and CA bundles as file paths
-only, so certificate/key *data* (from ``client-key-data`` or an exec plugin)
+``ssl.SSLContext.load_cert_chain`` takes client certificates and keys as file
+paths only, so certificate/key *data* (from ``client-key-data`` or an exec plugin)
 goes to a 0600 file that lives until the process exits. One file per distinct
 content, so asking again for the same data does not litter the temp dir.
 """

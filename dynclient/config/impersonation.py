@@ -3,9 +3,8 @@
 The apiserver's impersonation filter reads ``req.Header["Impersonate-Group"]``
 as a list of *separate* header lines; Go's net/http does not split a
 comma-joined value. So the headers come out as a list of ``(name, value)``
-pairs, and a transport must send each pair as its own header line (for
-requests/urllib3 that means adding them one by one to the prepared request's
-raw headers, not merging them into a dict).
+pairs, and a transport must send each pair as its own header line (never
+merged into a dict; ``dynclient.http`` sends the list as it is).
 """
 
 from __future__ import annotations

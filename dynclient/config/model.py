@@ -173,9 +173,10 @@ class RESTConfig(_Redacting):
 
     ``host`` is the server URL without a trailing slash (a path prefix such as
     ``/k8s/clusters/c-1`` is kept). TLS material comes as a file or as data;
-    ``tls_verify()`` and ``tls_client_cert()`` turn it into the paths that
-    requests expects. ``auth`` supplies per-request credentials, and
-    ``impersonate`` the ``Impersonate-*`` headers.
+    ``tls_client_cert()`` turns the client certificate into the file paths
+    ``ssl`` loads, and ``tls_verify()`` gives the CA as a path for tools that
+    want one. ``auth`` supplies per-request credentials, and ``impersonate``
+    the ``Impersonate-*`` headers.
     """
 
     _secret_fields = frozenset({"client_key_data"})
@@ -212,7 +213,7 @@ class RESTConfig(_Redacting):
         return self.host.lower().startswith("https://")
 
     def tls_verify(self) -> Union[bool, str]:
-        """The requests ``verify=`` value: ``False``, a CA bundle path, or ``True`` (system CAs).
+        """``False``, a CA bundle path, or ``True`` (system CAs): the ``verify=`` of requests-style tools.
 
         CA data is written to a private temp file kept for the life of the process.
         """
@@ -225,7 +226,7 @@ class RESTConfig(_Redacting):
         return True
 
     def tls_client_cert(self) -> Optional[Tuple[str, str]]:
-        """The requests ``cert=`` value: ``(cert_path, key_path)`` or ``None``.
+        """``(cert_path, key_path)`` or ``None``: ``ssl.SSLContext.load_cert_chain`` wants files.
 
         Static kubeconfig material wins; otherwise the auth provider is asked
         (an exec plugin may return a certificate). Data goes to 0600 temp files.

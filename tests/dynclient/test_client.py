@@ -1,4 +1,4 @@
-"""DynamicClient wiring: kubeconfig -> transport -> cached discovery -> mapper, on a mocked server.
+"""DynamicClient wiring: kubeconfig -> transport -> cached discovery -> mapper, against a real server on loopback.
 
 The requests counted here are the issue's targets: 2 when cold against an
 aggregated server, 0 discovery requests when warm, and legacy group-versions
@@ -10,19 +10,19 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
-import responses
 
 import dynclient
 from discovery.fake import FakeRequester
 from discovery.memory import MemCacheClient
 from discovery.client import DiscoveryClient
-from tests.dynclient.conftest import HOST
+from tests.replyserver import ReplyServer
 
 
-def serve_fixtures(rsps: responses.RequestsMock, kube_fixtures: Path, *, aggregated: bool) -> None:
-    """Register every discovery document of the real fixture on the mocked server (not all must fire)."""
+def serve_fixtures(server: ReplyServer, kube_fixtures: Path, *, aggregated: bool) -> None:
+    """Register every discovery document of the real fixture on the server (not all must fire)."""
     v2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
     for f in sorted(kube_fixtures.glob("*.json")):
         if f.name.startswith("aggregated"):
@@ -30,37 +30,36 @@ def serve_fixtures(rsps: responses.RequestsMock, kube_fixtures: Path, *, aggrega
         path = "/" + f.stem.replace("__", "/")
         if aggregated and path in ("/api", "/apis"):
             doc = "aggregated_v2_api.json" if path == "/api" else "aggregated_v2.json"
-            rsps.add(responses.GET, HOST + path, body=(kube_fixtures / doc).read_bytes(), content_type=v2)
+            server.add("GET", path, body=(kube_fixtures / doc).read_bytes(), content_type=v2)
         else:
-            rsps.add(responses.GET, HOST + path, body=f.read_bytes(), content_type="application/json")
+            server.add("GET", path, body=f.read_bytes(), content_type="application/json")
 
 
 @pytest.fixture
-def kubeconfig_file(tmp_path: Path) -> str:
+def loose_server() -> Iterator[ReplyServer]:
+    """Over TLS, because a kubeconfig's token is only sent to an https server (as client-go)."""
+    with ReplyServer(tls=True) as server:
+        yield server
+
+
+@pytest.fixture
+def kubeconfig_file(tmp_path: Path, loose_server: ReplyServer) -> str:
     path = tmp_path / "config"
     path.write_text(json.dumps({
         "apiVersion": "v1", "kind": "Config", "current-context": "c",
-        "clusters": [{"name": "k", "cluster": {"server": HOST, "insecure-skip-tls-verify": True}}],
+        "clusters": [{"name": "k", "cluster": {"server": loose_server.url, "insecure-skip-tls-verify": True}}],
         "users": [{"name": "u", "user": {"token": "t0ken"}}],
         "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u", "namespace": "team-a"}}],
     }))
     return str(path)
 
 
-def list_reply(rsps, path):
-    rsps.add(responses.GET, HOST + path, json={"kind": "List", "items": [], "metadata": {}})
+def list_reply(server, path):
+    server.add("GET", path, json={"kind": "List", "items": [], "metadata": {}})
 
 
-@pytest.fixture
-def loose_server():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-def paths(rsps):
-    from urllib.parse import urlsplit
-
-    return [urlsplit(c.request.url).path for c in rsps.calls]
+def paths(server):
+    return [c.path for c in server.calls]
 
 
 def test_connect_cold_then_warm(loose_server, kube_fixtures, kubeconfig_file, tmp_path):
@@ -73,11 +72,12 @@ def test_connect_cold_then_warm(loose_server, kube_fixtures, kubeconfig_file, tm
     assert sorted(paths(loose_server)[:2]) == ["/api", "/apis"]  # fetched concurrently
     assert paths(loose_server)[2:] == ["/apis/apps/v1/namespaces/team-a/deployments"]
     dyn.close()  # waits for the cache files written in the background
-    assert loose_server.calls[0].request.headers["Authorization"] == "Bearer t0ken"
+    assert loose_server.calls[0].headers["Authorization"] == "Bearer t0ken"
+    assert not loose_server.unmatched
 
-    loose_server.calls.reset()
-    warm = dynclient.connect(kubeconfig_file, cache_dir=cache)
-    warm.resource("deployments.v1.apps").namespace("team-a").list()
+    loose_server.calls.clear()
+    with dynclient.connect(kubeconfig_file, cache_dir=cache) as warm:
+        warm.resource("deployments.v1.apps").namespace("team-a").list()
     assert paths(loose_server) == ["/apis/apps/v1/namespaces/team-a/deployments"]
 
 

@@ -34,7 +34,7 @@ class Stream:
         self.end = end
         self.closed = threading.Event()
 
-    def iter_lines(self, chunk_size=None):
+    def iter_lines(self):
         yield from self.lines
         if self.end == "block":
             self.closed.wait(5)
@@ -42,6 +42,9 @@ class Stream:
 
     def close(self):
         self.closed.set()
+
+    def interrupt(self):  # Watch.stop() wakes the reader, then closes
+        pass
 
 
 class FakeInformer(Informer):

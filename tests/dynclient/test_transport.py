@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
-import responses
 
 import dynclient
-from dynclient.transport import Transport
-from tests.dynclient.conftest import HOST, make_config
+from tests.dynclient.conftest import make_config
 
 
 def status(code, reason, message="m", **extra):
@@ -37,20 +36,20 @@ def status(code, reason, message="m", **extra):
 )
 def test_errors_become_status_errors(mock_server, transport, code, body, expected):
     payload = json.dumps(body) if isinstance(body, dict) else body
-    mock_server.add(responses.POST, HOST + "/api/v1/x", body=payload, status=code)
+    mock_server.add("POST", "/api/v1/x", body=payload, status=code)
     with pytest.raises(expected) as info:
         transport.request("POST", "/api/v1/x", body={})
     err = info.value
     assert type(err) is expected
     assert err.code == code
-    assert err.method == "POST" and err.url == HOST + "/api/v1/x"
+    assert err.method == "POST" and err.url == mock_server.url + "/api/v1/x"
     if not isinstance(body, dict):
         assert body in err.message  # nothing the server said is lost
 
 
 def test_status_error_carries_causes(mock_server, transport):
     causes = [{"reason": "FieldValueInvalid", "field": "metadata.name", "message": "bad"}]
-    mock_server.add(responses.POST, HOST + "/api/v1/x", json=status(422, "Invalid", details={"causes": causes}), status=422)
+    mock_server.add("POST", "/api/v1/x", json=status(422, "Invalid", details={"causes": causes}), status=422)
     with pytest.raises(dynclient.Invalid) as info:
         transport.request("POST", "/api/v1/x", body={})
     assert info.value.causes == causes
@@ -71,14 +70,14 @@ def test_status_error_carries_causes(mock_server, transport):
     ids=["get-429", "post-429-retried", "post-503-retry-after", "get-500", "post-500-not-retried",
          "get-503-no-header", "patch-503-no-header-not-retried"],
 )
-def test_retry_policy(mock_server, method, code, retry_after, attempts):
+def test_retry_policy(mock_server, make_transport, method, code, retry_after, attempts):
     slept = []
-    t = Transport(make_config(), qps=0, burst=1, sleep=slept.append, max_retries=5)
+    t = make_transport(sleep=slept.append, max_retries=5)
     headers = {"Retry-After": retry_after} if retry_after else {}
     for _ in range(attempts - 1 if attempts > 1 else 1):
-        mock_server.add(method, HOST + "/api/v1/x", json=status(code, ""), status=code, headers=headers)
+        mock_server.add(method, "/api/v1/x", json=status(code, ""), status=code, headers=headers)
     if attempts > 1:
-        mock_server.add(method, HOST + "/api/v1/x", json={"ok": True}, status=200)
+        mock_server.add(method, "/api/v1/x", json={"ok": True}, status=200)
         assert t.request(method, "/api/v1/x").json() == {"ok": True}
     else:
         with pytest.raises(dynclient.StatusError):
@@ -89,10 +88,10 @@ def test_retry_policy(mock_server, method, code, retry_after, attempts):
         assert all(s == float(retry_after) for s in slept)
 
 
-def test_retries_are_bounded(mock_server):
+def test_retries_are_bounded(mock_server, make_transport):
     slept = []
-    t = Transport(make_config(), qps=0, burst=1, sleep=slept.append, max_retries=2)
-    mock_server.add(responses.GET, HOST + "/x", json=status(429, "TooManyRequests"), status=429, headers={"Retry-After": "1"})
+    t = make_transport(sleep=slept.append, max_retries=2)
+    mock_server.add("GET", "/x", json=status(429, "TooManyRequests"), status=429, headers={"Retry-After": "1"})
     with pytest.raises(dynclient.TooManyRequests):
         t.request("GET", "/x")
     assert len(mock_server.calls) == 3
@@ -102,18 +101,35 @@ def test_retries_are_bounded(mock_server):
 def test_hooks_see_every_attempt_and_user_agent(mock_server, transport):
     seen = []
     transport.add_hook(seen.append)
-    mock_server.add(responses.GET, HOST + "/version", json={"gitVersion": "v1.36.3"})
+    mock_server.add("GET", "/version", json={"gitVersion": "v1.36.3"})
     transport.request("GET", "/version")
-    assert [(i.method, i.url, i.status, i.attempt) for i in seen] == [("GET", HOST + "/version", 200, 1)]
-    assert mock_server.calls[0].request.headers["User-Agent"] == f"dynclient/{dynclient.__version__}"
+    assert [(i.method, i.url, i.status, i.attempt) for i in seen] == [("GET", mock_server.url + "/version", 200, 1)]
+    assert mock_server.calls[0].headers["User-Agent"] == f"dynclient/{dynclient.__version__}"
 
 
-def test_connection_failure_is_a_transport_error(transport):
-    with responses.RequestsMock() as rsps:
-        rsps.add(responses.POST, HOST + "/x", body=__import__("requests").ConnectionError("refused"))
-        with pytest.raises(dynclient.TransportError, match="refused") as info:
-            transport.request("POST", "/x")
-    assert not isinstance(info.value, __import__("requests").RequestException)
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on: connecting is refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+@pytest.mark.parametrize(
+    "refused, match, calls",
+    [(False, "closed connection without response", 1), (True, "Connection refused", 0)],
+    ids=["server-hangs-up", "connection-refused"],
+)
+def test_connection_failure_is_a_transport_error(mock_server, make_transport, refused, match, calls):
+    if refused:
+        t = make_transport(make_config(closed_port_url()))
+    else:
+        t = make_transport()
+        mock_server.add("POST", "/x", drop=True)
+    with pytest.raises(dynclient.TransportError, match=match) as info:
+        t.request("POST", "/x")
+    assert type(info.value) is dynclient.TransportError  # the error tree's, not the socket library's
+    assert isinstance(info.value.__cause__, OSError)
+    assert len(mock_server.calls) == calls  # a POST is never repeated blindly
 
 
 class _RefreshingAuth:
@@ -133,14 +149,14 @@ class _RefreshingAuth:
         return True
 
 
-def test_401_refreshes_credentials_once(mock_server):
+def test_401_refreshes_credentials_once(mock_server, make_transport):
     auth = _RefreshingAuth()
-    t = Transport(make_config(auth=auth), qps=0, burst=1, sleep=lambda s: None)
-    mock_server.add(responses.GET, HOST + "/x", json=status(401, "Unauthorized"), status=401)
-    mock_server.add(responses.GET, HOST + "/x", json={"ok": 1})
+    t = make_transport(make_config(mock_server.url, auth=auth))
+    mock_server.add("GET", "/x", json=status(401, "Unauthorized"), status=401)
+    mock_server.add("GET", "/x", json={"ok": 1})
     assert t.request("GET", "/x").json() == {"ok": 1}
     assert auth.refreshes == 1
-    assert [c.request.headers["Authorization"] for c in mock_server.calls] == ["Bearer old", "Bearer new"]
+    assert [c.headers["Authorization"] for c in mock_server.calls] == ["Bearer old", "Bearer new"]
 
 
 class _Impersonation:
@@ -148,10 +164,10 @@ class _Impersonation:
         return [("Impersonate-User", "jane"), ("Impersonate-Group", "a"), ("Impersonate-Group", "b")]
 
 
-def test_impersonation_groups_are_sent_as_repeated_headers(mock_server):
-    t = Transport(make_config(impersonate=_Impersonation()), qps=0, burst=1)
-    mock_server.add(responses.GET, HOST + "/x", json={})
+def test_impersonation_groups_are_sent_as_repeated_headers(mock_server, make_transport):
+    t = make_transport(make_config(mock_server.url, impersonate=_Impersonation()))
+    mock_server.add("GET", "/x", json={})
     t.request("GET", "/x")
-    sent = mock_server.calls[0].request.headers
+    sent = mock_server.calls[0].headers
     assert sent["Impersonate-User"] == "jane"
-    assert [v for k, v in sent.items() if k.lower() == "impersonate-group"] == ["a", "b"]
+    assert sent.get_all("Impersonate-Group") == ["a", "b"]  # two lines, not one "a, b"

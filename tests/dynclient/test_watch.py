@@ -17,7 +17,7 @@ class FakeStream:
         self._fail_after = fail_after
         self.closed = False
 
-    def iter_lines(self, chunk_size=None):
+    def iter_lines(self):
         for line in self._lines:
             if self.closed:
                 raise OSError("closed")
@@ -27,6 +27,9 @@ class FakeStream:
 
     def close(self):
         self.closed = True
+
+    def interrupt(self):  # Watch.stop() wakes the reader, then closes
+        pass
 
 
 def ev(kind, name, rv):
@@ -89,7 +92,7 @@ def test_stop_from_another_thread_ends_iteration():
     gate = threading.Event()
 
     class Blocking(FakeStream):
-        def iter_lines(self, chunk_size=None):
+        def iter_lines(self):
             yield ev("ADDED", "a", "1")
             gate.wait(5)
             if self.closed:

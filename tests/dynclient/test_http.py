@@ -1,0 +1,277 @@
+"""dynclient.http on the wire: the keep-alive pool, bodies (gzip, chunked, interrupted) and request shape.
+
+Every test talks to a real HTTP/1.1 server on loopback (``tests.replyserver``);
+``connections`` counts the TCP connections it accepted, which is how reuse shows.
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+import time
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+
+from dynclient.http import ConnectionPool, TLSConfig, encode_query
+from tests.replyserver import CERT_PEM, ReplyServer
+
+TIMEOUT = (5.0, 5.0)  # a broken test fails in seconds instead of hanging
+
+
+@pytest.fixture
+def pool(mock_server: ReplyServer) -> Iterator[ConnectionPool]:
+    p = ConnectionPool(mock_server.url)
+    yield p
+    p.close()
+
+
+def get(pool: ConnectionPool, target: str = "/x", **kw: Any):
+    return pool.request("GET", target, timeout=TIMEOUT, **kw)
+
+
+def read_whole(resp) -> bytes:
+    return resp.content
+
+
+def stream_to_end(resp) -> bytes:
+    with resp:
+        return b"\n".join(resp.iter_lines())
+
+
+def close_mid_stream(resp) -> bytes:
+    with resp:
+        return next(resp.iter_lines())
+
+
+@pytest.mark.parametrize(
+    "reply, consume, expected, connections",
+    [
+        ({"body": "ok"}, read_whole, b"ok", 1),
+        ({"body": "gone", "status": 404}, read_whole, b"gone", 1),
+        ({"chunks": [b"o", b"k"]}, stream_to_end, b"ok", 1),
+        ({"chunks": [b"ok\n"], "hold": True}, close_mid_stream, b"ok", 2),
+        ({"body": "ok", "headers": {"Connection": "close"}}, read_whole, b"ok", 2),
+    ],
+    ids=["body-read", "error-reply-read", "stream-read-to-end", "stream-closed-early", "server-says-close"],
+)
+def test_connection_is_reused_only_after_a_complete_reply(mock_server, pool, reply, consume, expected, connections):
+    mock_server.add("GET", "/x", **reply)
+    for _ in range(2):
+        assert consume(get(pool)) == expected
+    assert len(mock_server.calls) == 2
+    assert mock_server.connections == connections
+
+
+@pytest.mark.parametrize(
+    "tls, method",
+    [
+        (False, "GET"),
+        (False, "POST"),
+        (False, "DELETE"),
+        (True, "GET"),
+        (True, "POST"),
+    ],
+    ids=["http-get", "http-post", "http-delete", "https-get", "https-post"],
+)
+def test_a_kept_alive_connection_the_server_closed_is_retried_once_on_a_fresh_one(tls, method):
+    """Any verb: the server (or a load balancer) closed the idle connection, so it never saw the request."""
+    with ReplyServer(tls=tls) as server:
+        server.add(method, "/x", json={"n": 1}, close_after=True)
+        pool = ConnectionPool(server.url, tls=TLSConfig(ca_data=CERT_PEM))
+        try:
+            for _ in range(2):
+                with pool.request(method, "/x", body=b"{}" if method == "POST" else None, timeout=TIMEOUT) as resp:
+                    assert resp.json() == {"n": 1}
+        finally:
+            pool.close()
+        assert len(server.calls) == 2  # the failed attempt on the stale connection reached no handler
+        assert server.connections == 2
+
+
+def test_a_fresh_connection_that_breaks_is_not_retried(mock_server, pool):
+    """On a new connection the server may have acted on the request: the caller decides."""
+    mock_server.add("POST", "/x", drop=True)
+    with pytest.raises(ConnectionError, match="closed connection without response"):
+        pool.request("POST", "/x", body=b"{}", timeout=TIMEOUT)
+    assert len(mock_server.calls) == 1
+
+
+def lines_of(resp) -> List[bytes]:
+    with resp:
+        return list(resp.iter_lines())
+
+
+def json_of(resp) -> Any:
+    return resp.json()
+
+
+@pytest.mark.parametrize(
+    "reply, read, expected",
+    [
+        ({"json": {"a": 1}, "gzip": True}, json_of, {"a": 1}),
+        ({"body": b"x" * 200_000, "gzip": True}, read_whole, b"x" * 200_000),
+        ({"chunks": [b'{"n":1}\n{"n"', b":2}\n"], "gzip": True}, lines_of, [b'{"n":1}', b'{"n":2}']),
+        ({"chunks": [b"a\n" * 40_000], "gzip": True}, lines_of, [b"a"] * 40_000),
+        ({"json": {"a": 1}}, json_of, {"a": 1}),
+    ],
+    ids=["json", "large-body", "lines-across-chunks", "lines-larger-than-a-read", "not-compressed"],
+)
+def test_gzip_bodies_are_decoded(mock_server, pool, reply, read, expected):
+    mock_server.add("GET", "/x", **reply)
+    resp = get(pool)
+    assert resp.headers.get("Content-Encoding") == ("gzip" if reply.get("gzip") else None)
+    assert read(resp) == expected
+
+
+@pytest.mark.parametrize(
+    "chunks, expected",
+    [
+        ([b"a\nb", b"c\n", b"d"], [b"a", b"bc", b"d"]),
+        ([b"ab", b"cd", b"ef\n"], [b"abcdef"]),
+        ([b"a\n", b"\n", b"b\n"], [b"a", b"", b"b"]),
+        ([b"x\ny\nz\n"], [b"x", b"y", b"z"]),
+        ([b"no newline at all"], [b"no newline at all"]),
+    ],
+    ids=["split-line", "line-in-three-chunks", "empty-line-kept", "lines-in-one-chunk", "unterminated"],
+)
+def test_iter_lines_joins_lines_across_chunk_boundaries(mock_server, pool, chunks, expected):
+    mock_server.add("GET", "/x", chunks=chunks)
+    assert lines_of(get(pool)) == expected
+
+
+@pytest.mark.parametrize(
+    "chunks, before",
+    [([], []), ([b'{"n":1}\n'], [b'{"n":1}'])],
+    ids=["before-any-line", "after-a-line"],
+)
+def test_interrupt_from_another_thread_ends_a_blocked_iter_lines(mock_server, pool, chunks, before):
+    mock_server.add("GET", "/watch", chunks=chunks, hold=True)  # the server keeps the stream open
+    mock_server.add("GET", "/after", body="ok")
+    resp = get(pool, "/watch")
+    got: List[bytes] = []
+    outcome: Dict[str, Optional[BaseException]] = {}
+
+    def reader() -> None:
+        try:
+            got.extend(resp.iter_lines())
+            outcome["error"] = None
+        except OSError as err:  # a chunked body cut short is an IncompleteRead: also an end
+            outcome["error"] = err
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while got != before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)  # let the reader block in its next read
+    started = time.monotonic()
+    resp.interrupt()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert time.monotonic() - started < 2  # woken by interrupt(), not by the 5 s read timeout
+    assert got == before and "error" in outcome
+    resp.close()
+    assert get(pool, "/after").content == b"ok"
+    assert mock_server.connections == 2  # an interrupted connection never goes back to the pool
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        (None, ""),
+        ({}, ""),
+        ([], ""),
+        ({"continue": None}, ""),
+        ({"limit": 10, "continue": None}, "?limit=10"),
+        ([("watch", "true"), ("timeoutSeconds", 30)], "?watch=true&timeoutSeconds=30"),
+        ([("a", "1"), ("a", "2")], "?a=1&a=2"),
+        ({"labelSelector": "app in (a,b)"}, "?labelSelector=app+in+%28a%2Cb%29"),
+        ({"fieldSelector": "metadata.name=x"}, "?fieldSelector=metadata.name%3Dx"),
+    ],
+    ids=["none", "empty-mapping", "empty-pairs", "only-none", "none-dropped", "values-stringified",
+         "repeated-key-kept", "selector-escaped", "equals-escaped"],
+)
+def test_encode_query(params, expected):
+    assert encode_query(params) == expected
+
+
+@pytest.mark.parametrize(
+    "headers, name, expected",
+    [
+        ([("Impersonate-Group", "a"), ("Impersonate-Group", "b")], "Impersonate-Group", ["a", "b"]),
+        ([("Impersonate-Group", "a, b")], "Impersonate-Group", ["a, b"]),
+        ([("X-One", "1"), ("Impersonate-Group", "a"), ("X-One", "2")], "X-One", ["1", "2"]),
+    ],
+    ids=["two-lines", "comma-stays-one-line", "interleaved"],
+)
+def test_repeated_headers_are_sent_as_repeated_lines(mock_server, pool, headers, name, expected):
+    mock_server.add("GET", "/x", body="")
+    get(pool, headers=headers).close()
+    assert mock_server.calls[0].headers.get_all(name) == expected
+
+
+def test_repeated_reply_headers_are_all_kept(mock_server, pool):
+    mock_server.add("GET", "/x", body="", headers=[("Warning", '299 - "a"'), ("Warning", '299 - "b"')])
+    with get(pool) as resp:
+        assert resp.headers.get_all("warning") == ['299 - "a"', '299 - "b"']
+
+
+@pytest.mark.parametrize(
+    "prefix, path",
+    [
+        ("", "/api/v1/pods"),
+        ("/prefix", "/prefix/api/v1/pods"),
+        ("/prefix/", "/prefix/api/v1/pods"),
+        ("/k8s/clusters/c-1", "/k8s/clusters/c-1/api/v1/pods"),
+    ],
+    ids=["none", "prefix", "trailing-slash", "rancher-style"],
+)
+def test_a_server_url_path_prefixes_every_request(mock_server, prefix, path):
+    mock_server.add("GET", path, body="ok", query={"limit": "1"})
+    pool = ConnectionPool(mock_server.url + prefix)
+    try:
+        with get(pool, "/api/v1/pods?limit=1") as resp:
+            assert resp.content == b"ok"
+            assert resp.url == f"{mock_server.url}{path}?limit=1"
+    finally:
+        pool.close()
+    assert mock_server.calls[0].headers["Host"] == mock_server.url.split("://")[1]
+
+
+@pytest.fixture
+def tls_server() -> Iterator[ReplyServer]:
+    with ReplyServer(tls=True) as server:
+        yield server
+
+
+def ca_file(tmp_path) -> str:
+    path = tmp_path / "ca.crt"
+    path.write_bytes(CERT_PEM)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "tls, trusted",
+    [
+        (lambda tmp: TLSConfig(verify=False), True),
+        (lambda tmp: TLSConfig(ca_data=CERT_PEM), True),
+        (lambda tmp: TLSConfig(ca_file=ca_file(tmp)), True),
+        (lambda tmp: TLSConfig(ca_data=CERT_PEM, server_name="k8s.test"), True),
+        (lambda tmp: TLSConfig(ca_data=CERT_PEM, server_name="other.test"), False),
+        (lambda tmp: TLSConfig(), False),
+    ],
+    ids=["insecure-skip-verify", "ca-data", "ca-file", "tls-server-name", "wrong-server-name", "system-cas"],
+)
+def test_tls_trusts_exactly_what_the_kubeconfig_says(tls_server, tmp_path, tls, trusted):
+    tls_server.add("GET", "/version", json={"gitVersion": "v1"})
+    pool = ConnectionPool(tls_server.url, tls=tls(tmp_path))
+    try:
+        if trusted:
+            assert get(pool, "/version").json() == {"gitVersion": "v1"}
+        else:
+            with pytest.raises(ssl.SSLCertVerificationError):
+                get(pool, "/version")
+    finally:
+        pool.close()
+    assert len(tls_server.calls) == (1 if trusted else 0)
