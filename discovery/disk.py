@@ -21,7 +21,6 @@ import contextlib
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -222,6 +221,8 @@ class DiskCachedDiscoveryClient(DerivedQueries):
 
     def _write_now(self, path: str, obj: Union[APIGroupList, APIResourceList]) -> None:
         """client-go ``writeCachedFile``: temp file, chmod 0660, atomic rename. Failures are only logged."""
+        import tempfile  # on the writer threads, off the importing process's start-up
+
         directory = os.path.dirname(path)
         tmp: Optional[str] = None
         try:

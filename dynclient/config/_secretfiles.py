@@ -9,9 +9,7 @@ content, so asking again for the same data does not litter the temp dir.
 from __future__ import annotations
 
 import atexit
-import hashlib
 import os
-import tempfile
 import threading
 from typing import Dict, Tuple
 
@@ -23,6 +21,9 @@ _paths: Dict[Tuple[str, str], str] = {}
 
 def private_file_for(data: bytes, *, suffix: str = ".pem") -> str:
     """Return the path of a 0600 temp file holding ``data``, written once per process."""
+    import hashlib  # only client certificates given as data need these two: kept off import time
+    import tempfile
+
     key = (hashlib.sha256(data).hexdigest(), suffix)
     with _lock:
         path = _paths.get(key)

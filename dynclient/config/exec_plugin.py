@@ -15,11 +15,9 @@ import base64
 import json
 import os
 import re
-import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from ._secretfiles import private_file_for
@@ -40,6 +38,8 @@ _RFC3339 = re.compile(
 
 def _parse_rfc3339(text: str) -> float:
     """Parse an RFC 3339 timestamp (any fraction length, ``Z`` or offset) to epoch seconds."""
+    from datetime import datetime, timedelta, timezone  # only exec plugins need it: kept off import time
+
     match = _RFC3339.match(text.strip())
     if not match:
         raise ValueError(f"not an RFC 3339 timestamp: {text!r}")
@@ -194,6 +194,8 @@ class ExecPlugin:
         return json.dumps({"apiVersion": self.config.api_version, "kind": "ExecCredential", "spec": spec})
 
     def _run_locked(self) -> _Credentials:
+        import subprocess  # most kubeconfigs never run a plugin: kept off import time
+
         interactive = self._interactive()
         env = dict(os.environ)
         env.update(dict(self.config.env))
