@@ -41,7 +41,7 @@ import servers  # noqa: E402
 VENV = HERE / ".venv-peers"
 PEER_PY = VENV / "bin" / "python"
 PEER_PACKAGES = ["kubernetes", "kr8s", "pykube-ng", "lightkube", "matplotlib",
-                 "requests", "PyYAML", "cachetools", "platformdirs"]  # the last four: dynclient's own needs
+                 "requests", "PyYAML", "cachetools"]  # requests: the import-time reference; the last two: dynclient's needs
 RESULTS = HERE / "results"
 CRD_GROUPS = 50
 CONFIGMAPS = 10_000
@@ -62,7 +62,7 @@ def ensure_peers() -> None:
         log(f"creating {VENV}")
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     missing = subprocess.run([str(PEER_PY), "-c", "import kubernetes, kr8s, pykube, lightkube, matplotlib, yaml, "
-                              "cachetools, platformdirs"], capture_output=True).returncode
+                              "cachetools, requests"], capture_output=True).returncode
     if missing:
         log("installing peers: " + " ".join(PEER_PACKAGES))
         subprocess.run([str(PEER_PY), "-m", "pip", "install", "--quiet", *PEER_PACKAGES], check=True)
