@@ -1,12 +1,12 @@
 """Loopback servers for the bench: a latency proxy in front of the real API server, and a watch replayer.
 
-``LatencyProxy`` serves plain HTTP on 127.0.0.1, waits ``delay`` seconds per
-request (a remote cluster's round trip), and re-originates each request over
-HTTPS to the harness API server with the admin bearer token injected, so peers
-need no credentials (client-go, kubectl and dynclient drop bearer tokens over
-plain http). With ``legacy=True`` it strips the aggregated-discovery Accept type
-on ``/api`` and ``/apis``, which turns the server into a legacy-only one.
-Streaming replies (watch) are relayed chunk by chunk.
+``LatencyProxy`` runs ``bench/latencyproxy`` (Go): plain HTTP on 127.0.0.1,
+``delay`` seconds per request (a remote cluster's round trip), each request
+re-originated over HTTPS to the harness API server with the admin bearer token
+injected, so peers need no credentials (client-go, kubectl and dynclient drop
+bearer tokens over plain http). With ``legacy=True`` it strips the
+aggregated-discovery Accept type on ``/api`` and ``/apis``, which turns the
+server into a legacy-only one. Watch replies are relayed as they come.
 
 ``WatchReplay`` streams pre-built watch events as one chunked reply, each event
 its own chunk as the API server writes them, so the client's parsing is the
@@ -16,21 +16,19 @@ only cost measured.
 from __future__ import annotations
 
 import base64
-import http.client
+import hashlib
 import json
+import os
+import shutil
 import socket
-import ssl
+import subprocess
 import tempfile
 import threading
-import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Dict, List, Tuple
-from urllib.parse import urlsplit
 
 import yaml
-
-HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection", "te", "upgrade"}
-
 
 def harness_upstream(kubeconfig: str) -> Tuple[str, bytes, str]:
     """(server URL, CA PEM, admin token) from the harness kubeconfig's current context."""
@@ -43,11 +41,11 @@ def harness_upstream(kubeconfig: str) -> Tuple[str, bytes, str]:
 
 
 class _Server(ThreadingHTTPServer):
-    """A threaded server whose listen backlog takes a client's parallel burst.
+    """A threaded server whose listen backlog takes a client's burst of connections.
 
-    socketserver's default backlog is 5: 64 connections opened at once by a
-    parallel discovery overflow it, and the dropped SYNs are retried by the
-    kernel after a second, which shows up as a one-second outlier.
+    socketserver's default backlog is 5: connections opened at once beyond
+    it lose their SYN, which the kernel retries after a second, and the
+    figure shows a one-second outlier.
     """
 
     request_queue_size = 512
@@ -55,135 +53,54 @@ class _Server(ThreadingHTTPServer):
 
 
 class LatencyProxy:
-    """Plain-HTTP front for the HTTPS API server, adding a per-request delay and counting requests."""
+    """The Go proxy of ``bench/latencyproxy``: plain HTTP in front of the API server, a delay per request.
+
+    Built on first use (stdlib only, about a second). Counting happens in the
+    proxy; ``take()`` asks it over its ``/__bench/take`` endpoint.
+    """
 
     def __init__(self, upstream: str, ca_pem: bytes, token: str, *, delay: float = 0.02, legacy: bool = False) -> None:
         self.delay = delay
         self.legacy = legacy
-        self.count = 0
-        self.paths: List[str] = []
-        self.lock = threading.Lock()
-        parts = urlsplit(upstream)
-        self._host, self._port = parts.hostname, parts.port or 443
-        with tempfile.NamedTemporaryFile("wb", suffix=".crt", delete=False) as fh:
+        self._dir = tempfile.mkdtemp(prefix="bench-proxy-")
+        ca, tok = os.path.join(self._dir, "ca.crt"), os.path.join(self._dir, "token")
+        with open(ca, "wb") as fh:
             fh.write(ca_pem)
-        self._ctx = ssl.create_default_context(cafile=fh.name)
-        self._token = token
-        self._idle: List[http.client.HTTPSConnection] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms delayed-ACK stall
-
-            def log_message(self, *a):  # quiet
-                pass
-
-            def _relay(self):
-                outer._handle(self)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _relay  # noqa: N815
-
-        self.httpd = _Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        with open(tok, "w") as fh:
+            fh.write(token)
+        os.chmod(tok, 0o600)
+        cmd = [_proxy_binary(), "-upstream", upstream, "-ca", ca, "-token-file", tok, f"-delay={delay}s"]
+        if legacy:
+            cmd.append("-legacy")
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        self.url = (self._proc.stdout.readline() if self._proc.stdout else "").strip()
+        if not self.url.startswith("http://"):
+            self.close()
+            raise RuntimeError(f"latencyproxy did not start (exit {self._proc.poll()})")
 
     def take(self) -> Tuple[int, List[str]]:
-        """The requests counted since the last call, and reset."""
-        with self.lock:
-            n, paths = self.count, self.paths
-            self.count, self.paths = 0, []
-        return n, paths
+        """The requests counted since the last call (count, "METHOD path" each), and reset."""
+        with urllib.request.urlopen(self.url + "/__bench/take", timeout=10) as resp:
+            paths = json.load(resp)
+        return len(paths), paths
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def _conn(self) -> http.client.HTTPSConnection:
-        """An upstream connection from the shared pool, or a new one.
-
-        Shared rather than per handler thread: a client opening 64 connections
-        at once must not cost 64 upstream TLS handshakes inside the proxy, which
-        would add the proxy's own CPU time to every client's figure.
-        """
-        with self.lock:
-            if self._idle:
-                return self._idle.pop()
-        return http.client.HTTPSConnection(self._host, self._port, context=self._ctx, timeout=120)
-
-    def _put(self, conn: http.client.HTTPSConnection) -> None:
-        with self.lock:
-            self._idle.append(conn)
-
-    def _handle(self, h: BaseHTTPRequestHandler) -> None:
-        body = _read_body(h)
-        path = h.path
-        with self.lock:
-            self.count += 1
-            self.paths.append(f"{h.command} {path}")
-        if self.delay:
-            time.sleep(self.delay)
-        headers = {k: v for k, v in h.headers.items() if k.lower() not in HOP and k.lower() not in ("host", "authorization")}
-        headers["Authorization"] = f"Bearer {self._token}"
-        if self.legacy and path.split("?", 1)[0] in ("/api", "/apis", "/api/", "/apis/"):
-            for k in [k for k in headers if k.lower() == "accept"]:
-                del headers[k]
-            headers["Accept"] = "application/json"
-        if body is not None:
-            headers["Content-Length"] = str(len(body))
-        for attempt in (0, 1):
-            conn = self._conn()
-            try:
-                conn.request(h.command, path, body=body, headers=headers)
-                resp = conn.getresponse()
-                break
-            except (http.client.HTTPException, OSError):
-                conn.close()
-                if attempt:
-                    h.send_error(502)
-                    return
-        h.send_response(resp.status)
-        for k, v in resp.getheaders():
-            if k.lower() not in HOP:
-                h.send_header(k, v)
-        length = resp.getheader("Content-Length")
-        if length is not None or h.command == "HEAD":
-            data = resp.read()
-            self._put(conn)
-            h.send_header("Content-Length", str(len(data)))
-            h.end_headers()
-            h.wfile.write(data)
-            return
-        h.send_header("Transfer-Encoding", "chunked")
-        h.end_headers()
-        try:
-            while True:
-                chunk = resp.read1(65536)
-                if not chunk:
-                    break
-                h.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                h.wfile.flush()
-            self._put(conn)
-            h.wfile.write(b"0\r\n\r\n")
-        except OSError:  # the client went away (a stopped watch)
-            conn.close()
-            h.close_connection = True
+        self._proc.terminate()
+        self._proc.wait(10)
+        shutil.rmtree(self._dir, ignore_errors=True)
 
 
-def _read_body(h: BaseHTTPRequestHandler):
-    length = h.headers.get("Content-Length")
-    if length is not None:
-        return h.rfile.read(int(length))
-    if "chunked" in (h.headers.get("Transfer-Encoding") or "").lower():
-        out = bytearray()
-        while True:
-            size = int(h.rfile.readline().split(b";")[0].strip(), 16)
-            if size == 0:
-                h.rfile.readline()
-                return bytes(out)
-            out += h.rfile.read(size)
-            h.rfile.readline()
-    return None
+def _proxy_binary() -> str:
+    """Build ``bench/latencyproxy`` into the user's cache (keyed by its source) and return the path."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "latencyproxy")
+    digest = hashlib.sha256()
+    for name in ("go.mod", "main.go"):
+        with open(os.path.join(src, name), "rb") as fh:
+            digest.update(fh.read())
+    out = os.path.join(os.path.expanduser("~/.cache/dynclient/latencyproxy"), digest.hexdigest()[:16], "latencyproxy")
+    if not os.path.exists(out):
+        subprocess.run(["go", "build", "-o", out, "."], cwd=src, check=True)
+    return out
 
 
 def configmap(name: str, namespace: str, rv: int, payload: int = 800) -> Dict:

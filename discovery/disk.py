@@ -24,7 +24,7 @@ import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Optional, Set, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from .cachedir import check_group_version, discovery_cache_dir, split_unsafe_groups
 from .client import (
@@ -128,6 +128,8 @@ class DiskCachedDiscoveryClient(DerivedQueries):
             for _ in range(_WRITE_LANES if write_behind else 0)
         ]
         self._pending: Set[Future] = set()  # writes not yet finished; each removes itself when done
+        self._holds = 0  # open holding_writes() blocks
+        self._held: List[Tuple[str, Union[APIGroupList, APIResourceList]]] = []
         self._cache_dir = os.path.abspath(os.fspath(cache_dir))
         self._ttl = float(ttl)
         self._clock = clock
@@ -204,8 +206,33 @@ class DiskCachedDiscoveryClient(DerivedQueries):
         for writer in self._writers:
             writer.shutdown(wait=True)
 
+    @contextlib.contextmanager
+    def holding_writes(self) -> Iterator[None]:
+        """``WriteBatching``: queue cache writes until the block ends, then schedule them all.
+
+        A parallel legacy fetch would otherwise write a hundred files while
+        it is still fetching, and the writes (mostly filesystem metadata
+        work) compete with it for the CPU; after it, they overlap the
+        caller's next request instead. ``flush()`` covers writes already
+        scheduled, not ones still held.
+        """
+        with self._lock:
+            self._holds += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holds -= 1
+                held, self._held = (self._held, []) if self._holds == 0 else ([], self._held)
+            for path, obj in held:
+                self._write(path, obj)
+
     def _write(self, path: str, obj: Union[APIGroupList, APIResourceList]) -> None:
-        """Write now, or hand the write to the background writer."""
+        """Write now, or hand the write to the background writer (held while a ``holding_writes`` block is open)."""
+        with self._lock:
+            if self._holds:
+                self._held.append((path, obj))
+                return
         if not self._writers:
             self._write_now(path, obj)
             return

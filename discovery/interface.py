@@ -15,7 +15,7 @@ Two seams:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Protocol, Tuple, runtime_checkable
+from typing import Any, ContextManager, Dict, List, Optional, Protocol, Tuple, runtime_checkable
 
 from .model import APIGroup, APIResourceList
 from .types import GroupVersion
@@ -26,6 +26,7 @@ __all__ = [
     "DiscoveryInterface",
     "CachedDiscoveryInterface",
     "LocalResources",
+    "WriteBatching",
     "ACCEPT_AGGREGATED",
     "ACCEPT_V2",
     "ACCEPT_V2BETA1",
@@ -105,4 +106,13 @@ class LocalResources(Protocol):
 
     def cached_resources_for_group_version(self, gv: GroupVersion) -> Optional[APIResourceList]:
         """The group-version's resources when a usable local copy exists, else ``None``."""
+        ...
+
+
+@runtime_checkable
+class WriteBatching(Protocol):
+    """A cache whose writes can be held back while a burst of fetches runs, then done together."""
+
+    def holding_writes(self) -> ContextManager[None]:
+        """A block during which cache writes are queued; they are scheduled when it ends."""
         ...

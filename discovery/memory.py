@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import nullcontext
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
@@ -29,7 +30,7 @@ from .client import (
     GroupsAndMaybeResources,
 )
 from .errors import DiscoveryError, DynclientError, StatusError, TooManyRequests, TransportError
-from .interface import DiscoveryInterface, LocalResources
+from .interface import DiscoveryInterface, LocalResources, WriteBatching
 from .model import APIGroup, APIResourceList
 from .types import GroupVersion
 
@@ -191,7 +192,9 @@ class MemCacheClient(DerivedQueries):
             missing = misses
         if missing:
             workers = max(1, min(self._max_workers, len(missing)))
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="discovery") as pool:
+            # The delegate's cache writes wait until the fetch is done (see WriteBatching).
+            held = self._delegate.holding_writes() if isinstance(self._delegate, WriteBatching) else nullcontext()
+            with held, ThreadPoolExecutor(max_workers=workers, thread_name_prefix="discovery") as pool:
                 for gv, entry in zip(missing, pool.map(self._fetch_one, missing)):
                     entries[gv] = entry
         self._entries, self._groups, self._group_failures = entries, list(groups), dict(failed)

@@ -1,0 +1,3 @@
+module dynclient.bench/latencyproxy
+
+go 1.22
