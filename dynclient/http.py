@@ -72,11 +72,11 @@ class _Proxy:
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
         self.scheme = parts.scheme.lower()
-        if self.scheme not in ("http", "socks5", "socks5h"):
-            # urllib3 can tunnel TLS inside TLS; the standard library cannot.
+        if self.scheme not in ("http", "socks5"):
+            # TLS inside TLS (an https proxy in front of an https server) needs more than the standard library.
             raise ValueError(f'proxy-url scheme "{parts.scheme}" is not supported (use http or socks5)')
         self.host = parts.hostname or ""
-        self.port = parts.port or (1080 if self.scheme.startswith("socks") else 80)
+        self.port = parts.port or (1080 if self.scheme == "socks5" else 80)
         self.user = unquote(parts.username or "")
         self.password = unquote(parts.password or "")
 
@@ -87,9 +87,20 @@ class _Proxy:
         return [("Proxy-Authorization", f"Basic {token}")]
 
 
+def _dial_proxy(proxy: _Proxy, timeout: Optional[float]) -> socket.socket:
+    """Connect to the proxy; a failure names the proxy, not the API server behind it."""
+    try:
+        return socket.create_connection((proxy.host, proxy.port), timeout)
+    except OSError as err:
+        failure = err
+    # Raised outside the except block, so the message callers show is this one alone.
+    text = f"proxy-url {proxy.host}:{proxy.port}: {failure.strerror or failure}"
+    raise type(failure)(failure.errno, text) if failure.errno is not None else type(failure)(text)
+
+
 def _socks5_connect(proxy: _Proxy, host: str, port: int, timeout: Optional[float]) -> socket.socket:
     """RFC 1928/1929 CONNECT, the server resolving the name (as Go's proxy dialer does)."""
-    sock = socket.create_connection((proxy.host, proxy.port), timeout)
+    sock = _dial_proxy(proxy, timeout)
     try:
         methods = b"\x00\x02" if proxy.user else b"\x00"
         sock.sendall(b"\x05" + bytes([len(methods)]) + methods)
@@ -138,13 +149,15 @@ class _Connection(http.client.HTTPConnection):
         self._target = (host, port)
         self._tls = tls
         self._server_name = server_name or host
-        self._socks = proxy if proxy is not None and proxy.scheme.startswith("socks") else None
+        self._socks = proxy if proxy is not None and proxy.scheme == "socks5" else None
         via_http_proxy = proxy is not None and self._socks is None
         super().__init__(proxy.host if via_http_proxy else host,  # type: ignore[union-attr]
                          proxy.port if via_http_proxy else port,  # type: ignore[union-attr]
                          timeout=connect_timeout)
-        if via_http_proxy and tls is not None:
-            self.set_tunnel(host, port, headers=dict(proxy.authorization()))  # type: ignore[union-attr]
+        if via_http_proxy:
+            self._create_connection = lambda _address, timeout, _source=None: _dial_proxy(proxy, timeout)  # type: ignore
+            if tls is not None:
+                self.set_tunnel(host, port, headers=dict(proxy.authorization()))  # type: ignore[union-attr]
         self.read_timeout: Optional[float] = None
         self.reused = False
 

@@ -16,7 +16,7 @@ from .model import EXEC_API_VERSIONS, INTERACTIVE_MODES, ClusterInfo, UserInfo
 
 __all__ = ["normalized_server", "check_cluster", "check_user"]
 
-_PROXY_SCHEMES = ("http", "https", "socks5")
+_PROXY_SCHEMES = ("http", "socks5")
 
 # auth-providers client-go removed in 1.26, and what replaced them.
 _REMOVED_AUTH_PROVIDERS = {
@@ -73,8 +73,11 @@ def check_cluster(cluster: ClusterInfo, name: str, context: Optional[str]) -> st
     if cluster.proxy_url:
         proxy = urlsplit(cluster.proxy_url)
         # Never echo the proxy URL: it may carry user:password.
+        if proxy.scheme.lower() == "https":
+            # TLS to the proxy and TLS to the server inside it: the standard library cannot nest them.
+            raise err("proxy-url", "https proxies are not supported; use an http:// (CONNECT) or socks5:// proxy")
         if proxy.scheme.lower() not in _PROXY_SCHEMES or not proxy.hostname:
-            raise err("proxy-url", f'must be an http, https or socks5 URL with a host (scheme "{proxy.scheme}")')
+            raise err("proxy-url", f'must be an http or socks5 URL with a host (scheme "{proxy.scheme}")')
     return host
 
 

@@ -27,7 +27,7 @@ from discovery import (
 from discovery.cachedir import discovery_cache_dir
 from discovery.disk import DEFAULT_TTL, encode_cache_file
 from discovery.fake import CONTENT_TYPE_V2
-from discovery.interface import ACCEPT_V2
+from discovery.interface import ACCEPT_V2, LocalResources, WriteBatching
 
 from .helpers import CORE_V1, NoRequests, names
 
@@ -481,3 +481,96 @@ def test_core_lookup_uses_the_v1_file(legacy_fake: FakeRequester, cache_dir: Pat
     assert "pods" in names(client.server_resources_for_group_version(CORE_V1))
     assert files_under(cache_dir) == {"v1/serverresources.json"}
     assert disk(DiscoveryClient(NoRequests()), cache_dir).server_resources_for_group_version(CORE_V1).group_version == CORE_V1
+
+
+# -- the seams the memory cache uses: LocalResources and WriteBatching ------------------------------
+
+
+def _stale(path: Path) -> None:
+    old = time.time() - DEFAULT_TTL - 60
+    os.utime(path, (old, old))
+
+
+@pytest.mark.parametrize(
+    "prepare, gv, found",
+    [
+        (lambda root: None, APPS_V1, True),
+        (lambda root: resources_path(root, APPS_V1).unlink(), APPS_V1, False),
+        (lambda root: _stale(resources_path(root, APPS_V1)), APPS_V1, False),
+        (lambda root: resources_path(root, APPS_V1).write_bytes(b"{not json"), APPS_V1, False),
+        (lambda root: None, GroupVersion("../..", "v1"), False),
+    ],
+    ids=["cached", "missing", "expired", "unreadable", "unsafe-name"],
+)
+def test_local_lookup_reads_files_and_never_the_network(
+    aggregated_fake: FakeRequester, cache_dir: Path, prepare: Callable[[Path], None], gv: GroupVersion, found: bool
+) -> None:
+    disk(DiscoveryClient(aggregated_fake), cache_dir).server_groups_and_resources()
+    prepare(cache_dir)
+    local = disk(DiscoveryClient(NoRequests()), cache_dir)
+    assert isinstance(local, LocalResources) and isinstance(local, WriteBatching)
+    resource_list = local.cached_resources_for_group_version(gv)
+    assert (resource_list is not None) == found
+    if found:
+        assert resource_list.group_version == gv and "deployments" in names(resource_list)
+
+
+class _NoPool:
+    """Stands in for ThreadPoolExecutor in discovery.memory: proves the pool was not needed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the memory cache started a thread pool for a warm disk cache")
+
+
+@pytest.mark.parametrize("removed, requests", [(0, 0), (1, 1), (3, 3)], ids=["all-cached", "one-missing", "three-missing"])
+def test_memory_cache_reads_a_warm_disk_cache_in_one_thread(
+    kube_fixtures: Path, cache_dir: Path, served_gvs: List[GroupVersion], monkeypatch: pytest.MonkeyPatch,
+    removed: int, requests: int,
+) -> None:
+    """Only group-versions missing from disk go to the network pool; the rest are read in the calling thread."""
+    disk(DiscoveryClient(FakeRequester.from_fixture_dir(kube_fixtures, aggregated=False)), cache_dir).server_groups_and_resources()
+    for gv in served_gvs[1:1 + removed]:
+        resources_path(cache_dir, gv).unlink()
+    fake = FakeRequester.from_fixture_dir(kube_fixtures, aggregated=False)
+    if not removed:
+        monkeypatch.setattr("discovery.memory.ThreadPoolExecutor", _NoPool)
+    client = MemCacheClient(disk(DiscoveryClient(fake), cache_dir))
+    groups, resources = client.server_groups_and_resources()
+    assert [rl.group_version for rl in resources] == served_gvs
+    assert len(fake.calls) == requests
+    assert sorted(fake.paths) == sorted(f"/apis/{gv}" for gv in served_gvs[1:1 + removed])
+
+
+class _FilesWhileFetching:
+    """A Requester that records how many resource files were on disk at each request."""
+
+    def __init__(self, fake: FakeRequester, root: Path) -> None:
+        self.fake, self.root = fake, root
+        self.seen: List[int] = []
+
+    def get(self, path: str, *, accept: str) -> Any:
+        self.seen.append(sum(1 for f in files_under(self.root) if f.endswith("serverresources.json")))
+        return self.fake.get(path, accept=accept)
+
+
+@pytest.mark.parametrize("write_behind", [False, True], ids=["sync", "write-behind"])
+def test_legacy_fetch_writes_its_files_after_the_last_request(
+    kube_fixtures: Path, cache_dir: Path, served_gvs: List[GroupVersion], write_behind: bool
+) -> None:
+    """Writes wait for the parallel fetch (WriteBatching), then all of them land."""
+    spy = _FilesWhileFetching(FakeRequester.from_fixture_dir(kube_fixtures, aggregated=False, delay=0.002), cache_dir)
+    cached = disk(DiscoveryClient(spy), cache_dir, write_behind=write_behind)
+    MemCacheClient(cached).server_groups_and_resources()
+    cached.flush()
+    assert len(spy.seen) == 2 + len(served_gvs) and set(spy.seen) == {0}
+    assert files_under(cache_dir) == expected_files(served_gvs)
+    cached.close()
+
+
+def test_writes_held_by_nested_blocks_land_when_the_outer_one_ends(aggregated_fake: FakeRequester, cache_dir: Path) -> None:
+    cached = disk(DiscoveryClient(aggregated_fake), cache_dir)
+    with cached.holding_writes():
+        with cached.holding_writes():
+            cached.server_groups_and_resources()
+        assert files_under(cache_dir) == set()
+    assert len(files_under(cache_dir)) == 35

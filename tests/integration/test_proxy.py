@@ -58,11 +58,11 @@ def start_proxy() -> Callable[..., object]:
         proxy.close()
 
 
-def proxy_url(proxy, credentials: Optional[Tuple[str, str]] = None, scheme: str = "") -> str:
+def proxy_url(proxy, credentials: Optional[Tuple[str, str]] = None) -> str:
     """The proxy's URL, with ``user:password@`` percent-encoded when credentials are given."""
     parts = urlsplit(proxy.url)
     userinfo = f"{quote(credentials[0], safe='')}:{quote(credentials[1], safe='')}@" if credentials else ""
-    return f"{scheme or parts.scheme}://{userinfo}{parts.netloc}"
+    return f"{parts.scheme}://{userinfo}{parts.netloc}"
 
 
 def with_proxy(config: Dict, url: str, **cluster) -> Dict:
@@ -125,7 +125,8 @@ def test_server_certificate_is_verified_through_the_tunnel(harness, start_proxy,
     config, _, _ = harness
     proxy = start_proxy(kind)
     untrusted = with_proxy(config, proxy.url)
-    del untrusted["clusters"][0]["cluster"]["certificate-authority-data"]
+    for field in ("certificate-authority-data", "certificate-authority"):
+        untrusted["clusters"][0]["cluster"].pop(field, None)
     with dynclient.connect(untrusted, disk_cache=False) as dyn:
         with pytest.raises(dynclient.TransportError, match="CERTIFICATE_VERIFY_FAILED"):
             dyn.resource(NAMESPACES).get("default")
@@ -157,38 +158,57 @@ def test_proxy_refuses_the_credentials(harness, start_proxy, kind, offered, mess
         assert sent_credentials(proxy) == {offered or (None, None)}
 
 
-@pytest.mark.parametrize("kind, unreachable, message", [
-    pytest.param("http", "proxy", "ConnectionRefusedError: [Errno 111] Connection refused", id="http-proxy-closed-port"),
-    pytest.param("socks5", "proxy", "ConnectionRefusedError: [Errno 111] Connection refused",
-                 id="socks5-proxy-closed-port"),
-    pytest.param("http", "server", "Tunnel connection failed: 502 Bad Gateway", id="http-server-unreachable-502"),
-    pytest.param("socks5", "server", "socks5 proxy could not connect to 127.0.0.1:{port} (reply 5)",
+REFUSED = r"ConnectionRefusedError: \[Errno \d+\] .*Connection refused"
+
+
+@pytest.mark.parametrize("kind, unreachable, pattern", [
+    pytest.param("http", "proxy", REFUSED, id="http-proxy-closed-port"),
+    pytest.param("socks5", "proxy", REFUSED, id="socks5-proxy-closed-port"),
+    pytest.param("http", "server", r"OSError: Tunnel connection failed: 502 Bad Gateway",
+                 id="http-server-unreachable-502"),
+    pytest.param("socks5", "server", r"socks5 proxy could not connect to 127\.0\.0\.1:{port} \(reply 5\)",
                  id="socks5-server-unreachable"),
 ])
-def test_unreachable_proxy_or_server(harness, start_proxy, kind, unreachable, message):
-    """Nothing listening at the proxy, or behind it: a TransportError naming the failure."""
+def test_unreachable_proxy_or_server(harness, start_proxy, kind, unreachable, pattern):
+    """Nothing listening at the proxy, or behind it: a TransportError naming the failure.
+
+    ``pattern`` is a regex; ``{port}`` in it stands for the closed port.
+    """
     config, host, _ = harness
     port = closed_port()
     if unreachable == "proxy":
-        url, proxy = f"{kind}://127.0.0.1:{port}", None
-        config = with_proxy(config, url)
+        proxy = None
+        config = with_proxy(config, f"{kind}://127.0.0.1:{port}")
     else:
         proxy = start_proxy(kind)
         config = with_proxy(config, proxy.url, server=f"https://{host}:{port}")
     with dynclient.connect(config, disk_cache=False) as dyn:
-        with pytest.raises(dynclient.TransportError, match=re.escape(message.format(port=port))):
+        with pytest.raises(dynclient.TransportError, match=pattern.format(port=port)):
             dyn.resource(NAMESPACES).get("default")
     if proxy is not None:
         assert proxy.seen and proxy.tunnels == 0
         assert {(s.host, s.port) for s in proxy.seen} == {(host, port)}
 
 
+@pytest.mark.parametrize("kind", ["http", "socks5"])
+def test_refused_proxy_is_named_in_the_error(harness, kind):
+    """When the proxy itself is down, the error must point at the proxy, not at a healthy API server."""
+    config, _, _ = harness
+    port = closed_port()
+    with dynclient.connect(with_proxy(config, f"{kind}://127.0.0.1:{port}"), disk_cache=False) as dyn:
+        with pytest.raises(dynclient.TransportError) as info:
+            dyn.resource(NAMESPACES).get("default")
+    assert "proxy" in str(info.value).lower() and f"127.0.0.1:{port}" in str(info.value)
+
+
 def test_https_proxy_url_is_refused_at_connect(harness):
     """An https:// proxy (TLS to the proxy) is not supported: connect() says so, without echoing the password."""
     config, _, _ = harness
     url = f"https://{CREDENTIALS[0]}:{quote(CREDENTIALS[1], safe='')}@127.0.0.1:{closed_port()}"
-    with pytest.raises(ValueError, match=re.escape('proxy-url scheme "https" is not supported (use http or socks5)')) as info:
+    message = "https proxies are not supported; use an http:// (CONNECT) or socks5:// proxy"
+    with pytest.raises(dynclient.ConfigError, match=re.escape(message)) as info:
         dynclient.connect(with_proxy(config, url), disk_cache=False)
+    assert info.value.field == "proxy-url" and "cluster" in str(info.value)
     assert quote(CREDENTIALS[1], safe="") not in str(info.value) and CREDENTIALS[1] not in str(info.value)
 
 
@@ -206,7 +226,8 @@ def test_plain_http_server_through_http_proxy(kubeconfig, start_proxy):
             names = {n["metadata"]["name"] for n in dyn.resource(NAMESPACES).list()["items"]}
     assert default["metadata"]["name"] == "default" and "default" in names and "kube-system" in names
     assert len(proxy.seen) >= 2  # the fault proxy closes after every reply: one connection per request
-    assert {(s.method, s.host, s.port, s.authorization) for s in proxy.seen} == {("GET", "127.0.0.1", front.port, BASIC)}
+    seen = {(s.method, s.host, s.port, s.authorization) for s in proxy.seen}
+    assert seen == {("GET", "127.0.0.1", front.port, BASIC)}
 
 
 @pytest.mark.parametrize("kind", ["http", "socks5"], ids=["http-basic-auth", "socks5-user-password"])

@@ -34,6 +34,8 @@ BAD_CONTEXTS = [
      'cluster "dev"', "certificate-authority", "both set"),
     ("proxy-url-bad-scheme", {"cluster": {"server": "https://a:1", "proxy-url": f"ftp://user:{PASSWORD}@proxy"}},
      'cluster "dev"', "proxy-url", "socks5"),
+    ("proxy-url-https", {"cluster": {"server": "https://a:1", "proxy-url": f"https://user:{PASSWORD}@proxy"}},
+     'cluster "dev"', "proxy-url", "https proxies are not supported"),
     ("cert-without-key", {"user": {"client-certificate-data": b64(CERT_PEM), "token": TOKEN}},
      'user "dev"', "client-key", "no client-key"),
     ("key-without-cert", {"user": {"client-key-data": b64(KEY_PEM)}},
