@@ -12,15 +12,23 @@ Each operation runs the same way:
    a CRD in the same source resolve once that CRD is applied and
    Established (``crds.wait_established``), after which the mapper is
    reset so that discovery sees the new kind.
-4. Report a ``ManifestResult`` per object, calling ``progress`` after each.
-   A failure raises ``ManifestApplyError`` (results so far on ``.results``),
-   or is recorded as action ``"failed"`` when ``stop_on_error=False``.
+4. Send objects of the same kind that follow each other ``concurrency`` at
+   a time (8 by default; Helm's ``batchPerform`` also runs one kind's objects
+   in parallel). Resolution stays on the caller's thread; CRDs go one by one.
+   ``concurrency=1`` sends everything in order, as kubectl does.
+5. Report a ``ManifestResult`` per object, in sorted order, calling
+   ``progress`` after each. A failure raises ``ManifestApplyError`` (results
+   so far on ``.results``: with ``concurrency`` above 1 that includes the rest
+   of the failed object's batch, which was sent alongside it), or is recorded
+   as action ``"failed"`` when ``stop_on_error=False``.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple, Union
+from concurrent.futures import ThreadPoolExecutor
+from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, NamedTuple,
+                    Optional, Tuple, Union)
 
 from discovery.errors import DynclientError, NotFound
 from discovery.types import GroupKind, GroupVersion, GroupVersionKind
@@ -49,6 +57,35 @@ Step = Callable[[ResourceClient, Obj, Document], Tuple[str, Optional[Obj]]]
 
 ManifestSource = Union[Source, Iterable[Source]]
 
+#: Objects of one kind sent at once by default.
+DEFAULT_CONCURRENCY = 8
+
+
+class _Ready(NamedTuple):
+    """An object resolved and ready to send."""
+
+    doc: Document
+    gvk: GroupVersionKind
+    mapping: RESTMapping
+    namespace: Optional[str]
+    client: ResourceClient
+
+
+def _batches(ordered: List[Document], concurrency: int) -> Iterator[List[Document]]:
+    """Runs of consecutive objects of one kind (CRDs, and everything when ``concurrency`` is 1, alone)."""
+    batch: List[Document] = []
+    for doc in ordered:
+        alone = concurrency <= 1 or is_crd(doc.group, doc.kind)
+        if batch and (alone or (doc.group, doc.kind) != (batch[0].group, batch[0].kind)):
+            yield batch
+            batch = []
+        batch.append(doc)
+        if alone:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
 
 class _Run:
     """State of one apply/create/delete run over sorted documents."""
@@ -65,7 +102,11 @@ class _Run:
         progress: Optional[Progress],
         crd_timeout: float = 60.0,
         wait_for_crds: bool = False,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        self.concurrency = concurrency
         self.dyn = dyn
         self.operation = operation
         self.namespace = namespace
@@ -90,24 +131,37 @@ class _Run:
         self.missing_kind_is_not_found = False
 
     def run(self, ordered: List[Document], step: Step) -> List[ManifestResult]:
-        for doc in ordered:
-            if self.mapper_stale and not is_crd(doc.group, doc.kind):
+        for batch in _batches(ordered, self.concurrency):
+            if self.mapper_stale and not is_crd(batch[0].group, batch[0].kind):
                 self.reset_mapper()
-            result = self.one(doc, step)
-            self.results.append(result)
-            if self.progress is not None:
-                self.progress(len(self.results), self.total, result)
-            if result.failed and self.stop_on_error:
-                raise ManifestApplyError(_failure_message(result), result=result, results=self.results) from result.error
+            failure: Optional[ManifestResult] = None
+            for result in self.batch(batch, step):
+                self.results.append(result)
+                if self.progress is not None:
+                    self.progress(len(self.results), self.total, result)
+                if result.failed and failure is None:
+                    failure = result
+            if failure is not None and self.stop_on_error:
+                raise ManifestApplyError(_failure_message(failure), result=failure, results=self.results) from failure.error
         if self.mapper_stale:
             self.reset_mapper()
         return self.results
+
+    def batch(self, batch: List[Document], step: Step) -> List[ManifestResult]:
+        """Resolve each object here (mapper resets stay on one thread), then send them together."""
+        ready = [self.prepare(doc) for doc in batch]
+        if len(ready) == 1:
+            return [self.send(ready[0], step)]
+        workers = min(self.concurrency, len(ready))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dynclient-apply") as pool:
+            return list(pool.map(lambda item: self.send(item, step), ready))
 
     def reset_mapper(self) -> None:
         self.dyn.mapper.reset()
         self.mapper_stale = False
 
-    def one(self, doc: Document, step: Step) -> ManifestResult:
+    def prepare(self, doc: Document) -> Union[_Ready, ManifestResult]:
+        """Resolve ``doc``: ready to send, or the result that it cannot be (a kind that does not resolve...)."""
         gvk = GroupVersionKind.from_api_version(doc.api_version, doc.kind)
         try:
             mapping, ns = self.resolve(doc)
@@ -120,6 +174,13 @@ class _Run:
         client = self.dyn.resource(mapping)
         if ns:
             client = client.namespace(ns)
+        return _Ready(doc, gvk, mapping, ns, client)
+
+    def send(self, ready: Union[_Ready, ManifestResult], step: Step) -> ManifestResult:
+        """Run ``step`` for a prepared object and report it. Thread-safe except for CRDs, which run alone."""
+        if isinstance(ready, ManifestResult):
+            return ready
+        doc, gvk, mapping, ns, client = ready
         try:
             action, reply = step(client, object_for(doc, ns), doc)
         except NotFound as exc:
@@ -275,6 +336,7 @@ def apply_manifests(
     crd_timeout: float = 60.0,
     stop_on_error: bool = True,
     progress: Optional[Progress] = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> List[ManifestResult]:
     """Server-side apply every object of ``source`` (see ``iter_documents``), in dependency order.
 
@@ -285,7 +347,8 @@ def apply_manifests(
     seconds) unless ``wait_for_crds`` is false or on ``dry_run``, where the
     resources of a CRD that does not exist yet fail with a note saying so.
     Returns a ``ManifestResult`` per object, whose action is ``created``,
-    ``configured``, ``unchanged`` or ``failed``.
+    ``configured``, ``unchanged`` or ``failed``. ``concurrency`` objects of
+    one kind are sent at once (1: one by one, as kubectl does).
     """
     documents = _load(source, namespace)
     _require_names(documents, "apply")
@@ -297,7 +360,7 @@ def apply_manifests(
 
     return _install(dyn, documents, "apply", step, namespace=namespace, dry_run=dry_run,
                     stop_on_error=stop_on_error, progress=progress, crd_timeout=crd_timeout,
-                    wait_for_crds=wait_for_crds)
+                    wait_for_crds=wait_for_crds, concurrency=concurrency)
 
 
 def create_manifests(
@@ -311,6 +374,7 @@ def create_manifests(
     crd_timeout: float = 60.0,
     stop_on_error: bool = True,
     progress: Optional[Progress] = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> List[ManifestResult]:
     """Create (POST) every object of ``source``, in the same order and with the same CRD wait as apply.
 
@@ -325,15 +389,16 @@ def create_manifests(
 
     return _install(dyn, documents, "create", step, namespace=namespace, dry_run=dry_run,
                     stop_on_error=stop_on_error, progress=progress, crd_timeout=crd_timeout,
-                    wait_for_crds=wait_for_crds)
+                    wait_for_crds=wait_for_crds, concurrency=concurrency)
 
 
 def _install(dyn: "DynamicClient", documents: List[Document], operation: str, step: Any, *,
              namespace: Optional[str], dry_run: bool, stop_on_error: bool, progress: Optional[Progress],
-             crd_timeout: float, wait_for_crds: bool) -> List[ManifestResult]:
+             crd_timeout: float, wait_for_crds: bool, concurrency: int) -> List[ManifestResult]:
     """Run ``step`` over ``documents`` in install order, waiting for each CRD it creates (apply and create)."""
     run = _Run(dyn, documents, operation=operation, namespace=namespace, dry_run=dry_run,
-               stop_on_error=stop_on_error, progress=progress, crd_timeout=crd_timeout, wait_for_crds=wait_for_crds)
+               stop_on_error=stop_on_error, progress=progress, crd_timeout=crd_timeout, wait_for_crds=wait_for_crds,
+               concurrency=concurrency)
     return run.run(sort_for_install(documents), _crd_waiter(step, enabled=run.wait_for_crds, timeout=crd_timeout))
 
 
@@ -347,6 +412,7 @@ def delete_manifests(
     dry_run: bool = False,
     stop_on_error: bool = True,
     progress: Optional[Progress] = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> List[ManifestResult]:
     """Delete every object of ``source``, in the reverse of the install order (Namespaces last).
 
@@ -371,7 +437,7 @@ def delete_manifests(
         return "deleted", reply
 
     run = _Run(dyn, documents, operation="delete", namespace=namespace, dry_run=dry_run,
-               stop_on_error=stop_on_error, progress=progress)
+               stop_on_error=stop_on_error, progress=progress, concurrency=concurrency)
     run.missing_kind_is_not_found = ignore_not_found
     return run.run(sort_for_delete(documents), step)
 

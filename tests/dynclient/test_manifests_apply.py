@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import threading
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 import pytest
@@ -526,3 +527,87 @@ def test_notes_say_why_a_custom_resource_did_not_resolve(dyn, cluster, setup, kw
     widget = results[-1]
     assert widget.failed and isinstance(widget.error, NoKindMatch)
     assert widget.note == note
+
+
+# -- objects of one kind go out together -------------------------------------------------------
+
+
+def _doc(kind: str, name: str, api_version: str = "v1") -> Document:
+    return Document("<test>", 0, 1, {"apiVersion": api_version, "kind": kind, "metadata": {"name": name}})
+
+
+@pytest.mark.parametrize(
+    "kinds, concurrency, expected",
+    [
+        ("CM CM CM", 8, [3]),
+        ("NS CM CM D D CM", 8, [1, 2, 2, 1]),
+        ("CRD CRD CM CM", 8, [1, 1, 2]),
+        ("CM CM CM", 1, [1, 1, 1]),
+        ("", 8, []),
+    ],
+    ids=["one-kind", "runs-of-kinds", "crds-alone", "concurrency-1", "empty"],
+)
+def test_batches_are_runs_of_one_kind(kinds, concurrency, expected):
+    spelled = {"CM": ("v1", "ConfigMap"), "NS": ("v1", "Namespace"), "D": ("apps/v1", "Deployment"),
+               "CRD": ("apiextensions.k8s.io/v1", "CustomResourceDefinition")}
+    docs = [_doc(spelled[k][1], f"o{i}", spelled[k][0]) for i, k in enumerate(kinds.split())]
+    batches = list(manifests.apply._batches(docs, concurrency))
+    assert [len(b) for b in batches] == expected
+    assert [d for b in batches for d in b] == docs
+
+
+class _Gate:
+    """Counts how many sends are in flight at once; each send waits a little so they can overlap."""
+
+    def __init__(self) -> None:
+        self.lock, self.now, self.most = threading.Lock(), 0, 0
+
+    def __call__(self, send):
+        def wrapped(*args, **kwargs):
+            with self.lock:
+                self.now += 1
+                self.most = max(self.most, self.now)
+            try:
+                threading.Event().wait(0.01)  # not time.sleep: the no_sleeping fixture stubs it out
+                return send(*args, **kwargs)
+            finally:
+                with self.lock:
+                    self.now -= 1
+        return wrapped
+
+
+@pytest.mark.parametrize("concurrency, most", [(1, 1), (4, 4), (8, 8)], ids=["serial", "four", "eight"])
+def test_one_kinds_objects_are_sent_concurrently_and_reported_in_order(dyn, cluster, monkeypatch, concurrency, most):
+    gate = _Gate()
+    monkeypatch.setattr(FakeClient, "apply", gate(FakeClient.apply))
+    source = "".join(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i:02d}}}\n---\n" for i in range(20))
+    seen: List[int] = []
+    results = apply_manifests(dyn, source, namespace="default", concurrency=concurrency,
+                              progress=lambda done, total, result: seen.append(done))
+    assert [r.name for r in results] == [f"c{i:02d}" for i in range(20)]
+    assert {r.action for r in results} == {"created"} and seen == list(range(1, 21))
+    assert gate.most == most
+
+
+def test_a_failure_in_a_batch_reports_the_whole_batch(dyn, cluster, monkeypatch):
+    real = FakeClient.apply
+
+    def apply(self, body, **kwargs):
+        if body["metadata"]["name"] == "c03":
+            raise status_error(AlreadyExists, 'configmaps "c03" is in the way')
+        return real(self, body, **kwargs)
+
+    monkeypatch.setattr(FakeClient, "apply", apply)
+    source = "".join(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i:02d}}}\n---\n" for i in range(6))
+    source += "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: after}\n"
+    with pytest.raises(ManifestApplyError) as info:
+        apply_manifests(dyn, source, namespace="default")
+    err = info.value
+    assert err.result.name == "c03" and [r.name for r in err.results] == [f"c{i:02d}" for i in range(6)]
+    assert [r.action for r in err.results] == ["created"] * 3 + ["failed"] + ["created"] * 2
+    assert ("apply", "deployments", "default", "after") not in cluster.calls
+
+
+def test_concurrency_must_be_positive(dyn):
+    with pytest.raises(ValueError, match="concurrency must be at least 1"):
+        apply_manifests(dyn, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", concurrency=0)

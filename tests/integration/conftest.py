@@ -139,10 +139,11 @@ def kubectl(kubeconfig: str, tmp_path: Path) -> Callable[..., subprocess.Complet
         _unavailable("kubectl is not installed")
 
     def run(*args: str, check: bool = True, cache_dir: str = "", input: str = None) -> subprocess.CompletedProcess:
-        cmd = ["kubectl", "--kubeconfig", kubeconfig, "--cache-dir", cache_dir or str(tmp_path / "kubectl-cache"), *args]
+        cmd = ["kubectl", "--kubeconfig", kubeconfig, "--cache-dir", cache_dir or run.cache_dir, *args]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, input=input)
         if check and proc.returncode != 0:
             raise AssertionError(f"{' '.join(cmd)} failed: {proc.stderr}")
         return proc
 
+    run.cache_dir = str(tmp_path / "kubectl-cache")  # type: ignore[attr-defined]
     return run

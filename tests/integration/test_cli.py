@@ -9,6 +9,7 @@ second.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -37,13 +38,25 @@ def cli(kubeconfig: str, tmp_path: Path, capsys) -> Callable[..., Tuple[int, str
         out, err = capsys.readouterr()
         return code, out, err
 
+    run.cache_dir = cache  # type: ignore[attr-defined]
     return run
 
 
 def same_as_kubectl(cli, kubectl, *args: str) -> Tuple[str, str]:
-    """Assert dynclient and kubectl print the same bytes and exit alike; returns (stdout, stderr)."""
-    code, out, err = cli(*args)
-    theirs = kubectl(*args, check=False)
+    """Assert dynclient and kubectl print the same bytes and exit alike; returns (stdout, stderr).
+
+    The server is shared: a CRD another test deleted can leave discovery
+    between the two runs. A real difference survives a second look with
+    fresh discovery, so compare up to three times before failing.
+    """
+    for attempt in range(3):
+        code, out, err = cli(*args)
+        theirs = kubectl(*args, check=False)
+        if (code, out, err) == (theirs.returncode, theirs.stdout, theirs.stderr) or attempt == 2:
+            break
+        for stale in (cli.cache_dir, kubectl.cache_dir):
+            shutil.rmtree(stale, ignore_errors=True)
+        time.sleep(1)
     assert (code, out, err) == (theirs.returncode, theirs.stdout, theirs.stderr)
     return out, err
 

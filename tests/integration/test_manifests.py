@@ -8,6 +8,7 @@ controller-manager runs), so nothing waits for them.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Callable, Iterator, List
@@ -349,3 +350,31 @@ def test_quickstart_manifest_round_trip(dyn, kubectl):
     assert kubectl("get", "wdg", "-n", "dynclient-demo", "-o", "name").stdout.split() == [
         "widget.demo.dynclient.dev/large", "widget.demo.dynclient.dev/small"]
     assert {r.action for r in delete_manifests(dyn, path)} == {"deleted"}
+
+
+@pytest.mark.parametrize("concurrency, overlapping", [(1, False), (8, True)], ids=["one-by-one", "eight-at-once"])
+def test_objects_of_one_kind_apply_concurrently(make_client, namespace, kubectl, tmp_path, concurrency, overlapping):
+    """40 ConfigMaps: sent together (requests overlap in time) or one by one; kubectl's words either way."""
+    spans: List[tuple] = []
+
+    def record(info) -> None:
+        end = time.monotonic()
+        spans.append((end - info.elapsed, end))
+
+    dyn = make_client(hooks=[record])
+    path = tmp_path / "many.yaml"
+    path.write_text("".join(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i:02d}}}\ndata: {{i: '{i}'}}\n---\n"
+                            for i in range(40)))
+    spans.clear()
+    results = apply_manifests(dyn, path, namespace=namespace, concurrency=concurrency)
+    assert [r.name for r in results] == [f"c{i:02d}" for i in range(40)]
+    other = f"t-{uid()}"
+    dyn.resource("namespaces").create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": other}})
+    try:
+        assert actions(results) == kubectl("apply", "-n", other, "-f", str(path)).stdout.splitlines()
+    finally:
+        dyn.resource("namespaces").delete(other)
+    most = max(sum(1 for s, e in spans if s < t <= e) for _, t in spans)
+    assert (most > 1) == overlapping
+    names = kubectl("get", "configmaps", "-n", namespace, "-o", "name").stdout.split()
+    assert {f"configmap/c{i:02d}" for i in range(40)} <= set(names)
