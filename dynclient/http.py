@@ -21,8 +21,8 @@ import ssl
 import threading
 import zlib
 from collections import deque
-from typing import Any, Deque, Iterator, List, Optional, Sequence, Tuple, Union
-from urllib.parse import unquote, urlsplit
+from typing import Any, Deque, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from urllib.parse import unquote, urlencode, urlsplit
 
 __all__ = ["ConnectionPool", "Response", "TLSConfig", "Headers"]
 
@@ -422,12 +422,10 @@ class ConnectionPool:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def encode_query(params: Union[None, Any]) -> str:
+def encode_query(params: Union[Mapping[str, Any], Iterable[Tuple[str, Any]], None]) -> str:
     """``?k=v&...`` from a mapping or pairs (values are str()-ed, ``None`` values dropped); ``""`` when empty."""
     if not params:
         return ""
-    from urllib.parse import urlencode
-
-    pairs = params.items() if hasattr(params, "items") else params
+    pairs = params.items() if isinstance(params, Mapping) else params
     query = urlencode([(k, v if isinstance(v, str) else str(v)) for k, v in pairs if v is not None])
     return "?" + query if query else ""
