@@ -182,13 +182,13 @@ class MemCacheClient(DerivedQueries):
         if missing and isinstance(self._delegate, LocalResources):
             # A warm disk cache answers most of them; only the misses need the network pool.
             local = self._delegate.cached_resources_for_group_version
-            misses = []
+            misses: List[GroupVersion] = []
             for gv in missing:
-                resource_list = local(gv)
-                if resource_list is None:
+                found = local(gv)
+                if found is None:
                     misses.append(gv)
                 else:
-                    entries[gv] = self._entry(gv, resource_list)
+                    entries[gv] = self._entry(gv, found)
             missing = misses
         if missing:
             workers = max(1, min(self._max_workers, len(missing)))

@@ -233,7 +233,7 @@ class Response:
             except BaseException:
                 self._discard()
                 raise
-            if self._gzip:
+            if self._gzip and data:  # a HEAD or 204 reply may say gzip and carry nothing
                 try:
                     data = zlib.decompress(data, _GZIP)
                 except zlib.error as err:
