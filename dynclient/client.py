@@ -10,7 +10,7 @@ expander for names such as ``all``. Names resolve through
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from discovery.cachedir import default_cache_dir, discovery_cache_dir
 from discovery.client import DiscoveryClient
@@ -72,14 +72,18 @@ class DynamicClient:
         timeout: Tuple[float, float] = (10.0, 60.0),
         hooks: Iterable[RequestHook] = (),
         min_reset_interval: float = 10.0,
+        warning_handler: Optional[Callable[[str], None]] = None,
     ) -> "DynamicClient":
         """Build from an already-loaded ``RESTConfig`` (see ``dynclient.config``).
 
         ``cache_dir`` defaults to ``$KUBECACHEDIR`` or ``~/.kube/cache``, kubectl's
         default, so both tools share one discovery cache. kubectl's own
         discovery burst is 300, so discovery of a large cluster is never throttled.
+        ``warning_handler`` receives the server's ``Warning`` texts (default: each
+        distinct one logged once on the ``dynclient.warnings`` logger).
         """
-        transport = Transport(config, qps=qps, burst=burst, timeout=timeout, hooks=hooks)
+        transport = Transport(config, qps=qps, burst=burst, timeout=timeout, hooks=hooks,
+                              warning_handler=warning_handler)
         live = DiscoveryClient(transport, legacy_only=legacy_discovery)
         stack: CachedDiscoveryInterface
         disk: Optional[DiskCachedDiscoveryClient] = None

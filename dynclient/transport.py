@@ -28,6 +28,7 @@ from discovery.interface import RawResponse
 from .http import ConnectionPool, Response, TLSConfig, encode_query
 from .ratelimit import TokenBucket
 from .retry import jittered_backoff
+from .serverwarnings import LogOnce, WarningHandler, parse_warning_headers
 
 __all__ = ["Transport", "RequestInfo", "RequestHook", "USER_AGENT"]
 
@@ -53,6 +54,8 @@ class RequestInfo:
     error: Optional[BaseException] = None
     #: The HTTP reason phrase ("OK", "Not Found"), for log lines shaped like kubectl's ``-v=6``.
     reason: str = ""
+    #: The server's ``Warning`` texts for this reply (code 299 only, as client-go).
+    warnings: Tuple[str, ...] = ()
 
 
 RequestHook = Callable[[RequestInfo], None]
@@ -78,6 +81,7 @@ class Transport:
         user_agent: str = USER_AGENT,
         pool_maxsize: int = 64,  # as many as discovery's parallel fetches
         sleep: Callable[[float], None] = time.sleep,
+        warning_handler: Optional[WarningHandler] = None,
     ) -> None:
         self.config = config
         self.host = str(config.host).rstrip("/")
@@ -87,6 +91,8 @@ class Transport:
         self.max_retry_wait = max_retry_wait
         self.limiter = TokenBucket(qps, burst)
         self.hooks: List[RequestHook] = list(hooks)
+        #: Called with each server warning text; default: logged once each (``dynclient.serverwarnings``).
+        self.warning_handler: WarningHandler = warning_handler or LogOnce()
         self._sleep = sleep
         self._lock = threading.Lock()
         impersonation = getattr(config, "impersonate", None)
@@ -179,16 +185,17 @@ class Transport:
                     continue
                 raise err from exc
             elapsed = time.monotonic() - start
+            warnings = self._warnings(resp)
             if resp.status_code < 400:
                 self._emit(RequestInfo(method, url, resp.status_code, elapsed, attempt, accept,
-                                       reason=resp.reason or ""))
+                                       reason=resp.reason or "", warnings=warnings))
                 return resp
             content = resp.content  # an error reply is small; read it whole
             error = status_error_from_response(
                 resp.status_code, content, method=method, url=url, retry_after=resp.headers.get("Retry-After"),
             )
             self._emit(RequestInfo(method, url, resp.status_code, elapsed, attempt, accept, error,
-                                   reason=resp.reason or ""))
+                                   reason=resp.reason or "", warnings=warnings))
             if isinstance(error, Unauthorized) and auth is not None and not refreshed:
                 refreshed = True  # client-go exec plugins: refresh the credential once on a 401
                 if auth.refresh():
@@ -212,6 +219,16 @@ class Transport:
         if code >= 500 and method == "GET":
             return _backoff(attempt)
         return None
+
+    def _warnings(self, resp: Response) -> Tuple[str, ...]:
+        values = resp.headers.get_all("Warning")
+        if not values:
+            return ()
+        # http.client decodes header bytes as latin-1; the server wrote UTF-8.
+        texts = tuple(parse_warning_headers(v.encode("latin-1", "replace").decode("utf-8", "replace") for v in values))
+        for text in texts:
+            self.warning_handler(text)
+        return texts
 
     def _emit(self, info: RequestInfo) -> None:
         if log.isEnabledFor(logging.DEBUG):

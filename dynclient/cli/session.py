@@ -42,11 +42,14 @@ class Session:
         if self._client is None:
             import dynclient
 
+            from dynclient.serverwarnings import WriteOnce
+
             self._client = dynclient.connect(
                 self.args.kubeconfig or None,
                 self.args.context or None,
                 namespace=self.explicit_namespace,
                 cache_dir=self.args.cache_dir or None,
+                warning_handler=WriteOnce(self.stderr),  # kubectl: "Warning: ..." on stderr, once each
             )
         return self._client
 

@@ -22,6 +22,8 @@ import pytest
 import dynclient
 from dynclient.cli.main import main
 
+from . import crds
+
 GVR_CM = dynclient.GroupVersionResource("", "v1", "configmaps")
 GVR_DEPLOY = dynclient.GroupVersionResource("apps", "v1", "deployments")
 GVR_CRD = dynclient.GroupVersionResource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
@@ -453,3 +455,36 @@ def test_watch_prints_one_line_per_event_and_ends_at_the_timeout(cli, dyn, names
     assert code == 0 and err == ""
     assert out == f"ADDED configmap/watched ({namespace})\n"
     assert time.monotonic() - started < 30
+
+
+@pytest.fixture
+def deprecated_crd(dyn):
+    """A CRD whose v1 is deprecated with a warning text; v2 is its storage version."""
+    group = crds.unique_group("dep")
+    doc = crds.crd(group, "Gadget", versions=("v1", "v2"), storage="v2")
+    doc["spec"]["versions"][0].update(deprecated=True, deprecationWarning=f"gadgets.{group}/v1 is going away")
+    names = crds.install(dyn, [doc])
+    deadline = time.monotonic() + 60
+    while True:  # discovery lags Established
+        dyn.mapper.reset()
+        try:
+            dyn.resource(f"gadgets.v1.{group}")
+            break
+        except dynclient.MappingError:
+            assert time.monotonic() < deadline, "the CRD's kind never appeared in discovery"
+            time.sleep(0.2)
+    yield group
+    crds.uninstall(dyn, names)
+
+
+@pytest.mark.parametrize(
+    "version, warned",
+    [("v1", True), ("v2", False)],
+    ids=["deprecated-version-warns", "current-version-quiet"],
+)
+def test_server_warnings_are_printed_like_kubectl(cli, kubectl, deprecated_crd, namespace, version, warned):
+    """The apiserver's Warning header reaches stderr as kubectl prints it: "Warning: <text>", once."""
+    _, err = same_as_kubectl(cli, kubectl, "get", f"gadgets.{version}.{deprecated_crd}", "-n", namespace)
+    expected = f"Warning: gadgets.{deprecated_crd}/v1 is going away\n"
+    assert (expected in err) == warned
+    assert err.count("Warning:") == int(warned)
