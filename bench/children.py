@@ -63,12 +63,19 @@ def workload(client: str, a: dict) -> dict:
             dyn.resource_for_kind(api_version, k).namespace(ns).list()
         dyn.close()
         return {"cpu_s": time.process_time()}
-    elif client == "kubernetes":
+    elif client in ("kubernetes", "kubernetes-kind"):
         from kubernetes import config, dynamic
 
         dyn = dynamic.DynamicClient(config.new_client_from_config(kc), cache_file=os.path.join(cache, "k8s.json"))
-        for api_version, k in (("apps/v1", "Deployment"), (f"{group}/v1", kind)):
-            dyn.resources.get(api_version=api_version, kind=k).get(namespace=ns)
+        if client == "kubernetes":
+            for api_version, k in (("apps/v1", "Deployment"), (f"{group}/v1", kind)):
+                dyn.resources.get(api_version=api_version, kind=k).get(namespace=ns)
+        else:
+            # Deployment by kind alone, as ansible's k8s module allows: the discoverer then reads every
+            # group-version. The CRD's kind is served in two versions, which a kind-only lookup
+            # refuses (ResourceNotUniqueError), so it keeps its apiVersion.
+            dyn.resources.get(kind="Deployment").get(namespace=ns)
+            dyn.resources.get(api_version=f"{group}/v1", kind=kind).get(namespace=ns)
     elif client == "kr8s":
         import kr8s
 
