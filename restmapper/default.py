@@ -367,7 +367,7 @@ class DefaultRESTMapper:
         contributes its first mapping and more than one is ambiguous.
         """
         entries = self._mapping_entries(group_kind, versions)
-        first_per_member = {}
+        first_per_member: Dict[int, RESTMapping] = {}
         for e in entries:
             first_per_member.setdefault(e.segment, e.mapping)
         if len(first_per_member) == 1:

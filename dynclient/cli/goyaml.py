@@ -185,7 +185,12 @@ def key_less(a: str, b: str) -> bool:
     return len(a) < len(b)
 
 
-_KEY = functools.cmp_to_key(lambda a, b: -1 if key_less(a, b) else (1 if key_less(b, a) else 0))
+def _key_cmp(a: str, b: str) -> int:
+    """``key_less`` as a ``cmp`` function (a def, so the sort key is typed for ``str``)."""
+    return -1 if key_less(a, b) else (1 if key_less(b, a) else 0)
+
+
+_KEY = functools.cmp_to_key(_key_cmp)
 
 
 def _scalar_text(value: Any) -> str:

@@ -131,10 +131,14 @@ class GoEmitter(yaml.emitter.Emitter):
 
     def choose_scalar_style(self) -> str:
         # yaml_emitter_select_scalar_style; every event here is implicit and untagged.
+        event = self.event
+        # PyYAML only asks for a style while emitting a scalar (process_tag checks for a
+        # ScalarEvent, process_scalar is reached through expect_scalar).
+        assert isinstance(event, yaml.ScalarEvent)
         if self.analysis is None:
-            self.analysis = self.analyze_scalar(self.event.value)
+            self.analysis = self.analyze_scalar(event.value)
         a = self.analysis
-        style = self.event.style or ""
+        style = event.style or ""
         if self.simple_key_context and a.multiline:
             style = '"'
         if style == "":

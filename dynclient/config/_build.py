@@ -65,12 +65,12 @@ def _warn_plain_http_once(host: str, user_name: str) -> None:
 
 def _auth_for(user: UserInfo, user_name: str, cluster: ClusterInfo, host: str,
               origin: Optional[str], context: str) -> Optional[AuthProvider]:
-    where = {"file": origin, "context": context, "entry": f'user "{user_name}"'}
+    entry = f'user "{user_name}"'
     if user.token:
         # token wins over tokenFile, as getUserIdentificationPartialConfig.
         return StaticToken(user.token)
     if user.token_file:
-        return TokenFile(user.token_file, **where)
+        return TokenFile(user.token_file, file=origin, context=context, entry=entry)
     if user.username or user.password:
         return BasicAuth(user.username or "", user.password or "")
     if user.exec is not None:
@@ -81,7 +81,8 @@ def _auth_for(user: UserInfo, user_name: str, cluster: ClusterInfo, host: str,
         return ExecPlugin(user.exec, user=user_name, cluster=info, file=origin, context=context)
     if user.auth_provider is not None:
         config = user.auth_provider.config
-        return OIDCToken(config.get("id-token"), issuer=config.get("idp-issuer-url"), **where)
+        return OIDCToken(config.get("id-token"), issuer=config.get("idp-issuer-url"),
+                         file=origin, context=context, entry=entry)
     return None
 
 

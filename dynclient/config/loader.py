@@ -14,7 +14,7 @@ import os
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 from .errors import ConfigError
-from .impersonation import Impersonation
+from .impersonation import Impersonation, _as_tuple
 from .incluster import SERVICE_ACCOUNT_DIR, in_cluster_config, is_in_cluster
 from .kubeconfig import Kubeconfig, PathArg, default_kubeconfig_paths, load_kubeconfig
 from .model import RESTConfig
@@ -41,8 +41,11 @@ def load_config(
     impersonate_extra: Optional[Mapping[str, Sequence[str]]] = None,
 ) -> RESTConfig:
     """Find and build the ``RESTConfig`` to use; the ``impersonate_*`` arguments override the kubeconfig's ``as*``."""
+    # Impersonation's own normalisation (a lone string is one value), done here so the
+    # mapping already has the tuple values its field is declared with.
+    extra = {k: _as_tuple(v) for k, v in (impersonate_extra or {}).items()}
     override = Impersonation(user=impersonate_user, uid=impersonate_uid,
-                             groups=tuple(impersonate_groups), extra=dict(impersonate_extra or {}))
+                             groups=tuple(impersonate_groups), extra=extra)
     if kubeconfig is not None:
         return _kubeconfig_from(kubeconfig).rest_config(context, namespace=namespace, impersonate=override)
 
