@@ -494,6 +494,26 @@ def targets(res: Dict[str, Any], delay: float) -> List[str]:
     return out
 
 
+def merged_with_todays(res: Dict[str, Any], args: argparse.Namespace) -> Dict[str, Any]:
+    """``--only``: the sections just measured replace theirs in today's results; the others are kept.
+
+    Kept only when today's file was made with the same delay and run count,
+    so one table never mixes conditions.
+    """
+    path = RESULTS / f"{datetime.date.today().isoformat()}.json"
+    if not path.exists():
+        return res
+    with open(path) as fh:
+        old = json.load(fh)
+    if old.get("delay_s") != args.delay or old.get("runs") != args.runs:
+        log(f"{path.name} was made with other settings: writing only the sections just measured")
+        return res
+    merged = {k: v for k, v in old.get("results", {}).items() if k != "total_s"}
+    merged.update(res)
+    log(f"kept from {path.name}: {', '.join(sorted(set(merged) - set(res)))}")
+    return merged
+
+
 def write_outputs(res: Dict[str, Any], rs: List[Dict[str, Any]], verdicts: List[str], args: argparse.Namespace) -> None:
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.date.today().isoformat()
@@ -531,7 +551,8 @@ def main() -> int:
     parser.add_argument("--delay", type=float, default=0.02, help="per-request delay in seconds (default 20 ms)")
     parser.add_argument("--runs", type=int, default=5, help="runs per figure; the median is reported (default 5)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 run, 1,000 ConfigMaps")
-    parser.add_argument("--only", default="", help="comma list of sections: discovery,imports,listing,lookup,watch,apply")
+    parser.add_argument("--only", default="", help="comma list of sections to measure again: discovery,imports,"
+                        "listing,lookup,watch,apply (the others are kept from today's results file)")
     parser.add_argument("--kubeconfig", help="use this already-running harness server instead of starting one "
                         "(it must be empty; it is not stopped)")
     args = parser.parse_args()
@@ -592,6 +613,8 @@ def main() -> int:
             subprocess.run([harness, "stop", kc], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
     res["total_s"] = time.perf_counter() - started
+    if args.only and not args.quick:
+        res = merged_with_todays(res, args)
     rs = rows(res)
     verdicts = targets(res, args.delay)
     print(table(rs))
