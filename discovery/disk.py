@@ -129,7 +129,10 @@ class DiskCachedDiscoveryClient(DerivedQueries):
         ]
         self._pending: Set[Future] = set()  # writes not yet finished; each removes itself when done
         self._holds = 0  # open holding_writes() blocks
-        self._held: List[Tuple[str, Union[APIGroupList, APIResourceList]]] = []
+        self._held: List[Tuple[str, Union[APIGroupList, APIResourceList], int]] = []
+        # Bumped by invalidate(): a write scheduled before it carries data fetched before it,
+        # and must neither land on disk nor count as one of our (fresh) files.
+        self._generation = 0
         self._cache_dir = os.path.abspath(os.fspath(cache_dir))
         self._ttl = float(ttl)
         self._clock = clock
@@ -224,20 +227,24 @@ class DiskCachedDiscoveryClient(DerivedQueries):
             with self._lock:
                 self._holds -= 1
                 held, self._held = (self._held, []) if self._holds == 0 else ([], self._held)
-            for path, obj in held:
-                self._write(path, obj)
+            for path, obj, generation in held:
+                self._schedule(path, obj, generation)
 
     def _write(self, path: str, obj: Union[APIGroupList, APIResourceList]) -> None:
         """Write now, or hand the write to the background writer (held while a ``holding_writes`` block is open)."""
         with self._lock:
+            generation = self._generation
             if self._holds:
-                self._held.append((path, obj))
+                self._held.append((path, obj, generation))
                 return
+        self._schedule(path, obj, generation)
+
+    def _schedule(self, path: str, obj: Union[APIGroupList, APIResourceList], generation: int) -> None:
         if not self._writers:
-            self._write_now(path, obj)
+            self._write_now(path, obj, generation)
             return
         lane = self._writers[hash(path) % len(self._writers)]
-        future = lane.submit(self._write_now, path, obj)
+        future = lane.submit(self._write_now, path, obj, generation)
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._forget)
@@ -246,7 +253,7 @@ class DiskCachedDiscoveryClient(DerivedQueries):
         with self._lock:
             self._pending.discard(future)
 
-    def _write_now(self, path: str, obj: Union[APIGroupList, APIResourceList]) -> None:
+    def _write_now(self, path: str, obj: Union[APIGroupList, APIResourceList], generation: int) -> None:
         """client-go ``writeCachedFile``: temp file, chmod 0660, atomic rename. Failures are only logged."""
         import tempfile  # on the writer threads, off the importing process's start-up
 
@@ -260,6 +267,8 @@ class DiskCachedDiscoveryClient(DerivedQueries):
                 f.write(data)
                 os.chmod(tmp, _FILE_MODE)
             with self._lock:
+                if generation != self._generation:
+                    return  # invalidated since this was fetched; the finally removes the temp file
                 os.replace(tmp, path)
                 tmp = None
                 self._our_files.add(path)
@@ -311,6 +320,7 @@ class DiskCachedDiscoveryClient(DerivedQueries):
             self._our_files = set()
             self._fresh = True
             self._invalidated = True
+            self._generation += 1
         invalidate = getattr(self._delegate, "invalidate", None)
         if callable(invalidate):
             invalidate()

@@ -16,7 +16,9 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import select
 import socket
+import sys
 import ssl
 import threading
 import zlib
@@ -158,12 +160,16 @@ class _Connection(http.client.HTTPConnection):
             self._create_connection = lambda _address, timeout, _source=None: _dial_proxy(proxy, timeout)  # type: ignore
             if tls is not None:
                 self.set_tunnel(host, port, headers=dict(proxy.authorization()))  # type: ignore[union-attr]
+                if ":" in host and sys.version_info < (3, 12):
+                    self._tunnel_host = f"[{host}]"  # before 3.12 the CONNECT line lost an IPv6 address's brackets
         self.read_timeout: Optional[float] = None
         self.reused = False
 
     def connect(self) -> None:
         if self._socks is not None:
             self.sock = _socks5_connect(self._socks, *self._target, self.timeout)
+            # http.client sends headers and body in two writes: without this, Nagle holds the body back.
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         else:
             http.client.HTTPConnection.connect(self)  # TCP, plus the CONNECT tunnel when set
         if self._tls is not None:
@@ -210,9 +216,11 @@ class Response:
     end; a stream closed early closes its connection instead.
     """
 
-    def __init__(self, pool: "ConnectionPool", conn: _Connection, raw: http.client.HTTPResponse, url: str) -> None:
+    def __init__(self, pool: "ConnectionPool", conn: _Connection, raw: http.client.HTTPResponse, url: str,
+                 sock: Optional[socket.socket]) -> None:
         self._pool, self._conn, self._raw = pool, conn, raw
-        self._sock = conn.sock
+        self._sock = sock  # the socket the reply arrives on, also when conn has let go of it
+        self._lock = threading.Lock()  # orders close() and interrupt() from different threads
         self.url = url
         self.status_code: int = raw.status
         self.reason: str = raw.reason or ""
@@ -253,47 +261,59 @@ class Response:
         read = self._raw.read1
         while True:
             try:
-                chunk = read(_CHUNK)
-            except (http.client.HTTPException, OSError, ValueError) as err:
+                received = read(_CHUNK)
+                chunk = inflate.decompress(received) if inflate is not None and received else received
+            except (http.client.HTTPException, OSError, ValueError, zlib.error) as err:
                 if self._interrupted:
                     return  # interrupt() from another thread: the end the caller asked for
                 if isinstance(err, OSError):
                     raise
                 # ValueError: read on a response closed by another thread.
                 raise ConnectionError(f"stream from {self.url} broke: {type(err).__name__}: {err}") from err
-            if not chunk:
+            if not received:
                 break
-            if inflate is not None:
-                chunk = inflate.decompress(chunk)
             pending += chunk
             if b"\n" not in chunk:
                 continue
             *lines, pending = pending.split(b"\n")
             yield from lines
+        if self._interrupted:
+            return  # a half line read before the interrupt is not an event
+        if self._raw.length or (inflate is not None and not inflate.eof):
+            # read1() ends quietly when a Content-Length body is cut short.
+            raise ConnectionError(f"stream from {self.url} ended early")
         if pending:
             yield pending
 
     def interrupt(self) -> None:
         """Wake a thread blocked reading this reply (from another thread): it then sees end-of-stream."""
-        self._interrupted = True
-        sock = self._sock
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        with self._lock:
+            if self._closed:
+                return  # the connection may be carrying someone else's request by now
+            self._interrupted = True
+            sock = self._sock
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        if self._raw.isclosed() and not self._raw.will_close and not self._interrupted:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            reusable = (self._raw.isclosed() and not self._raw.will_close and not self._interrupted
+                        and not self._raw.length)
+        if reusable:
             self._pool._release(self._conn)
         else:
-            self._discard()
+            self._raw.close()
+            self._conn.close()
 
     def _discard(self) -> None:
-        self._closed = True
+        with self._lock:
+            self._closed = True
         self._raw.close()
         self._conn.close()
 
@@ -302,6 +322,24 @@ class Response:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _dropped(conn: _Connection) -> bool:
+    """True when an idle connection was closed by the server (urllib3's ``is_connection_dropped``).
+
+    An idle keep-alive socket has nothing to read; readable means end-of-file
+    (or stray bytes), and either way it must not carry the next request.
+    """
+    sock = conn.sock
+    if sock is None:
+        return False  # never connected: it will connect on use
+    try:
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
 
 
 class ConnectionPool:
@@ -353,7 +391,7 @@ class ConnectionPool:
         with self._lock:
             while self._idle:
                 conn = self._idle.pop()  # most recently used: the least likely to have timed out
-                if conn._tls is context:
+                if conn._tls is context and not _dropped(conn):
                     conn.timeout = connect_timeout
                     conn.reused = True
                     return conn
@@ -384,8 +422,10 @@ class ConnectionPool:
                 timeout: Timeout = (None, None), cert: ClientCert = None) -> Response:
         """Send ``method target`` (path and query, already encoded) and return the reply once its headers are in.
 
-        A kept-alive connection the server closed in the meantime fails before
-        any reply arrives; that attempt is repeated once on a new connection.
+        Idle connections the server has closed are noticed before use and
+        dropped. One that fails anyway before any reply arrives is replaced
+        by a new connection once: for any method when the request had not
+        gone out whole, for GET, HEAD and OPTIONS only when it had.
         """
         context = self._tls_context(cert)
         path = self.prefix + target
@@ -395,6 +435,7 @@ class ConnectionPool:
                 self.host, self.port, tls=context, server_name=self._tls_config.server_name,
                 proxy=self._proxy, connect_timeout=timeout[0])
             conn.set_read_timeout(timeout[1])
+            sent = False
             try:
                 conn.putrequest(method, request_target, skip_host=True, skip_accept_encoding=True)
                 conn.putheader("Host", self.host_header)
@@ -406,11 +447,15 @@ class ConnectionPool:
                 if body is not None or method in ("POST", "PUT", "PATCH"):
                     conn.putheader("Content-Length", str(len(body or b"")))
                 conn.endheaders(body)
+                sent = True
+                sock = conn.sock  # getresponse() drops it from conn when the reply will close
                 raw = conn.getresponse()
             except (ConnectionResetError, BrokenPipeError, ssl.SSLEOFError, http.client.RemoteDisconnected) as err:
                 conn.close()
-                if conn.reused and not fresh_try:
-                    continue  # the server closed an idle connection: nothing was processed
+                # A kept-alive connection the server had closed: repeat on a new one, but once the
+                # whole request went out the server may have acted on it, so only a safe method then.
+                if conn.reused and not fresh_try and (not sent or method in _SAFE_METHODS):
+                    continue
                 raise ConnectionError(f"{type(err).__name__}: {err}") from err
             except http.client.HTTPException as err:
                 conn.close()
@@ -418,7 +463,7 @@ class ConnectionPool:
             except BaseException:
                 conn.close()
                 raise
-            return Response(self, conn, raw, self.url(path))
+            return Response(self, conn, raw, self.url(path), sock)
         raise AssertionError("unreachable")  # pragma: no cover
 
 

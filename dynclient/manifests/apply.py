@@ -28,7 +28,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, NamedTuple,
-                    Optional, Tuple, Union)
+                    Optional, Set, Tuple, Union)
 
 from discovery.errors import DynclientError, NotFound
 from discovery.types import GroupKind, GroupVersion, GroupVersionKind
@@ -72,17 +72,25 @@ class _Ready(NamedTuple):
 
 
 def _batches(ordered: List[Document], concurrency: int) -> Iterator[List[Document]]:
-    """Runs of consecutive objects of one kind (CRDs, and everything when ``concurrency`` is 1, alone)."""
+    """Runs of consecutive objects of one kind (CRDs, and everything when ``concurrency`` is 1, alone).
+
+    A name seen again starts a new run: two documents for one object (files
+    concatenated, an overlay) must go in order so that the last one wins,
+    as with kubectl.
+    """
     batch: List[Document] = []
+    names: Set[str] = set()
     for doc in ordered:
         alone = concurrency <= 1 or is_crd(doc.group, doc.kind)
-        if batch and (alone or (doc.group, doc.kind) != (batch[0].group, batch[0].kind)):
+        if batch and (alone or (doc.group, doc.kind) != (batch[0].group, batch[0].kind) or doc.name in names):
             yield batch
-            batch = []
+            batch, names = [], set()
         batch.append(doc)
+        if doc.name:
+            names.add(doc.name)
         if alone:
             yield batch
-            batch = []
+            batch, names = [], set()
     if batch:
         yield batch
 

@@ -574,3 +574,31 @@ def test_writes_held_by_nested_blocks_land_when_the_outer_one_ends(aggregated_fa
             cached.server_groups_and_resources()
         assert files_under(cache_dir) == set()
     assert len(files_under(cache_dir)) == 35
+
+
+@pytest.mark.parametrize("held", [False, True], ids=["write-behind", "held-then-written"])
+def test_a_write_scheduled_before_invalidate_is_dropped(aggregated_fake: FakeRequester, cache_dir: Path, held: bool) -> None:
+    """Data fetched before invalidate() must not land afterwards and pass for fresh."""
+    cached = disk(DiscoveryClient(aggregated_fake), cache_dir, write_behind=True)
+    gate = threading.Event()
+    real = cached._write_now
+
+    def slow(path: str, obj: Any, generation: int) -> None:  # a lane a little behind (slow disk, busy CPU)
+        gate.wait(5)
+        real(path, obj, generation)
+
+    cached._write_now = slow  # type: ignore[method-assign]
+    if held:
+        with cached.holding_writes():
+            cached.server_groups_and_resources()
+            cached.invalidate()
+    else:
+        cached.server_groups_and_resources()
+        cached.invalidate()
+    gate.set()
+    cached.flush()
+    assert files_under(cache_dir) == set()
+    before = len(aggregated_fake.calls)
+    cached.server_groups()
+    assert len(aggregated_fake.calls) > before and cached.fresh is True
+    cached.close()

@@ -6,6 +6,7 @@ Every test talks to a real HTTP/1.1 server on loopback (``tests.replyserver``);
 
 from __future__ import annotations
 
+import socket
 import ssl
 import threading
 import time
@@ -74,8 +75,8 @@ def test_connection_is_reused_only_after_a_complete_reply(mock_server, pool, rep
     ],
     ids=["http-get", "http-post", "http-delete", "https-get", "https-post"],
 )
-def test_a_kept_alive_connection_the_server_closed_is_retried_once_on_a_fresh_one(tls, method):
-    """Any verb: the server (or a load balancer) closed the idle connection, so it never saw the request."""
+def test_an_idle_connection_the_server_closed_is_not_used(tls, method):
+    """Any verb: the server (or a load balancer) closed the idle connection; the pool notices and dials anew."""
     with ReplyServer(tls=tls) as server:
         server.add(method, "/x", json={"n": 1}, close_after=True)
         pool = ConnectionPool(server.url, tls=TLSConfig(ca_data=CERT_PEM))
@@ -83,10 +84,31 @@ def test_a_kept_alive_connection_the_server_closed_is_retried_once_on_a_fresh_on
             for _ in range(2):
                 with pool.request(method, "/x", body=b"{}" if method == "POST" else None, timeout=TIMEOUT) as resp:
                     assert resp.json() == {"n": 1}
+                time.sleep(0.2)  # idle long enough for the server's close to arrive
         finally:
             pool.close()
-        assert len(server.calls) == 2  # the failed attempt on the stale connection reached no handler
+        assert len(server.calls) == 2
         assert server.connections == 2
+
+
+@pytest.mark.parametrize(
+    "method, retried",
+    [("GET", True), ("POST", False), ("PATCH", False), ("DELETE", False)],
+    ids=["get", "post", "patch", "delete"],
+)
+def test_a_reused_connection_that_breaks_after_the_request_went_out(method, retried):
+    """The server read the request and hung up: it may have acted, so only a safe method goes again."""
+    with ReplyServer() as server:
+        server.add("GET", "/warm", json={})
+        server.add(method, "/x", drop=True)
+        pool = ConnectionPool(server.url)
+        try:
+            pool.request("GET", "/warm", timeout=TIMEOUT).content  # leaves one idle connection
+            with pytest.raises(ConnectionError, match="closed connection without response"):
+                pool.request(method, "/x", body=None if method == "GET" else b"{}", timeout=TIMEOUT)
+        finally:
+            pool.close()
+        assert sum(1 for c in server.calls if c.path == "/x") == (2 if retried else 1)
 
 
 def test_a_fresh_connection_that_breaks_is_not_retried(mock_server, pool):
@@ -275,3 +297,122 @@ def test_tls_trusts_exactly_what_the_kubeconfig_says(tls_server, tmp_path, tls, 
     finally:
         pool.close()
     assert len(tls_server.calls) == (1 if trusted else 0)
+
+
+# -- regressions found in review: raw-socket servers for replies ReplyServer does not make ----------
+
+
+class _RawServer:
+    """Accepts connections on 127.0.0.1 and answers each with ``reply`` bytes, then ``after`` (hold/close)."""
+
+    def __init__(self, reply: bytes, after: str) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.release = threading.Event()
+        self.reply, self.after = reply, after
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            conn.recv(65536)
+            conn.sendall(self.reply)
+            if self.after == "hold":
+                self.release.wait(30)
+            conn.close()
+
+    def close(self) -> None:
+        self.release.set()
+        self.listener.close()
+
+
+EVENT = b'{"type":"ADDED","object":{"metadata":{"resourceVersion":"1"}}}\n'
+
+
+def test_interrupt_wakes_a_stream_whose_reply_closes_the_connection():
+    """``Connection: close`` makes http.client let go of the socket; interrupt() must still reach it."""
+    server = _RawServer(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n" + EVENT, "hold")
+    pool = ConnectionPool(server.url)
+    try:
+        resp = pool.request("GET", "/watch", timeout=(5, 20))
+        lines = resp.iter_lines()
+        assert next(lines) == EVENT.strip()
+        threading.Timer(0.2, resp.interrupt).start()
+        start = time.monotonic()
+        assert list(lines) == []
+        assert time.monotonic() - start < 5
+        resp.close()
+    finally:
+        pool.close()
+        server.close()
+
+
+def test_a_content_length_body_cut_short_is_an_error_and_its_connection_is_dropped():
+    server = _RawServer(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + EVENT + b'{"type":"MODIF', "close")
+    pool = ConnectionPool(server.url)
+    try:
+        resp = pool.request("GET", "/watch", timeout=(5, 5))
+        got = []
+        with pytest.raises(ConnectionError, match="ended early"):
+            for line in resp.iter_lines():
+                got.append(line)
+        resp.close()
+        assert got == [EVENT.strip()]  # the half event is not handed out
+        assert len(pool._idle) == 0
+    finally:
+        pool.close()
+        server.close()
+
+
+def test_interrupt_after_close_does_not_touch_the_reused_connection(mock_server, pool):
+    """A late interrupt() (Watch.stop racing the stream's own end) must not break the next user's request."""
+    mock_server.add("GET", "/first", chunks=[EVENT])
+    mock_server.add("GET", "/second", chunks=[EVENT, EVENT])
+    first = pool.request("GET", "/first", timeout=TIMEOUT)
+    assert list(first.iter_lines()) == [EVENT.strip()]
+    first.close()
+    second = pool.request("GET", "/second", timeout=TIMEOUT)
+    assert second._conn is first._conn
+    first.interrupt()
+    assert list(second.iter_lines()) == [EVENT.strip(), EVENT.strip()]
+    second.close()
+
+
+def test_a_corrupt_gzip_stream_is_a_connection_error(mock_server, pool):
+    mock_server.add("GET", "/w", chunks=[EVENT], headers=[("Content-Encoding", "gzip")])  # says gzip, is not
+    resp = pool.request("GET", "/w", timeout=TIMEOUT)
+    with pytest.raises(ConnectionError, match="broke"):
+        list(resp.iter_lines())
+    resp.close()
+
+
+def test_connect_line_keeps_an_ipv6_servers_brackets():
+    """Through an http proxy, ``CONNECT [fd00::1]:6443``: without brackets the port cannot be told apart."""
+    seen: List[bytes] = []
+    probe = socket.socket()  # a proxy that records the first bytes and refuses the tunnel
+    probe.bind(("127.0.0.1", 0))
+    probe.listen(1)
+
+    def proxy() -> None:
+        conn, _ = probe.accept()
+        seen.append(conn.recv(4096))
+        conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+        conn.close()
+
+    worker = threading.Thread(target=proxy)
+    worker.start()
+    pool = ConnectionPool("https://[fd00::1]:6443", proxy_url=f"http://127.0.0.1:{probe.getsockname()[1]}",
+                          tls=TLSConfig(ca_data=CERT_PEM))
+    try:
+        with pytest.raises(OSError, match="502"):
+            pool.request("GET", "/version", timeout=TIMEOUT)
+    finally:
+        worker.join(5)
+        probe.close()
+        pool.close()
+    assert seen and seen[0].startswith(b"CONNECT [fd00::1]:6443 HTTP/")

@@ -544,13 +544,17 @@ def _doc(kind: str, name: str, api_version: str = "v1") -> Document:
         ("CRD CRD CM CM", 8, [1, 1, 2]),
         ("CM CM CM", 1, [1, 1, 1]),
         ("", 8, []),
+        ("CM:a CM:b CM:a CM:c", 8, [2, 2]),
     ],
-    ids=["one-kind", "runs-of-kinds", "crds-alone", "concurrency-1", "empty"],
+    ids=["one-kind", "runs-of-kinds", "crds-alone", "concurrency-1", "empty", "same-name-again"],
 )
 def test_batches_are_runs_of_one_kind(kinds, concurrency, expected):
     spelled = {"CM": ("v1", "ConfigMap"), "NS": ("v1", "Namespace"), "D": ("apps/v1", "Deployment"),
                "CRD": ("apiextensions.k8s.io/v1", "CustomResourceDefinition")}
-    docs = [_doc(spelled[k][1], f"o{i}", spelled[k][0]) for i, k in enumerate(kinds.split())]
+    docs = []
+    for i, k in enumerate(kinds.split()):
+        kind, _, name = k.partition(":")
+        docs.append(_doc(spelled[kind][1], name or f"o{i}", spelled[kind][0]))
     batches = list(manifests.apply._batches(docs, concurrency))
     assert [len(b) for b in batches] == expected
     assert [d for b in batches for d in b] == docs
@@ -611,3 +615,13 @@ def test_a_failure_in_a_batch_reports_the_whole_batch(dyn, cluster, monkeypatch)
 def test_concurrency_must_be_positive(dyn):
     with pytest.raises(ValueError, match="concurrency must be at least 1"):
         apply_manifests(dyn, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", concurrency=0)
+
+
+def test_the_last_document_for_an_object_wins(dyn, cluster):
+    source = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {v: first}\n---\n"
+              "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\n---\n"
+              "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {v: second}\n")
+    results = apply_manifests(dyn, source, namespace="default")
+    assert [(r.name, r.action) for r in results] == [("c", "created"), ("other", "created"), ("c", "configured")]
+    final = next(o for (gvr, ns, name), o in cluster.objects.items() if name == "c")
+    assert final["data"] == {"v": "second"}
