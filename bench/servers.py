@@ -72,7 +72,8 @@ class LatencyProxy:
         cmd = [_proxy_binary(), "-upstream", upstream, "-ca", ca, "-token-file", tok, f"-delay={delay}s"]
         if legacy:
             cmd.append("-legacy")
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        # stdin stays open for the proxy's life: it exits when this process (and so the pipe) goes.
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.url = (self._proc.stdout.readline() if self._proc.stdout else "").strip()
         if not self.url.startswith("http://"):
             self.close()

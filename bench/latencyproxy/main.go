@@ -10,7 +10,8 @@
 // aggregated-discovery Accept types are stripped on /api and /apis, which makes the
 // server a legacy-only one. GET /__bench/take returns the requests counted since the
 // last take (method and path each) and resets the count; it is not counted itself.
-// The listening address is printed on stdout as the first line.
+// The listening address is printed on stdout as the first line. It exits when its stdin
+// closes, so a bench that dies does not leave it behind.
 package main
 
 import (
@@ -19,6 +20,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -110,6 +112,13 @@ func main() {
 		time.Sleep(*delay)
 		rp.ServeHTTP(w, r)
 	})
+
+	// The bench holds our stdin open; when it goes away (finished, killed, interrupted) so do we,
+	// instead of lingering as an orphan.
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
+	}()
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
