@@ -43,25 +43,20 @@ def _status(field: str) -> int:
 def workload(client: str, a: dict) -> dict:
     kc, cache, ns = a["kubeconfig"], a["cache"], a["namespace"]
     group, kind, plural = a["crd_group"], a["crd_kind"], a["crd_plural"]
-    if client in ("dynclient", "dynclient-1res"):
+    if client in ("dynclient", "dynclient-1res", "dynclient-gvk"):
         import dynclient
 
         dyn = dynclient.connect(kc, cache_dir=cache)
-        # By name, as kubectl and kr8s resolve them: full discovery, kubectl's rules.
-        names = ["deployments.apps"] + ([] if client == "dynclient-1res" else [f"{plural}.{group}"])
-        for name in names:
-            dyn.resource(name).namespace(ns).list()
+        if client == "dynclient-gvk":
+            # By apiVersion and kind, the input kubernetes.dynamic and pykube-ng are given: with a cold
+            # cache on a legacy server only those two group-versions are fetched.
+            for api_version, k in (("apps/v1", "Deployment"), (f"{group}/v1", kind)):
+                dyn.resource_for_kind(api_version, k).namespace(ns).list()
+        else:
+            # By name, as kubectl and kr8s resolve them: full discovery, kubectl's rules.
+            for name in ["deployments.apps"] + ([] if client == "dynclient-1res" else [f"{plural}.{group}"]):
+                dyn.resource(name).namespace(ns).list()
         dyn.close()  # the cache files are written before the CPU time is read
-        return {"cpu_s": time.process_time()}
-    elif client == "dynclient-gvk":
-        import dynclient
-
-        # By apiVersion and kind, the input kubernetes.dynamic and pykube-ng are given: with a cold
-        # cache on a legacy server only those two group-versions are fetched.
-        dyn = dynclient.connect(kc, cache_dir=cache)
-        for api_version, k in (("apps/v1", "Deployment"), (f"{group}/v1", kind)):
-            dyn.resource_for_kind(api_version, k).namespace(ns).list()
-        dyn.close()
         return {"cpu_s": time.process_time()}
     elif client in ("kubernetes", "kubernetes-kind"):
         from kubernetes import config, dynamic

@@ -434,20 +434,24 @@ def targets(res: Dict[str, Any], delay: float) -> List[str]:
     def verdict(ok: bool, text: str) -> None:
         out.append(f"{'met   ' if ok else 'MISSED'}  {text}")
 
+    def peer_ratios(mode: str, runs: Dict[str, Any]) -> None:
+        """The cold-run ratios both discovery modes report: the 5x peers, kind-only kubernetes, kubectl."""
+        for peer in ("kubernetes", "kr8s"):
+            base = BASELINE.get(peer, "dynclient")
+            r = runs[peer]["cold_s"] / runs[base]["cold_s"]
+            verdict(r >= 5, f"{mode} cold: {r:.2f}x faster than {peer}, against {base} (target >= 5x)")
+        if "kubernetes-kind" in runs:
+            r = runs["kubernetes-kind"]["cold_s"] / runs["dynclient"]["cold_s"]
+            out.append(f"        {mode} cold: {r:.2f}x faster than kubernetes given the kind alone, against dynclient")
+        r = runs["kubectl"]["cold_s"] / runs["dynclient"]["cold_s"]
+        verdict(r >= 1, f"{mode} cold: {r:.2f}x kubectl's time (target >= 1x)")
+
     agg, leg = res.get("discovery_aggregated"), res.get("discovery_legacy")
     if agg:
         d1, d = agg["dynclient-1res"], agg["dynclient"]
         verdict(d1["cold_req"] == 3, f"aggregated cold, one resource: {d1['cold_req']:.0f} requests (target 3); "
                 f"two resources: {d['cold_req']:.0f} (2 discovery + 2 lists)")
-        for peer in ("kubernetes", "kr8s"):
-            base = BASELINE.get(peer, "dynclient")
-            r = agg[peer]["cold_s"] / agg[base]["cold_s"]
-            verdict(r >= 5, f"aggregated cold: {r:.2f}x faster than {peer}, against {base} (target >= 5x)")
-        if "kubernetes-kind" in agg:
-            r = agg["kubernetes-kind"]["cold_s"] / d["cold_s"]
-            out.append(f"        aggregated cold: {r:.2f}x faster than kubernetes given the kind alone, against dynclient")
-        r = agg["kubectl"]["cold_s"] / d["cold_s"]
-        verdict(r >= 1, f"aggregated cold: {r:.2f}x kubectl's time (target >= 1x)")
+        peer_ratios("aggregated", agg)
         verdict(d["warm_req"] == 2 and d1["warm_req"] == 1,
                 f"aggregated warm: {d1['warm_req']:.0f} request(s) for one list, {d['warm_req']:.0f} for two "
                 "(target: 1 per list, no discovery)")
@@ -467,15 +471,7 @@ def targets(res: Dict[str, Any], delay: float) -> List[str]:
                     f"added delay {local * 1000:.0f} ms, so the {delay * 1000:.0f} ms RTT added "
                     f"{(spent - local) * 1000:.0f} ms{' (below zero: within run-to-run noise)' if spent < local else ''} "
                     f"(target <= 3 RTTs = {budget * 1000:.0f} ms, +10 ms slack)")
-        for peer in ("kubernetes", "kr8s"):
-            base = BASELINE.get(peer, "dynclient")
-            r = leg[peer]["cold_s"] / leg[base]["cold_s"]
-            verdict(r >= 5, f"legacy cold: {r:.2f}x faster than {peer}, against {base} (target >= 5x)")
-        if "kubernetes-kind" in leg:
-            r = leg["kubernetes-kind"]["cold_s"] / d["cold_s"]
-            out.append(f"        legacy cold: {r:.2f}x faster than kubernetes given the kind alone, against dynclient")
-        r = leg["kubectl"]["cold_s"] / d["cold_s"]
-        verdict(r >= 1, f"legacy cold: {r:.2f}x kubectl's time (target >= 1x)")
+        peer_ratios("legacy", leg)
         verdict(d["warm_req"] == 2, f"legacy warm: {d['warm_req']:.0f} requests for two lists")
     if "imports" in res:
         i = res["imports"]

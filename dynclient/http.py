@@ -235,18 +235,13 @@ class Response:
         if self._content is None:
             try:
                 data = self._raw.read()
-            except http.client.HTTPException as err:
-                self._discard()
-                raise ConnectionError(f"reading the reply to {self.url}: {type(err).__name__}: {err}") from err
-            except BaseException:
-                self._discard()
-                raise
-            if self._gzip and data:  # a HEAD or 204 reply may say gzip and carry nothing
-                try:
+                if self._gzip and data:  # a HEAD or 204 reply may say gzip and carry nothing
                     data = zlib.decompress(data, _GZIP)
-                except zlib.error as err:
-                    self._discard()
-                    raise ConnectionError(f"reply to {self.url} is not valid gzip: {err}") from err
+            except BaseException as err:
+                self.close(reuse=False)
+                if isinstance(err, (http.client.HTTPException, zlib.error)):
+                    raise _broken(f"reading the reply to {self.url}", err) from err
+                raise
             self._content = data
             self.close()
         return self._content
@@ -269,7 +264,7 @@ class Response:
                 if isinstance(err, OSError):
                     raise
                 # ValueError: read on a response closed by another thread.
-                raise ConnectionError(f"stream from {self.url} broke: {type(err).__name__}: {err}") from err
+                raise _broken(f"stream from {self.url} broke", err) from err
             if not received:
                 break
             pending += chunk
@@ -298,24 +293,19 @@ class Response:
                 except OSError:
                     pass
 
-    def close(self) -> None:
+    def close(self, *, reuse: bool = True) -> None:
+        """Give the connection back when the body was read to its end (and ``reuse``), else close it."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-            reusable = (self._raw.isclosed() and not self._raw.will_close and not self._interrupted
+            reusable = (reuse and self._raw.isclosed() and not self._raw.will_close and not self._interrupted
                         and not self._raw.length)
         if reusable:
             self._pool._release(self._conn)
         else:
             self._raw.close()
             self._conn.close()
-
-    def _discard(self) -> None:
-        with self._lock:
-            self._closed = True
-        self._raw.close()
-        self._conn.close()
 
     def __enter__(self) -> "Response":
         return self
@@ -325,6 +315,11 @@ class Response:
 
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _broken(what: str, err: BaseException) -> ConnectionError:
+    """An ``http.client``/``zlib`` failure as the ``OSError`` this module promises."""
+    return ConnectionError(f"{what}: {type(err).__name__}: {err}" if what else f"{type(err).__name__}: {err}")
 
 
 def _dropped(conn: _Connection) -> bool:
@@ -396,6 +391,9 @@ class ConnectionPool:
                     conn.reused = True
                     return conn
                 conn.close()
+        return self._new_connection(context, connect_timeout)
+
+    def _new_connection(self, context: Optional[ssl.SSLContext], connect_timeout: Optional[float]) -> _Connection:
         return _Connection(self.host, self.port, tls=context, server_name=self._tls_config.server_name,
                            proxy=self._proxy, connect_timeout=connect_timeout)
 
@@ -431,9 +429,7 @@ class ConnectionPool:
         path = self.prefix + target
         request_target = self.url(path) if self._absolute_form else path
         for fresh_try in (False, True):
-            conn = self._acquire(context, timeout[0]) if not fresh_try else _Connection(
-                self.host, self.port, tls=context, server_name=self._tls_config.server_name,
-                proxy=self._proxy, connect_timeout=timeout[0])
+            conn = self._new_connection(context, timeout[0]) if fresh_try else self._acquire(context, timeout[0])
             conn.set_read_timeout(timeout[1])
             sent = False
             try:
@@ -456,10 +452,10 @@ class ConnectionPool:
                 # whole request went out the server may have acted on it, so only a safe method then.
                 if conn.reused and not fresh_try and (not sent or method in _SAFE_METHODS):
                     continue
-                raise ConnectionError(f"{type(err).__name__}: {err}") from err
+                raise _broken("", err) from err
             except http.client.HTTPException as err:
                 conn.close()
-                raise ConnectionError(f"{type(err).__name__}: {err}") from err
+                raise _broken("", err) from err
             except BaseException:
                 conn.close()
                 raise

@@ -303,7 +303,7 @@ def test_tls_trusts_exactly_what_the_kubeconfig_says(tls_server, tmp_path, tls, 
 
 
 class _RawServer:
-    """Accepts connections on 127.0.0.1 and answers each with ``reply`` bytes, then ``after`` (hold/close)."""
+    """Accepts connections on 127.0.0.1, records what arrives, answers ``reply`` bytes, then ``after`` (hold/close)."""
 
     def __init__(self, reply: bytes, after: str) -> None:
         self.listener = socket.socket()
@@ -312,6 +312,7 @@ class _RawServer:
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.release = threading.Event()
         self.reply, self.after = reply, after
+        self.received: List[bytes] = []
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
@@ -320,7 +321,7 @@ class _RawServer:
                 conn, _ = self.listener.accept()
             except OSError:
                 return
-            conn.recv(65536)
+            self.received.append(conn.recv(65536))
             conn.sendall(self.reply)
             if self.after == "hold":
                 self.release.wait(30)
@@ -393,26 +394,12 @@ def test_a_corrupt_gzip_stream_is_a_connection_error(mock_server, pool):
 
 def test_connect_line_keeps_an_ipv6_servers_brackets():
     """Through an http proxy, ``CONNECT [fd00::1]:6443``: without brackets the port cannot be told apart."""
-    seen: List[bytes] = []
-    probe = socket.socket()  # a proxy that records the first bytes and refuses the tunnel
-    probe.bind(("127.0.0.1", 0))
-    probe.listen(1)
-
-    def proxy() -> None:
-        conn, _ = probe.accept()
-        seen.append(conn.recv(4096))
-        conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
-        conn.close()
-
-    worker = threading.Thread(target=proxy)
-    worker.start()
-    pool = ConnectionPool("https://[fd00::1]:6443", proxy_url=f"http://127.0.0.1:{probe.getsockname()[1]}",
-                          tls=TLSConfig(ca_data=CERT_PEM))
+    proxy = _RawServer(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n", "close")  # refuses the tunnel
+    pool = ConnectionPool("https://[fd00::1]:6443", proxy_url=proxy.url, tls=TLSConfig(ca_data=CERT_PEM))
     try:
         with pytest.raises(OSError, match="502"):
             pool.request("GET", "/version", timeout=TIMEOUT)
     finally:
-        worker.join(5)
-        probe.close()
         pool.close()
-    assert seen and seen[0].startswith(b"CONNECT [fd00::1]:6443 HTTP/")
+        proxy.close()
+    assert proxy.received and proxy.received[0].startswith(b"CONNECT [fd00::1]:6443 HTTP/")
