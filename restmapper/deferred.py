@@ -10,24 +10,45 @@ discovery data did not come fresh from the server in this process, forget it
 (``discovery.invalidate()``), rebuild, and retry exactly once.
 
 One extension: fresh data also goes stale in a long-lived process (a CRD
-installed an hour ago). So a miss also resets when the delegate was built
-more than ``min_reset_interval`` seconds ago. Because a rebuild restarts that
-clock, misses on fresh data reset at most once per interval: a typo in a
-loop does not hammer the API server.
+installed a moment ago; the API server even sets ``Established`` a little
+before discovery lists the kind). So a miss on fresh data resets too, as
+long as the reset limiter allows it. The limiter is a token bucket
+(``ResetLimiter``): ``reset_burst`` resets at once, then ``reset_rate`` per
+second. The defaults, 3 and 1/s, were chosen so that:
+
+* a lookup made once discovery lists a kind finds it on the first try, however
+  recently discovery last ran: a full bucket always has a token, and it takes
+  three misses within about a second to empty it;
+* a caller that retries once a second (the everyday "create the CRD, then use
+  it" loop) gets a reset on every retry, since one token comes back per
+  second, so it finds the kind within 1 s of discovery listing it;
+* a loop of typos costs the server at most three discovery rounds, then one
+  per second: no worse than one ``kubectl`` run per second, each of which
+  rediscovers after its first miss.
+
+A reset caused by stale (disk-cached) data is never refused, as in client-go:
+it makes the data fresh, so it cannot repeat without a new invalidation. It
+still takes a token when one is there.
+
+``try_reset()`` is the same limited reset for callers outside the mapper
+(a request that got a 404 for a resource resolved from cached discovery).
 
 Threads: building and resetting happen under one lock, and a rebuild happens
 once however many threads are waiting for it. Lookups read the current
-delegate without the lock; it is never changed, only replaced (its memo of
-resolved names only grows, by single dict writes). When many threads miss on
-the same delegate, only the first resets; the others retry against whatever
-replaced it.
+delegate without the lock; it is never changed, only replaced. Its memo of
+resolved names is a bounded LRU under its own small lock, so a stream of new
+names evicts the least recently used ones instead of clearing the whole memo.
+When many threads miss on the same delegate, only the first resets; the
+others retry against whatever replaced it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Dict, Hashable, List, NamedTuple, Optional, Tuple, TypeVar
+from typing import Callable, Hashable, List, NamedTuple, Optional, Tuple, TypeVar
+
+from cachetools import LRUCache
 
 from discovery.errors import DynclientError
 from discovery.interface import CachedDiscoveryInterface
@@ -40,20 +61,74 @@ from .interface import RESTMapper
 from .mapping import RESTMapping, Scope
 from .shortcut import ShortcutExpander, WarningHandler
 
-__all__ = ["DeferredDiscoveryRESTMapper"]
+__all__ = ["DeferredDiscoveryRESTMapper", "ResetLimiter", "DEFAULT_RESET_BURST", "DEFAULT_RESET_RATE"]
 
 T = TypeVar("T")
 
-#: Bound on memoized results per delegate (``attempt_memoized``).
-_MAX_MEMO = 4096
+_MISSING = object()
+
+#: Bound on memoized results per delegate (``attempt_memoized``): three names
+#: per CRD group on a cluster with 5,000 groups still fit. An entry is a key
+#: and a reference to a mapping the index already holds.
+_MAX_MEMO = 16_384
+
+#: Resets allowed at once on fresh data (see the module docstring for why).
+DEFAULT_RESET_BURST = 3
+#: Resets per second allowed after the burst.
+DEFAULT_RESET_RATE = 1.0
+
+
+class ResetLimiter:
+    """A token bucket: ``burst`` tokens, refilled at ``rate`` per second, starting full.
+
+    Not locked: the deferred mapper only calls it under its own lock.
+    ``rate=inf`` means no limit; ``burst=0`` means fresh data never resets.
+    """
+
+    def __init__(self, burst: int, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if burst < 0:
+            raise ValueError(f"reset burst must not be negative, got {burst}")
+        if not rate >= 0:  # also refuses NaN
+            raise ValueError(f"reset rate must not be negative, got {rate}")
+        self.burst = burst
+        self.rate = rate
+        self._clock = clock
+        self._tokens = float(burst)
+        self._at = clock()
+
+    def _refill(self) -> None:
+        now = self._clock()
+        if self.rate == float("inf"):
+            self._tokens = float(self.burst)
+        elif now > self._at:
+            self._tokens = min(float(self.burst), self._tokens + (now - self._at) * self.rate)
+        self._at = max(self._at, now)
+
+    @property
+    def tokens(self) -> float:
+        """Tokens available now (for tests and diagnostics)."""
+        self._refill()
+        return self._tokens
+
+    def try_acquire(self) -> bool:
+        """Take one token when there is one; False when the limit says wait."""
+        self._refill()
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+    def take_if_any(self) -> None:
+        """Take a token when there is one, never refusing (a reset that must happen anyway)."""
+        self.try_acquire()
 
 
 class _Built(NamedTuple):
-    """One build: the delegate, when its data was loaded, and results memoized against it."""
+    """One build: the delegate, its build number, and results memoized against it."""
 
     delegate: RESTMapper
-    loaded_at: float
-    memo: Dict[Hashable, object]
+    generation: int
+    memo: "LRUCache[Hashable, object]"
 
 
 class DeferredDiscoveryRESTMapper:
@@ -63,18 +138,30 @@ class DeferredDiscoveryRESTMapper:
         self,
         discovery: CachedDiscoveryInterface,
         *,
-        min_reset_interval: float = 10.0,
+        reset_burst: int = DEFAULT_RESET_BURST,
+        reset_rate: float = DEFAULT_RESET_RATE,
+        min_reset_interval: Optional[float] = None,
         clock: Callable[[], float] = time.monotonic,
         warning_handler: Optional[WarningHandler] = None,
     ) -> None:
-        if min_reset_interval < 0:
-            raise ValueError("min_reset_interval must not be negative")
+        """``reset_burst``/``reset_rate`` set the reset limiter (see the module docstring).
+
+        ``min_reset_interval`` is the older setting, kept for callers that
+        pass it: when given it replaces the bucket with one token per that
+        many seconds (``0``: no limit), the old "one reset per interval".
+        """
+        if min_reset_interval is not None:
+            if min_reset_interval < 0:
+                raise ValueError("min_reset_interval must not be negative")
+            reset_burst = 1
+            reset_rate = float("inf") if min_reset_interval == 0 else 1.0 / min_reset_interval
         self._discovery = discovery
-        self._min_reset_interval = min_reset_interval
-        self._clock = clock
+        self._limiter = ResetLimiter(reset_burst, reset_rate, clock)
         self._warning_handler = warning_handler
         self._lock = threading.Lock()
+        self._memo_lock = threading.Lock()
         self._built: Optional[_Built] = None
+        self._generation = 0
 
     @property
     def discovery(self) -> CachedDiscoveryInterface:
@@ -94,26 +181,62 @@ class DeferredDiscoveryRESTMapper:
                 built = self._built
                 if built is None:
                     delegate = self._build()
-                    built = self._built = _Built(delegate, self._clock(), {})
+                    self._generation += 1
+                    built = self._built = _Built(delegate, self._generation, LRUCache(maxsize=_MAX_MEMO))
         return built
 
+    @property
+    def generation(self) -> int:
+        """The number of the current build (0 before the first); each rebuild adds one.
+
+        Pass it to ``try_reset`` so that a reset already done by another
+        thread since you resolved a name is not done twice.
+        """
+        built = self._built
+        return built.generation if built is not None else self._generation
+
+    @property
+    def reset_limiter(self) -> ResetLimiter:
+        """The token bucket limiting resets on fresh data."""
+        return self._limiter
+
     def reset(self) -> None:
-        """Invalidate discovery and drop the delegate; the next lookup rebuilds it."""
+        """Invalidate discovery and drop the delegate; the next lookup rebuilds it. Never limited."""
         with self._lock:
             self._discovery.invalidate()
             self._built = None
 
+    def try_reset(self, *, seen_generation: Optional[int] = None) -> bool:
+        """Reset like a lookup miss does, within the reset limit; True when the next lookup sees newer data.
+
+        For callers that learn outside the mapper that a mapping may be out
+        of date (a 404 for a resource resolved from cached discovery). Stale
+        data is always reset; fresh data only when the limiter has a token.
+        With ``seen_generation`` (``generation`` read when the name was
+        resolved), a rebuild that already happened since counts as done:
+        True, and no second reset.
+        """
+        with self._lock:
+            built = self._built
+            if seen_generation is not None and (built is None or built.generation != seen_generation):
+                return True
+            return self._reset_locked()
+
+    def _reset_locked(self) -> bool:
+        if not self._discovery.fresh:
+            self._limiter.take_if_any()
+        elif not self._limiter.try_acquire():
+            return False
+        self._discovery.invalidate()
+        self._built = None
+        return True
+
     def _reset_after_miss(self, missed: _Built) -> bool:
-        """Whether to retry after ``missed`` raised; resets first when the data may be stale."""
+        """Whether to retry after ``missed`` raised; resets first when the limit allows."""
         with self._lock:
             if self._built is not missed:
                 return True  # another thread already replaced it: retry on the newer data
-            stale = not self._discovery.fresh
-            if not stale and self._clock() - missed.loaded_at < self._min_reset_interval:
-                return False
-            self._discovery.invalidate()
-            self._built = None
-            return True
+            return self._reset_locked()
 
     def _run(self, fn: Callable[[RESTMapper], T]) -> Tuple[_Built, T]:
         built = self._current()
@@ -142,12 +265,13 @@ class DeferredDiscoveryRESTMapper:
         warnings it produced.
         """
         memo = self._current().memo
-        if key in memo:
-            return memo[key]  # type: ignore[return-value]
+        with self._memo_lock:
+            hit = memo.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit  # type: ignore[return-value]
         built, result = self._run(fn)
-        if len(built.memo) >= _MAX_MEMO:
-            built.memo.clear()
-        built.memo[key] = result
+        with self._memo_lock:
+            built.memo[key] = result  # the LRU evicts the least recently used entry when full
         return result
 
     def kind_for(self, resource: GroupVersionResource) -> GroupVersionKind:

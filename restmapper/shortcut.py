@@ -14,8 +14,8 @@ resource lookup first, the way ``expandResourceShortcut`` does:
 4. otherwise the resource is passed on unchanged.
 
 Go re-reads (cached) discovery on every expansion. Here the short-name table
-is built once per discovery snapshot and expansions are memoized, so a lookup
-costs two dict reads; ``reset()`` drops both.
+is built once per discovery snapshot, so an expansion costs a few dict reads
+and needs no cache of its own; ``reset()`` drops the table.
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ from .mapping import RESTMapping
 __all__ = ["ShortcutExpander", "WarningHandler"]
 
 WarningHandler = Callable[[str], None]
-
-_MAX_CACHED_EXPANSIONS = 4096
 
 # (group the short name is served in, the resource it stands for)
 _Shortcut = Tuple[str, GroupResource]
@@ -58,18 +56,8 @@ class _ShortcutTable:
                     shortcuts.setdefault(short, []).append((group, GroupResource(group, res.name)))
         self.names: Dict[str, FrozenSet[str]] = {k: frozenset(v) for k, v in names.items()}
         self.shortcuts: Dict[str, Tuple[_Shortcut, ...]] = {k: tuple(v) for k, v in shortcuts.items()}
-        self.cache: Dict[GroupVersionResource, _Expansion] = {}
 
     def expand(self, resource: GroupVersionResource) -> _Expansion:
-        hit = self.cache.get(resource)
-        if hit is None:
-            hit = self._expand(resource)
-            if len(self.cache) >= _MAX_CACHED_EXPANSIONS:
-                self.cache.clear()
-            self.cache[resource] = hit
-        return hit
-
-    def _expand(self, resource: GroupVersionResource) -> _Expansion:
         name, group = resource.resource, resource.group
         # "avoid expanding if there's an exact match to a full resource name"
         served_in = self.names.get(name)

@@ -76,43 +76,143 @@ def test_stale_cache_miss_resets_once_and_finds_new_crd(lookup) -> None:
     assert discovery.calls["server_groups_and_resources"] == 2
 
 
-def test_unknown_name_resets_once_then_fresh_data_is_trusted() -> None:
+def test_stale_miss_always_resets_then_fresh_misses_spend_the_burst() -> None:
     discovery = FakeDiscovery(crd_server(), fresh=False)
-    mapper = DeferredDiscoveryRESTMapper(discovery, clock=Clock())
-    for _ in range(3):
+    clock = Clock()  # frozen: no token comes back
+    mapper = DeferredDiscoveryRESTMapper(discovery, reset_burst=2, reset_rate=1.0, clock=clock)
+    for _ in range(5):
         with pytest.raises(NoResourceMatch):
             mapper.kind_for(GVR("", "", "nosuch"))
-    assert discovery.calls["invalidate"] == 1
-    assert discovery.calls["server_groups_and_resources"] == 2
+    # the stale reset, then one per token of the burst (the stale one took a token too)
+    assert discovery.calls["invalidate"] == 2
+    assert discovery.calls["server_groups_and_resources"] == 3
 
 
-def test_fresh_data_resets_at_most_once_per_interval() -> None:
+def test_stale_miss_resets_even_with_an_empty_bucket() -> None:
+    discovery = FakeDiscovery(crd_server(), fresh=False)
+    mapper = DeferredDiscoveryRESTMapper(discovery, reset_burst=0, clock=Clock())
+    with pytest.raises(NoResourceMatch):
+        mapper.kind_for(GVR("", "", "nosuch"))
+    assert discovery.calls["invalidate"] == 1  # client-go's reset-once on stale data is never refused
+    with pytest.raises(NoResourceMatch):
+        mapper.kind_for(GVR("", "", "nosuch"))
+    assert discovery.calls["invalidate"] == 1  # fresh now, and no token
+
+
+def test_kind_listed_right_after_a_discovery_run_is_found_on_first_try() -> None:
+    # Issue 12 item 5: discovery ran a moment ago (fresh data), then the kind appears.
     server = crd_server()
     discovery = FakeDiscovery(server, fresh=True)
     clock = Clock()
-    mapper = DeferredDiscoveryRESTMapper(discovery, min_reset_interval=10.0, clock=clock)
-    mapper.kind_for(GVR("", "", "po"))  # built at t=0
+    mapper = DeferredDiscoveryRESTMapper(discovery, clock=clock)
+    mapper.kind_for(GVR("", "", "po"))  # discovery at t=0
+    clock.now = 0.01
     _add_gizmos(server)
+    assert mapper.kind_for(GVR("", "", "gz")) == GVK("new.example.com", "v1", "Gizmo")
+    assert discovery.calls["invalidate"] == 1
 
-    clock.now = 5.0
-    with pytest.raises(NoResourceMatch):
-        mapper.kind_for(GVR("", "", "gizmos"))
-    assert discovery.calls["invalidate"] == 0  # fresh and young: a miss is a miss
 
-    clock.now = 10.0
-    assert mapper.kind_for(GVR("", "", "gizmos")) == GVK("new.example.com", "v1", "Gizmo")
-    assert discovery.calls["invalidate"] == 1  # old enough: one reset, rebuilt at t=10
+def test_caller_retrying_once_a_second_finds_the_kind_within_a_second() -> None:
+    # Established comes a little before discovery lists the kind: the first tries miss.
+    server = crd_server()
+    discovery = FakeDiscovery(server, fresh=True)
+    clock = Clock()
+    mapper = DeferredDiscoveryRESTMapper(discovery, clock=clock)
+    mapper.kind_for(GVR("", "", "po"))
+    listed_at = 7.5
+    found_at = None
+    for second in range(20):  # long enough to empty any burst of 3
+        clock.now = float(second)
+        if clock.now >= listed_at and not server.lists.get(NEW_GV):
+            _add_gizmos(server)
+        try:
+            mapper.kind_for(GVR("", "", "gz"))
+        except NoResourceMatch:
+            continue
+        found_at = clock.now
+        break
+    assert found_at is not None and found_at - listed_at <= 1.0
 
-    for now in (11.0, 15.0, 19.9):
-        clock.now = now
+
+def test_typo_loop_is_held_to_the_burst_then_the_rate() -> None:
+    discovery = FakeDiscovery(crd_server(), fresh=True)
+    clock = Clock()
+    mapper = DeferredDiscoveryRESTMapper(discovery, clock=clock)  # defaults: burst 3, 1/s
+    mapper.kind_for(GVR("", "", "po"))
+    for step in range(1000):  # 1,000 typos over 10 seconds
+        clock.now = step / 100
         with pytest.raises(NoResourceMatch):
             mapper.kind_for(GVR("", "", "typo"))
-    assert discovery.calls["invalidate"] == 1  # typos do not hammer the server
-    clock.now = 20.0
-    with pytest.raises(NoResourceMatch):
-        mapper.kind_for(GVR("", "", "typo"))
+    # 3 at once, then one per second for the ~10 s that follow
+    assert 3 + 9 <= discovery.calls["invalidate"] <= 3 + 10
+
+
+@pytest.mark.parametrize(
+    "interval, resets",
+    [
+        pytest.param(10.0, 2, id="one-per-10s"),  # a full token at t=0, the next one at t=10
+        pytest.param(0.0, 20, id="zero-is-unlimited"),
+    ],
+)
+def test_min_reset_interval_keeps_its_old_meaning(interval: float, resets: int) -> None:
+    discovery = FakeDiscovery(crd_server(), fresh=True)
+    clock = Clock()
+    mapper = DeferredDiscoveryRESTMapper(discovery, min_reset_interval=interval, clock=clock)
+    mapper.kind_for(GVR("", "", "po"))
+    for step in range(20):
+        clock.now = step * 0.55  # 0 .. 10.45 s
+        with pytest.raises(NoResourceMatch):
+            mapper.kind_for(GVR("", "", "typo"))
+    assert discovery.calls["invalidate"] == resets
+
+
+def test_try_reset_is_limited_and_skips_a_reset_already_done() -> None:
+    discovery = FakeDiscovery(crd_server(), fresh=True)
+    clock = Clock()
+    mapper = DeferredDiscoveryRESTMapper(discovery, reset_burst=1, reset_rate=0.5, clock=clock)
+    mapper.kind_for(GVR("", "", "po"))
+    seen = mapper.generation
+    assert seen == 1
+    assert mapper.try_reset(seen_generation=seen) is True
+    assert discovery.calls["invalidate"] == 1
+    mapper.kind_for(GVR("", "", "po"))
+    assert mapper.generation == 2
+    # another caller still holding generation 1: the rebuild it wants already happened
+    assert mapper.try_reset(seen_generation=seen) is True
+    assert discovery.calls["invalidate"] == 1
+    assert mapper.try_reset() is False  # bucket empty
+    clock.now = 2.0
+    assert mapper.try_reset() is True
     assert discovery.calls["invalidate"] == 2
-    assert discovery.calls["server_groups_and_resources"] == 3
+
+
+@pytest.mark.parametrize(
+    "burst, rate",
+    [pytest.param(-1, 1.0, id="negative-burst"), pytest.param(1, -1.0, id="negative-rate"),
+     pytest.param(1, float("nan"), id="nan-rate")],
+)
+def test_rejects_bad_limits(burst: int, rate: float) -> None:
+    with pytest.raises(ValueError):
+        DeferredDiscoveryRESTMapper(FakeDiscovery(crd_server()), reset_burst=burst, reset_rate=rate)
+
+
+def test_memo_is_an_lru_not_cleared_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    import restmapper.deferred as deferred
+    monkeypatch.setattr(deferred, "_MAX_MEMO", 3)
+    mapper = DeferredDiscoveryRESTMapper(FakeDiscovery(crd_server()))
+    calls: List[str] = []
+
+    def lookup(name: str):
+        return mapper.attempt_memoized(name, lambda m: calls.append(name) or m.kind_for(GVR("", "", name)))
+
+    for name in ("po", "svc", "ev", "po", "ns"):  # "po" used again, so "svc" is the oldest when "ns" comes
+        lookup(name)
+    assert calls == ["po", "svc", "ev", "ns"]
+    lookup("po")
+    lookup("ev")
+    assert calls == ["po", "svc", "ev", "ns"]  # still memoized: nothing was cleared whole
+    lookup("svc")
+    assert calls[-1] == "svc"  # the evicted one is computed again
 
 
 def test_explicit_reset() -> None:
@@ -270,7 +370,7 @@ def test_fast_path_reads_one_group_version() -> None:
 )
 def test_fast_path_falls_back(kind: GroupKind, versions: tuple) -> None:
     discovery = FakeDiscovery(crd_server())
-    mapper = DeferredDiscoveryRESTMapper(discovery)
+    mapper = DeferredDiscoveryRESTMapper(discovery, reset_burst=0)  # no reset on the miss: one build only
     try:
         mapper.rest_mapping(kind, *versions)
     except NoKindMatch:
