@@ -38,3 +38,13 @@ def fresh_http_warnings() -> Iterator[None]:
     _build._warned.clear()
     yield
     _build._warned.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_exec_plugin_cache() -> Iterator[None]:
+    """Exec plugin results (and failures) are shared process-wide; each test starts without them."""
+    from dynclient.config.exec_plugin import forget_cached_credentials
+
+    forget_cached_credentials()
+    yield
+    forget_cached_credentials()

@@ -13,10 +13,52 @@ from typing import Any, Dict, Optional
 #: Secrets planted in fixtures; redaction tests assert none of them ever leaks.
 TOKEN = "s3cr3t-T0KEN-value"
 PASSWORD = "s3cr3t-PASSW0RD"
-KEY_PEM = b"-----BEGIN PRIVATE KEY-----\ns3cr3t-KEY-material\n-----END PRIVATE KEY-----\n"
-CERT_PEM = b"-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----\n"
-CA_PEM = b"-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n"
-SECRETS = (TOKEN, PASSWORD, "s3cr3t-KEY-material", base64.b64encode(KEY_PEM).decode())
+# A real P-256 client key and certificate, and a CA certificate (test-only, valid until 2126):
+# the kubeconfig loader parses TLS material, as client-go does, so placeholders would be refused.
+KEY_PEM = (
+    b"-----BEGIN PRIVATE KEY-----\n"
+    b"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg6q7JJJv+S2ZiVyxk\n"
+    b"EiAriA+bsJ9c7LDhGDh/ECVlgq+hRANCAAStNgmcg83Lbk774J9m76tf9P03GkgS\n"
+    b"S7j1DofhkcBm6kyGfLyrIbwVuS+jofWH6YDMepIWrRSkYg1MewkP4gpw\n"
+    b"-----END PRIVATE KEY-----\n"
+)
+CERT_PEM = (
+    b"-----BEGIN CERTIFICATE-----\n"
+    b"MIIBmDCCAT2gAwIBAgIUBksb3Edypgj0On8h8ucL5HvbcEcwCgYIKoZIzj0EAwIw\n"
+    b"IDEeMBwGA1UEAwwVZHluY2xpZW50LXRlc3QtY2xpZW50MCAXDTI2MTIwMzEzMTg1\n"
+    b"MVoYDzIxMjYxMTA5MTMxODUxWjAgMR4wHAYDVQQDDBVkeW5jbGllbnQtdGVzdC1j\n"
+    b"bGllbnQwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAStNgmcg83Lbk774J9m76tf\n"
+    b"9P03GkgSS7j1DofhkcBm6kyGfLyrIbwVuS+jofWH6YDMepIWrRSkYg1MewkP4gpw\n"
+    b"o1MwUTAdBgNVHQ4EFgQUfCfywfwM0G1WG32Qq9wp5ZRwESEwHwYDVR0jBBgwFoAU\n"
+    b"fCfywfwM0G1WG32Qq9wp5ZRwESEwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQD\n"
+    b"AgNJADBGAiEAuN38PVxZlzpDpEn6hJdaF+GQGBVcMfiS5NeHscxDbvkCIQCV1fy0\n"
+    b"mdMFNgAV/LUSbUw1EK5x9x9J0Nk8VUb6+FhX8g==\n"
+    b"-----END CERTIFICATE-----\n"
+)
+CA_PEM = (
+    b"-----BEGIN CERTIFICATE-----\n"
+    b"MIIBkDCCATWgAwIBAgIUNtudups3obdEtOpc2sHmIcqP9BEwCgYIKoZIzj0EAwIw\n"
+    b"HDEaMBgGA1UEAwwRZHluY2xpZW50LXRlc3QtY2EwIBcNMjYxMjAzMTMxODUxWhgP\n"
+    b"MjEyNjExMDkxMzE4NTFaMBwxGjAYBgNVBAMMEWR5bmNsaWVudC10ZXN0LWNhMFkw\n"
+    b"EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEnCNV13dQqPd53fb9Itauv+KdH+H9lSV1\n"
+    b"FFNvh27n1I30lyZacSRZTzxsVFAzsmddz7EOJnv04mh5XyV17iY3v6NTMFEwHQYD\n"
+    b"VR0OBBYEFPOcdT+HCY5PNubPS/Ngx7JkgVIdMB8GA1UdIwQYMBaAFPOcdT+HCY5P\n"
+    b"NubPS/Ngx7JkgVIdMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIh\n"
+    b"AM2ddgqJd9qgATsGQ9ZvzelxLPWMY+oyEgpGuwN8Q2WOAiEA7yAD3bHvdEyPe0/y\n"
+    b"63cQ2LRrURTbpSnyEOubebFAfF8=\n"
+    b"-----END CERTIFICATE-----\n"
+)
+#: A second key, which does not match CERT_PEM.
+OTHER_KEY_PEM = (
+    b"-----BEGIN PRIVATE KEY-----\n"
+    b"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBbuom5JjaFNqpn8r\n"
+    b"6E4FP0A0lesGhkTc6m3NII8rEhKhRANCAAQlKSwBjaeOu0JZCcbpVVUdJ73L7Gky\n"
+    b"zTw6FrE4ryfmrA5QAT5EN4ukKZ/L717Af2RGfmQVHkC/HnPCeGBqI61S\n"
+    b"-----END PRIVATE KEY-----\n"
+)
+#: A line from inside KEY_PEM: if it shows up anywhere, key material leaked.
+KEY_MARKER = KEY_PEM.split(b"\n")[2].decode()
+SECRETS = (TOKEN, PASSWORD, KEY_MARKER, base64.b64encode(KEY_PEM).decode()[40:100])
 
 
 def b64(data: bytes) -> str:
