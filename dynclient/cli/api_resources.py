@@ -15,7 +15,7 @@ import argparse
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from discovery.errors import GroupDiscoveryFailed
+from discovery.errors import DynclientError, GroupDiscoveryFailed
 from discovery.model import APIResource, APIResourceList
 
 from .checkerr import AggregateError
@@ -128,6 +128,9 @@ def run(session: Session, args: argparse.Namespace) -> int:
     except GroupDiscoveryFailed as err:
         errors.append(err)
         lists = list(err.partial or [])
+    except DynclientError as err:  # kubectl still prints the (empty) table, then the error
+        errors.append(err)
+        lists = []
     rows = collect(lists, api_group=args.api_group, namespaced=args.namespaced, verbs=csv_values(args.verbs),
                    categories=csv_values(args.categories), sort_by=args.sort_by)
     render(rows, session.stdout, output=args.output, no_headers=args.no_headers)

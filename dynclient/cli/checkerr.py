@@ -34,13 +34,16 @@ class AggregateError(Exception):
 class UsageError(Exception):
     """Bad command-line usage; ``command`` names the subcommand for the help hint."""
 
-    def __init__(self, message: str, *, command: str = "", cobra: bool = True) -> None:
+    def __init__(self, message: str, *, command: str = "", cobra: bool = True, hint: bool = True) -> None:
         self.command = command
         self.cobra = cobra  # flag-parsing errors (cobra's "Error: ...") vs kubectl's UsageErrorf ("error: ...")
+        self.hint = hint  # cobra's unknown-command error has no "See ... --help" line
         super().__init__(message)
 
     def text(self, program: str = "dynclient") -> str:
         path = f"{program} {self.command}".strip()
+        if self.cobra and not self.hint:
+            return f"Error: {self}\n"
         if self.cobra:
             return f"Error: {self}\nSee '{path} --help' for usage.\n"
         return f"error: {self}\nSee '{path} -h' for help and examples\n"
@@ -50,7 +53,7 @@ def _standard_message(err: BaseException) -> str:
     """``StandardErrorMessage``: the text for API and connection errors, or ``""``."""
     if isinstance(err, StatusError):
         if err.reason == "Unauthorized":
-            return f"error: You must be logged in to the server ({err.message})"
+            return f"error: You must be logged in to the server ({_unauthorized_message(err)})"
         if err.reason:
             return f"Error from server ({err.reason}): {err.message}"
         return f"Error from server: {err.message}"
@@ -63,6 +66,33 @@ def _standard_message(err: BaseException) -> str:
             return f"The connection to the server {host} was refused - did you specify the right host or port?"
         return f"Unable to connect to the server: {reason}"
     return ""
+
+
+#: client-go's text for a 401 whose body it does not read as a Status (``NewGenericServerResponse``).
+UNAUTHORIZED_GENERIC = "the server has asked for the client to provide credentials"
+
+
+def _is_discovery_path(url: str) -> bool:
+    parts = [p for p in urlsplit(url).path.split("/") if p]
+    if parts[:1] == ["api"]:
+        return len(parts) <= 2
+    if parts[:1] == ["apis"]:
+        return len(parts) <= 3
+    return parts == ["version"]
+
+
+def _unauthorized_message(err: StatusError) -> str:
+    """kubectl words a 401 met during discovery with client-go's generic text, other 401s with the server's.
+
+    Discovery (``/api``, ``/apis/g/v``, ``/version``) asks for
+    ``apidiscovery.k8s.io`` types, so client-go cannot decode the Status in
+    the 401 reply and falls back to ``UNAUTHORIZED_GENERIC``; a plain GET of
+    an object reads the server's own message (``Unauthorized``).
+    ``--raw`` sets ``verbatim`` on the error: it reads the body as is.
+    """
+    if err.url and _is_discovery_path(err.url) and not getattr(err, "verbatim", False):
+        return UNAUTHORIZED_GENERIC
+    return err.message
 
 
 def _message_for(err: BaseException) -> str:

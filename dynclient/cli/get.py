@@ -23,13 +23,15 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from discovery.errors import NotFound, StatusError
+from discovery.errors import BadRequest, NotFound, StatusError
+from restmapper.errors import go_quote
 from restmapper.mapping import RESTMapping
 
 from dynclient.paths import resource_path
 from dynclient.resource import ResourceClient
 
 from .checkerr import AggregateError, UsageError
+from .flags import int_arg
 from .printers import JSONPrinter, NamePrinter, TablePrinter, YAMLPrinter, qualified_kind
 from .session import Session
 from .tabwriter import new_tab_writer
@@ -54,7 +56,7 @@ def add_parser(sub: "argparse._SubParsersAction", parents: Sequence[argparse.Arg
     p.add_argument("-o", "--output", default="", help="Output format: json, yaml, name or wide.")
     p.add_argument("-l", "--selector", default="", help="Label selector to filter on (e.g. -l key1=value1,key2=value2).")
     p.add_argument("--field-selector", default="", help="Field selector to filter on (e.g. metadata.name=x).")
-    p.add_argument("--chunk-size", type=int, default=500,
+    p.add_argument("--chunk-size", type=int_arg(64), default=500,
                    help="Read large lists in chunks of this many objects; 0 reads them whole.")
     p.add_argument("--ignore-not-found", action="store_true",
                    help="If the requested object does not exist the command will return exit code 0.")
@@ -239,6 +241,9 @@ def _print_tables(session: Session, args: argparse.Namespace, infos: List[_Info]
     w = new_tab_writer(tracking)
     printer: Optional[TablePrinter] = None
     last: Optional[RESTMapping] = None
+    # kubectl's printers share one HumanPrintFlags, and EnsureWithNamespace sets it for good: once a
+    # namespaced type printed with -A, later cluster-scoped tables keep an (empty) NAMESPACE column.
+    with_namespace = False
     for info in infos:
         if printer is None or last is None or info.mapping.resource != last.resource:
             w.flush()
@@ -246,10 +251,11 @@ def _print_tables(session: Session, args: argparse.Namespace, infos: List[_Info]
             if last is not None and not args.no_headers and tracking.written > 0:
                 tracking.ready = True
             gvk = info.mapping.group_version_kind
+            with_namespace = with_namespace or (session.all_namespaces and info.mapping.namespaced)
             printer = TablePrinter(
                 no_headers=args.no_headers,
                 wide=args.output == "wide",
-                with_namespace=session.all_namespaces and info.mapping.namespaced,
+                with_namespace=with_namespace,
                 kind=qualified_kind(gvk.kind, gvk.group) if with_kind else "",
             )
             last = info.mapping
@@ -282,7 +288,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
         except StatusError as err:
             if args.ignore_not_found and isinstance(err, NotFound):
                 continue
-            errors.append(err)
+            errors.append(enhance_list_error(err, req, args) if req.name is None else err)
     if human:
         written = _print_tables(session, args, infos)
         if written == 0 and not args.ignore_not_found and not errors:
@@ -306,6 +312,27 @@ def run(session: Session, args: argparse.Namespace) -> int:
     if errors:
         raise AggregateError(errors)
     return 0
+
+
+def enhance_list_error(err: StatusError, req: Request, args: argparse.Namespace) -> StatusError:
+    """cli-runtime's ``EnhanceListError``: a failed list names the resource and the selectors.
+
+    ``Unable to find "/v1, Resource=configmaps" that match label selector "a=(", field selector "": ...``
+    for BadRequest and NotFound (not for an expired continue token).
+    """
+    if not isinstance(err, (BadRequest, NotFound)):
+        return err
+    gvr = req.client.gvr
+    subject = f"{gvr.group}/{gvr.version}, Resource={gvr.resource}"
+    if not args.selector and not args.field_selector:
+        message = f"Unable to list {go_quote(subject)}: {err.message}"
+    else:
+        message = (f"Unable to find {go_quote(subject)} that match label selector {go_quote(args.selector)}, "
+                   f"field selector {go_quote(args.field_selector)}: {err.message}")
+    enhanced = type(err)({**err.status, "message": message}, method=err.method, url=err.url,
+                         content_type=err.content_type, body=err.body, from_status=err.from_status)
+    enhanced.__cause__ = err
+    return enhanced
 
 
 def omit_managed_fields(obj: Obj) -> Obj:

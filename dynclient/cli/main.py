@@ -24,7 +24,8 @@ from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Text
 
 from . import api_resources, apply, delete, get, watch
 from .checkerr import UsageError, report
-from .flags import parse_bool
+from .flags import VALUE_ERROR_MARK, int_arg, parse_bool
+from .suggest import unknown_command_message
 from .session import Session
 
 __all__ = ["main", "build_parser", "parse_args"]
@@ -41,15 +42,53 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports errors as kubectl/cobra does instead of exiting 2."""
 
     command = ""
+    #: The argv being parsed (set by ``parse_args``): pflag names a flag as the user spelled it.
+    argv: Sequence[str] = ()
 
     def error(self, message: str) -> NoReturn:
         if message.startswith(("argument COMMAND: invalid choice:", "argument command: invalid choice:")):
             bad = message.split("invalid choice:", 1)[1].split("(", 1)[0].strip().strip("'")
-            raise UsageError(f'unknown command "{bad}" for "{PROG}"', command="")
-        if "expected one argument" in message:
-            flag = message.split(":", 1)[0].replace("argument ", "").split("/")[-1]
-            message = f"flag needs an argument: {flag}"
-        raise UsageError(message, command=self.command)
+            raise UsageError(unknown_command_message(bad, PROG, (m.NAME for m in COMMANDS)), command="", hint=False)
+        command = self.command or _command_in(self.argv)
+        head, _, rest = message.partition(": ")
+        options = head[len("argument "):].split("/") if head.startswith("argument -") else []
+        if options and rest == "expected one argument":
+            message = f"flag needs an argument: {_as_typed(options, self.argv)}"
+        elif options and rest.startswith(VALUE_ERROR_MARK):
+            message = rest[len(VALUE_ERROR_MARK):].replace("{flag}", _pflag_name(options))
+        elif options and rest.startswith("ignored explicit argument "):
+            # "-Ax": pflag reads the bool -A, then fails on the next shorthand letter.
+            letter = rest[len("ignored explicit argument "):].strip("'")[:1]
+            message = f"unknown shorthand flag: '{letter}' in -{rest[len('ignored explicit argument '):].strip(chr(39))}"
+        raise UsageError(message, command=command)
+
+
+def _pflag_name(options: Sequence[str]) -> str:
+    """``-v, --v`` or ``--chunk-size``: how pflag names a flag in a value error."""
+    short = [o for o in options if not o.startswith("--")]
+    long = [o for o in options if o.startswith("--")]
+    return ", ".join(short[:1] + long[:1]) if short and long else (long or short)[0]
+
+
+def _as_typed(options: Sequence[str], argv: Sequence[str]) -> str:
+    """``'o' in -o`` when the user typed the shorthand, ``--output`` otherwise (pflag's two wordings)."""
+    for token in reversed(list(argv)):
+        if token in options and not token.startswith("--"):
+            return f"'{token[1:]}' in {token}"
+        if token in options:
+            return token
+    return [o for o in options if o.startswith("--")][-1] if any(o.startswith("--") for o in options) else options[0]
+
+
+def _command_in(argv: Sequence[str]) -> str:
+    """The first argument that names a command: cobra finds the command before it parses any flag."""
+    names = {m.NAME for m in COMMANDS}
+    for token in argv:
+        if token == "--":
+            break
+        if token in names:
+            return token
+    return ""
 
 
 def _global_flags() -> argparse.ArgumentParser:
@@ -61,14 +100,27 @@ def _global_flags() -> argparse.ArgumentParser:
     g.add_argument("-A", "--all-namespaces", action="store_true",
                    help="list the requested object(s) across all namespaces")
     g.add_argument("--cache-dir", metavar="DIR", help="the discovery cache directory (default ~/.kube/cache)")
-    g.add_argument("-v", "--v", type=int, metavar="N", dest="v",
-                   help="log level: 6 logs every request, 9 also prints tracebacks on errors")
+    g.add_argument("-v", "--v", type=int_arg(32, base=10), metavar="N", dest="v",
+                   help="log level: 6 logs every request, 8 also the response bodies, 9 also tracebacks on errors")
+    g.add_argument("--token", metavar="TOKEN", help="bearer token for authentication to the API server")
+    g.add_argument("-s", "--server", metavar="URL", help="the address and port of the Kubernetes API server")
+    g.add_argument("--as", metavar="USER", dest="as_user", help="username to impersonate for the operation")
+    g.add_argument("--as-group", metavar="GROUP", action="append", dest="as_group",
+                   help="group to impersonate for the operation (repeat for several)")
+    g.add_argument("--as-uid", metavar="UID", dest="as_uid", help="UID to impersonate for the operation")
+    g.add_argument("--request-timeout", metavar="DURATION", dest="request_timeout",
+                   help="how long to wait for a single server request: 0 (no timeout), 5 (seconds), 5s, 1m...")
     return g
 
 
 _DEFAULTS: Dict[str, Any] = {
     "kubeconfig": None, "context": None, "namespace": None, "all_namespaces": False, "cache_dir": None, "v": 0,
+    "token": None, "server": None, "as_user": None, "as_group": [], "as_uid": None, "request_timeout": None,
 }
+
+#: Commands whose kubectl twin has no ``-A/--all-namespaces`` flag: there it is an unknown flag.
+NO_ALL_NAMESPACES = frozenset({"api-resources", "apply", "create", "patch", "scale", "diff", "api-versions",
+                               "version", "cluster-info", "config"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,17 +157,34 @@ def _normalize_bools(argv: Sequence[str]) -> List[str]:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Parse ``argv`` (without the program name); raises ``UsageError`` for bad usage."""
     parser = build_parser()
-    args, extras = parser.parse_known_args(_normalize_bools(argv))
+    _Parser.argv = list(argv)
+    try:
+        normalized = _normalize_bools(argv)
+    except UsageError as err:
+        err.command = err.command or _command_in(argv)
+        raise
+    args, extras = parser.parse_known_args(normalized)
     command = getattr(args, "command", None) or ""
     if extras:
         flags = [e for e in extras if e.startswith("-") and e != "-"]
         if flags:
-            raise UsageError(f"unknown flag: {flags[0]}", command=command)
+            raise UsageError(_unknown_flag(flags[0]), command=command)
         raise UsageError(f"unexpected arguments: [{' '.join(extras)}]", command=command, cobra=False)
+    if command in NO_ALL_NAMESPACES and getattr(args, "all_namespaces", False):
+        typed = next((t for t in argv if t == "--all-namespaces" or t.startswith("--all-namespaces=")
+                      or (t.startswith("-") and not t.startswith("--") and "A" in t)), "-A")
+        raise UsageError(_unknown_flag(typed), command=command)
     for key, value in _DEFAULTS.items():
         if not hasattr(args, key):
             setattr(args, key, value)
     return args
+
+
+def _unknown_flag(token: str) -> str:
+    """pflag's words: ``unknown flag: --x`` (any ``=value`` dropped), ``unknown shorthand flag: 'x' in -x``."""
+    if token.startswith("--"):
+        return f"unknown flag: {token.partition('=')[0]}"
+    return f"unknown shorthand flag: '{token[1:2]}' in {token}"
 
 
 class _KlogFormatter(logging.Formatter):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Optional, TextIO
+from typing import TYPE_CHECKING, Any, Dict, Optional, TextIO
 
 if TYPE_CHECKING:  # pragma: no cover
     from dynclient.client import DynamicClient
+    from dynclient.config import RESTConfig
 
 __all__ = ["Session"]
 
@@ -37,21 +38,60 @@ class Session:
         """``-n``/``--namespace`` as given, or None."""
         return getattr(self.args, "namespace", None) or None
 
-    def client(self) -> "DynamicClient":
-        """The client for ``--kubeconfig``/``--context``/``-n``/``--cache-dir`` (connected once)."""
-        if self._client is None:
-            import dynclient
+    @property
+    def request_timeout_ns(self) -> int:
+        """``--request-timeout`` in nanoseconds; 0 when not given or ``0`` (no timeout)."""
+        text = getattr(self.args, "request_timeout", None)
+        if not text:
+            return 0
+        from .duration import parse_request_timeout
 
+        return parse_request_timeout(text)  # ValueError: kubectl's "Invalid timeout value..." line
+
+    def client(self) -> "DynamicClient":
+        """The client for the global flags (``--kubeconfig``, ``--context``, ``--server``...), connected once."""
+        if self._client is None:
+            from dynclient.client import DynamicClient
             from dynclient.serverwarnings import WriteOnce
 
-            self._client = dynclient.connect(
-                self.args.kubeconfig or None,
-                self.args.context or None,
-                namespace=self.explicit_namespace,
+            timeout = self.request_timeout_ns / 1e9
+            options = {"timeout": (timeout, timeout)} if timeout > 0 else {}
+            self._client = DynamicClient.from_config(
+                self.config(),
                 cache_dir=self.args.cache_dir or None,
                 warning_handler=WriteOnce(self.stderr),  # kubectl: "Warning: ..." on stderr, once each
+                **options,
             )
         return self._client
+
+    def config(self) -> "RESTConfig":
+        """The kubeconfig's ``RESTConfig`` with kubectl's overriding flags applied (clientcmd ``ConfigOverrides``).
+
+        ``--as``/``--as-group``/``--as-uid`` replace the kubeconfig's impersonation;
+        ``--token`` replaces the user's credentials (a client certificate
+        stays, as in client-go, where the token is added beside it);
+        ``--server`` replaces the cluster's URL and keeps its CA.
+        """
+        import dataclasses
+
+        from dynclient.config import StaticToken, load_config
+
+        args = self.args
+        groups = tuple(getattr(args, "as_group", None) or ())
+        config = load_config(
+            args.kubeconfig or None,
+            args.context or None,
+            namespace=self.explicit_namespace,
+            impersonate_user=getattr(args, "as_user", None) or None,
+            impersonate_uid=getattr(args, "as_uid", None) or None,
+            impersonate_groups=groups,
+        )
+        changes: Dict[str, Any] = {}
+        if getattr(args, "server", None):
+            changes["host"] = args.server.rstrip("/")
+        if getattr(args, "token", None):
+            changes["auth"] = StaticToken(args.token)
+        return dataclasses.replace(config, **changes) if changes else config
 
     @property
     def namespace(self) -> str:

@@ -67,12 +67,30 @@ def test_repeated_and_comma_verbs():
 
 @pytest.mark.parametrize("argv,message", [
     (["get", "--bogus"], "Error: unknown flag: --bogus\nSee 'dynclient get --help' for usage.\n"),
-    (["get", "-n"], "Error: flag needs an argument: --namespace\nSee 'dynclient get --help' for usage.\n"),
-    (["nosuch"], "Error: unknown command \"nosuch\" for \"dynclient\"\nSee 'dynclient --help' for usage.\n"),
+    (["get", "-n"], "Error: flag needs an argument: 'n' in -n\nSee 'dynclient get --help' for usage.\n"),
+    (["get", "--namespace"], "Error: flag needs an argument: --namespace\nSee 'dynclient get --help' for usage.\n"),
+    (["nosuch"], "Error: unknown command \"nosuch\" for \"dynclient\"\n"),
+    (["delet"], "Error: unknown command \"delet\" for \"dynclient\"\n\nDid you mean this?\n\tdelete\n\n"),
+    (["get", "--bogus=1"], "Error: unknown flag: --bogus\nSee 'dynclient get --help' for usage.\n"),
+    (["get", "-x"], "Error: unknown shorthand flag: 'x' in -x\nSee 'dynclient get --help' for usage.\n"),
+    (["get", "-Ax"], "Error: unknown shorthand flag: 'x' in -x\nSee 'dynclient get --help' for usage.\n"),
+    (["-v=abc", "get", "po"], 'Error: invalid argument "abc" for "-v, --v" flag: strconv.ParseInt: parsing "abc": '
+                              "invalid syntax\nSee 'dynclient get --help' for usage.\n"),
+    (["get", "po", "--chunk-size=1e3"], 'Error: invalid argument "1e3" for "--chunk-size" flag: strconv.ParseInt: '
+                                        "parsing \"1e3\": invalid syntax\nSee 'dynclient get --help' for usage.\n"),
+    (["--no-headers=maybe", "get", "po"], 'Error: invalid argument "maybe" for "--no-headers" flag: strconv.ParseBool: '
+                                          "parsing \"maybe\": invalid syntax\nSee 'dynclient get --help' for usage.\n"),
+    (["api-resources", "-A"], "Error: unknown shorthand flag: 'A' in -A\nSee 'dynclient api-resources --help' for usage.\n"),
+    (["api-resources", "--all-namespaces"],
+     "Error: unknown flag: --all-namespaces\nSee 'dynclient api-resources --help' for usage.\n"),
+    (["--token"], "Error: flag needs an argument: --token\nSee 'dynclient --help' for usage.\n"),
     (["api-resources", "extra"],
      "error: unexpected arguments: [extra]\nSee 'dynclient api-resources -h' for help and examples\n"),
     (["get", "--cached=maybe"], None),
-], ids=["unknown-flag", "missing-value", "unknown-command", "unexpected-argument", "bad-bool"])
+], ids=["unknown-flag", "missing-value-short", "missing-value-long", "unknown-command", "unknown-command-suggested",
+        "unknown-flag-with-value", "unknown-shorthand", "unknown-shorthand-after-bool", "bad-verbosity", "bad-int",
+        "bad-bool-before-command", "api-resources-has-no-A", "api-resources-has-no-all-namespaces", "global-needs-value",
+        "unexpected-argument", "bad-bool"])
 def test_usage_errors_exit_1_with_kubectls_words(argv, message, capsys):
     assert main(argv) == 1
     err = capsys.readouterr().err
