@@ -1,7 +1,7 @@
 """dynclient's error tree, importable from one place.
 
-The root and the server-refusal branch live in ``discovery.errors`` (the base
-layer) so that every layer raises from one tree; the mapping branch lives in
+The root, the server-refusal branch and ``InvalidResponse`` live in
+``discovery.errors`` (the base layer) so that every layer raises from one tree; the mapping branch lives in
 ``restmapper.errors``. This module re-exports both and adds what only the
 top layer can fail at. The whole tree::
 
@@ -13,7 +13,8 @@ top layer can fail at. The whole tree::
     ├── DiscoveryError (GroupDiscoveryFailed, UnsafeDiscoveryName)
     ├── MappingError (NoKindMatch, NoResourceMatch, AmbiguousResource, AmbiguousKind)
     ├── ConfigError (ExecPluginError, CredentialsExpired)  kubeconfig and auth
-    ├── InvalidResponse                                   a 2xx reply that is not the JSON it should be
+    ├── InvalidResponse                                   a reply that is not what it claims (not JSON,
+    │                                                     not an object, a List without a list...)
     ├── WatchError                                        a watch stream went wrong
     └── ManifestError                                     a YAML/JSON manifest is unusable
 """
@@ -32,6 +33,7 @@ from discovery.errors import (
     GroupDiscoveryFailed,
     InternalError,
     Invalid,
+    InvalidResponse,
     MethodNotAllowed,
     NotAcceptable,
     NotFound,
@@ -68,10 +70,6 @@ __all__ = [
     "ExecPluginError", "CredentialsExpired", "InvalidResponse", "WatchError", "ManifestError",
     "status_error_from_response",
 ]
-
-
-class InvalidResponse(DynclientError):
-    """The server answered 2xx with a body that is not the JSON expected; names the request."""
 
 
 class WatchError(DynclientError):

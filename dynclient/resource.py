@@ -4,23 +4,26 @@ Like client-go's ``dynamic/simple.go``: an immutable value that knows its
 mapping (GVR, GVK, scope), its namespace and optional subresource.
 ``namespace()`` and ``subresource()`` return new clients. Each verb is one
 short method that builds a path with ``paths.resource_path`` and hands the
-request to the transport; scope and names are checked before any I/O.
+request to the transport; scope and names are checked (and escaped) before
+any I/O. Every reply goes through ``dynclient.replies``, so what is not the
+object it claims to be is an error in the tree. A client made from a name
+carries a ``healer`` (``dynclient.healing``): a 404 for a path the server no
+longer serves re-resolves the name once and repeats the request there.
 """
 
 from __future__ import annotations
 
-import json
 import random
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
-from discovery.errors import Expired
+from discovery.errors import Expired, StatusError
 from discovery.types import GroupVersionKind, GroupVersionResource
 from restmapper.mapping import RESTMapping
 
-from .errors import InvalidResponse
-from .liststream import split_list
-from .paths import check_name, check_namespace, resource_path
+from .healing import Healer, is_unserved_404
+from .paths import check_name, check_namespace, check_subresource, one_term_equal_selector, resource_path
+from .replies import check_list, decode_object, split_checked
 from .watch import Watch
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,6 +54,8 @@ class ResourceClient:
     mapping: RESTMapping
     ns: Optional[str] = None
     subresource_name: Optional[str] = None
+    #: Re-resolves the name this client was made from after an unserved 404 (``None``: never).
+    healer: Optional[Healer] = field(default=None, compare=False)
 
     # -- identity -------------------------------------------------------------
 
@@ -89,7 +94,7 @@ class ResourceClient:
 
     def subresource(self, name: str) -> "ResourceClient":
         """A client for a subresource such as ``status`` or ``scale``."""
-        check_name(name, "subresource")
+        check_subresource(name)
         return replace(self, subresource_name=name)
 
     # -- helpers --------------------------------------------------------------
@@ -112,6 +117,8 @@ class ResourceClient:
         if not isinstance(obj, Mapping):
             raise TypeError(f"expected a dict object, got {type(obj).__name__}")
         meta = obj.get("metadata") or {}
+        if not isinstance(meta, Mapping):
+            raise TypeError(f"the {self.gvk.kind} object's metadata must be a dict, got {type(meta).__name__}")
         name = meta.get("name")
         if not name:
             raise ValueError(f"the {self.gvk.kind} object has no metadata.name")
@@ -132,20 +139,52 @@ class ResourceClient:
         params.extend(extra)
         return params
 
-    def _json(self, method: str, path: str, **kw: Any) -> Obj:
-        # json.loads on the bytes: no decoded str copy of a large list alongside the parse.
-        content = self.transport.request(method, path, **kw).content
-        try:
-            return json.loads(content)
-        except ValueError as err:
-            raise InvalidResponse(f"{method} {path}: the reply is not JSON ({err}): {content[:200]!r}") from None
+    def _send(self, method: str, target: Callable[["ResourceClient"], str], name: Optional[str] = None,
+              **kw: Any) -> Tuple["ResourceClient", Any, str]:
+        """Send one request to ``target(client)``; returns the client that answered, the reply and its URL.
+
+        An unserved 404 (``healing.is_unserved_404``) on a client made from a
+        name asks its healer once; when the name now maps elsewhere the same
+        request goes to the new path (nothing was done by the first). A
+        StatusError that carries no Status from the server gets client-go's
+        ``(get configmaps x)`` suffix.
+        """
+        client = self
+        healed = False
+        while True:
+            path = target(client)
+            try:
+                reply = client.transport.request(method, path, **kw)
+            except StatusError as err:
+                if not healed and client.healer is not None and is_unserved_404(err):
+                    healed = True
+                    mapping = client.healer.remap(client.mapping)
+                    if mapping is not None:
+                        client = replace(client, mapping=mapping)
+                        continue
+                better = err.about(method, client._qualified_resource(), name)
+                if better is err:
+                    raise
+                raise better from None
+            url = getattr(reply, "url", None)
+            return client, reply, url if isinstance(url, str) and url else client.transport.url(path)
+
+    def _qualified_resource(self) -> str:
+        # schema.GroupResource.String(): "configmaps", "deployments.apps"
+        return f"{self.gvr.resource}.{self.gvr.group}" if self.gvr.group else self.gvr.resource
+
+    def _json(self, method: str, target: Callable[["ResourceClient"], str], name: Optional[str] = None,
+              **kw: Any) -> Obj:
+        _, reply, url = self._send(method, target, name, **kw)
+        return decode_object(reply, method=method, url=url)
 
     # -- read verbs -------------------------------------------------------------
 
     def get(self, name: str, *, resource_version: Optional[str] = None) -> Obj:
         """GET one object (or its subresource)."""
         params = [("resourceVersion", resource_version)] if resource_version else None
-        return self._json("GET", self._item_path(name), params=params)
+        self._item_path(name)  # checked before any request
+        return self._json("GET", lambda c: c._item_path(name), name, params=params)
 
     def list(
         self,
@@ -161,7 +200,8 @@ class ResourceClient:
         """One LIST call; a namespaced resource without a namespace lists every namespace."""
         params = _list_params(label_selector, field_selector, limit, continue_, resource_version,
                               resource_version_match, timeout_seconds)
-        return self._json("GET", self._path(), params=params)
+        _, reply, url = self._send("GET", lambda c: c._path(), params=params)
+        return check_list(decode_object(reply, method="GET", url=url), reply, method="GET", url=url)
 
     def iter(
         self,
@@ -183,10 +223,13 @@ class ResourceClient:
         token: Optional[str] = None
         last_key: Optional[str] = None
         relisted = False
+        client = self
         while True:
+            params = _list_params(label_selector, field_selector, limit, token,
+                                  None if token else resource_version, None, timeout_seconds)
             try:
-                text = self._list_text(_list_params(label_selector, field_selector, limit, token,
-                                                    None if token else resource_version, None, timeout_seconds))
+                # A healed first page moves the rest of the pages to the new path too.
+                client, reply, url = client._send("GET", lambda c: c._path(), params=params)
             except Expired:
                 if relisted or token is None:
                     raise
@@ -194,9 +237,9 @@ class ResourceClient:
                 continue
             # Items are decoded one at a time from the page's text (dynclient.liststream):
             # memory stays near one page of JSON, not a page of parsed dicts.
-            fields, items = split_list(text)
-            del text
-            for item in _checked(items, self._path()):
+            fields, items = split_checked(reply, method="GET", url=url)
+            del reply
+            for item in items:
                 key = _storage_key(item)
                 if relisted and last_key is not None and key <= last_key:
                     continue
@@ -206,10 +249,6 @@ class ResourceClient:
             token = (fields.get("metadata") or {}).get("continue")
             if not token:
                 return
-
-    def _list_text(self, params: List[Tuple[str, Any]]) -> str:
-        """One LIST page as text, for ``iter()``'s item-by-item decoding."""
-        return self.transport.request("GET", self._path(), params=params).content.decode("utf-8")
 
     def watch(
         self,
@@ -250,7 +289,8 @@ class ResourceClient:
         """
         if name is not None:
             check_name(name)
-            selector = f"metadata.name={name}"
+            # fields.OneTermEqualSelector: "a,metadata.name!=b" stays one term, escaped.
+            selector = one_term_equal_selector("metadata.name", name)
             field_selector = f"{field_selector},{selector}" if field_selector else selector
         path = self._path()
 
@@ -283,26 +323,31 @@ class ResourceClient:
         if not isinstance(obj, Mapping):
             raise TypeError(f"expected a dict object, got {type(obj).__name__}")
         meta = obj.get("metadata") or {}
+        if not isinstance(meta, Mapping):
+            raise TypeError(f"the {self.gvk.kind} object's metadata must be a dict, got {type(meta).__name__}")
         ns = meta.get("namespace") or self.ns
         if self.namespaced and not ns:
             raise ValueError(f"{self.gvr.resource} is namespaced: call .namespace(ns) or set metadata.namespace")
-        if self.subresource_name:
-            name = meta.get("name")
-            path = self._item_path(name, namespace=ns) if name else self._path(namespace=ns)
-        else:
-            path = self._path(namespace=ns)
-        return self._json("POST", path, body=obj, params=self._write_params(dry_run, field_manager))
+        name = meta.get("name") if self.subresource_name else None
+
+        def target(c: "ResourceClient") -> str:
+            return c._item_path(name, namespace=ns) if name else c._path(namespace=ns)
+
+        target(self)  # checked before any request
+        return self._json("POST", target, name, body=obj, params=self._write_params(dry_run, field_manager))
 
     def update(self, obj: Mapping[str, Any], *, dry_run: bool = False, field_manager: Optional[str] = None) -> Obj:
         """PUT the whole object; a stale ``metadata.resourceVersion`` raises ``Conflict``."""
         name, ns = self._object_target(obj)
-        return self._json("PUT", self._item_path(name, namespace=ns), body=obj,
+        self._item_path(name, namespace=ns)
+        return self._json("PUT", lambda c: c._item_path(name, namespace=ns), name, body=obj,
                           params=self._write_params(dry_run, field_manager))
 
     def update_status(self, obj: Mapping[str, Any], *, dry_run: bool = False, field_manager: Optional[str] = None) -> Obj:
         """PUT to the ``status`` subresource."""
         name, ns = self._object_target(obj)
-        return self._json("PUT", self._item_path(name, namespace=ns, sub="status"), body=obj,
+        self._item_path(name, namespace=ns, sub="status")
+        return self._json("PUT", lambda c: c._item_path(name, namespace=ns, sub="status"), name, body=obj,
                           params=self._write_params(dry_run, field_manager))
 
     def patch(
@@ -321,7 +366,8 @@ class ResourceClient:
         except KeyError:
             raise ValueError(f"patch_type must be one of {sorted(PATCH_TYPES)}, got {patch_type!r}") from None
         extra = [("force", _bool_param(force))] if force is not None else []
-        return self._json("PATCH", self._item_path(name), body=body, content_type=content_type,
+        self._item_path(name)
+        return self._json("PATCH", lambda c: c._item_path(name), name, body=body, content_type=content_type,
                           params=self._write_params(dry_run, field_manager, extra))
 
     def apply(
@@ -341,7 +387,8 @@ class ResourceClient:
             raise ValueError("server-side apply needs a field_manager")
         name, ns = self._object_target(obj)
         extra = [("force", "true")] if force else []
-        return self._json("PATCH", self._item_path(name, namespace=ns), body=obj,
+        self._item_path(name, namespace=ns)
+        return self._json("PATCH", lambda c: c._item_path(name, namespace=ns), name, body=obj,
                           content_type=PATCH_TYPES["apply"],
                           params=self._write_params(dry_run, field_manager, extra))
 
@@ -355,7 +402,8 @@ class ResourceClient:
         dry_run: bool = False,
     ) -> Obj:
         """DELETE one object; returns what the server returns (the object or a Status)."""
-        return self._json("DELETE", self._item_path(name),
+        self._item_path(name)
+        return self._json("DELETE", lambda c: c._item_path(name), name,
                           body=_delete_options(propagation_policy, grace_period_seconds, preconditions, dry_run))
 
     def delete_collection(
@@ -369,21 +417,15 @@ class ResourceClient:
     ) -> Obj:
         """DELETE every object matching the selectors in this client's namespace (or cluster)."""
         params = _list_params(label_selector, field_selector, None, None, None, None, None)
-        return self._json("DELETE", self._path(), params=params,
+        return self._json("DELETE", lambda c: c._path(), params=params,
                           body=_delete_options(propagation_policy, grace_period_seconds, None, dry_run))
-
-
-def _checked(items: Iterator[Obj], path: str) -> Iterator[Obj]:
-    """Turn a malformed LIST reply into ``InvalidResponse`` naming the request."""
-    try:
-        yield from items
-    except ValueError as err:
-        raise InvalidResponse(f"GET {path}: the LIST reply is not valid JSON: {err}") from None
 
 
 def _storage_key(item: Mapping[str, Any]) -> str:
     """The object's etcd key suffix (``namespace/name``), the order LIST pages come in."""
-    meta = item.get("metadata") or {}
+    meta = item.get("metadata")
+    if not isinstance(meta, dict):
+        meta = {}
     ns = meta.get("namespace")
     return f"{ns}/{meta.get('name', '')}" if ns else str(meta.get("name", ""))
 

@@ -103,32 +103,63 @@ def test_conflict_is_not_already_exists_and_gone_is_not_expired() -> None:
     assert not isinstance(status_error_from_response(410, status(410, "Gone")), Expired)
 
 
+# The messages are client-go's NewGenericServerResponse; each was checked against kubectl 1.36
+# on a loopback server giving the same reply (kubectl prints them with a "(get configmaps x)" suffix).
 @pytest.mark.parametrize(
-    "code, body, cls, reason, message",
+    "code, body, content_type, cls, reason, message",
     [
-        (503, b"<html><body>upstream down</body></html>", ServiceUnavailable, "ServiceUnavailable",
-         "<html><body>upstream down</body></html>"),
-        (404, b"404 page not found\n", NotFound, "NotFound", "404 page not found"),
-        (500, b"", InternalError, "InternalError", "the server returned HTTP 500 with no body"),
-        (502, b"", StatusError, "", "the server returned HTTP 502 with no body"),
-        (403, b'{"kind":"Pod"}', Forbidden, "Forbidden", '{"kind":"Pod"}'),
-        (400, b'["not", "an", "object"]', BadRequest, "BadRequest", '["not", "an", "object"]'),
-        (500, b"\xff\xfe garbage", InternalError, "InternalError", "\ufffd\ufffd garbage"),
+        (503, b"<html><body>upstream down</body></html>", "text/html", ServiceUnavailable, "ServiceUnavailable",
+         "the server is currently unable to handle the request"),
+        (502, b"<html>bad gw</html>", "text/html", InternalError, "InternalError",
+         'an error on the server ("<html>bad gw</html>") has prevented the request from succeeding'),
+        (404, b"404 page not found\n", "text/plain", NotFound, "NotFound",
+         "the server could not find the requested resource"),
+        (500, b"", None, InternalError, "InternalError",
+         'an error on the server ("") has prevented the request from succeeding'),
+        (302, b"", None, StatusError, "",
+         "the server responded with the status code 302 but did not return more information"),
+        (403, b'{"kind":"Pod"}', "application/json", Forbidden, "Forbidden", "unknown"),
+        (403, b"zz", "application/octet-stream", Forbidden, "Forbidden", "unknown"),
+        (403, b"no access", "text/plain", Forbidden, "Forbidden", "no access"),
+        (400, b'["not", "an", "object"]', "application/json", BadRequest, "BadRequest",
+         "the server rejected our request for an unknown reason"),
+        (500, b"\xff\xfe\x1b[2J garbage", None, InternalError, "InternalError",
+         'an error on the server ("\\xff\\xfe\\x1b[2J garbage") has prevented the request from succeeding'),
+        (409, b"", None, Conflict, "Conflict", "the server reported a conflict"),
     ],
-    ids=["html", "text", "empty-500", "empty-unknown-code", "json-not-status", "json-array", "not-utf8"],
+    ids=["html-503", "html-502", "text-404", "empty-500", "empty-302", "json-not-status", "binary-forbidden",
+         "text-forbidden-keeps-text", "json-array", "not-utf8-escaped", "conflict"],
 )
-def test_non_status_bodies_are_synthesized(code: int, body: bytes, cls: type, reason: str, message: str) -> None:
-    err = status_error_from_response(code, body)
+def test_non_status_bodies_are_synthesized_as_client_go_does(code, body, content_type, cls, reason, message):
+    err = status_error_from_response(code, body, method="GET", url="https://h/api/v1/x", content_type=content_type)
     assert type(err) is cls
     assert err.reason == reason
     assert err.message == message
     assert err.code == code
     assert err.status["status"] == "Failure"
+    assert err.from_status is False
+    assert (err.method, err.url, err.content_type) == ("GET", "https://h/api/v1/x", content_type or "")
+    assert err.causes[0]["reason"] == "UnexpectedServerResponse"
 
 
-def test_long_non_status_body_is_truncated() -> None:
+def test_post_conflict_without_status_is_already_exists() -> None:
+    assert type(status_error_from_response(409, b"", method="POST")) is AlreadyExists
+
+
+def test_long_non_status_body_is_cut_to_200_bytes() -> None:
     err = status_error_from_response(500, b"x" * 2000)
-    assert err.message == "x" * 500 + "..."
+    assert err.body == "x" * 200 + "..."
+    assert err.message == f'an error on the server ("{"x" * 200}...") has prevented the request from succeeding'
+
+
+def test_about_adds_client_go_suffix_only_to_synthesized_errors() -> None:
+    synthesized = status_error_from_response(503, b"<html>down</html>", method="GET")
+    named = synthesized.about("GET", "configmaps", "x")
+    assert type(named) is ServiceUnavailable
+    assert named.message == "the server is currently unable to handle the request (get configmaps x)"
+    assert synthesized.about("LIST", "deployments.apps").message.endswith("(list deployments.apps)")
+    real = status_error_from_response(404, status(404, "NotFound", 'configmaps "x" not found'))
+    assert real.about("GET", "configmaps", "x") is real
 
 
 def test_invalid_carries_causes() -> None:
@@ -145,10 +176,13 @@ def test_invalid_carries_causes() -> None:
         (status(429, "TooManyRequests", details={"retryAfterSeconds": 7}), None, 7),
         (b"slow down", "5", 5),
         (b"slow down", "soon", None),
+        (b"slow down", "nan", None),
+        (b"slow down", "-1", None),
+        (b"slow down", "Wed, 21 Oct 2015 07:28:00 GMT", None),
         (status(429, "TooManyRequests"), "3", 3),
         (status(429, "TooManyRequests", details={"retryAfterSeconds": 7}), "3", 7),
     ],
-    ids=["status-details", "header-on-text", "header-not-a-number", "header-fills-status", "status-wins-over-header"],
+    ids=["status-details", "header-on-text", "header-not-a-number", "header-nan", "header-negative", "header-http-date", "header-fills-status", "status-wins-over-header"],
 )
 def test_retry_after(body: bytes, retry_after: Optional[str], expected: Optional[int]) -> None:
     err = status_error_from_response(429, body, retry_after=retry_after)
