@@ -1,31 +1,57 @@
-"""``dynclient apply -f PATH``: server-side apply of manifests, reported like ``kubectl apply``.
+"""``dynclient apply -f PATH``: server-side apply of manifests, printed as ``kubectl apply --server-side``.
 
-Each object prints one line as it is applied::
+Each object prints one line, in file order, as soon as it and everything
+before it are done::
 
-    configmap/cfg created
-    deployment.apps/web configured
-    namespace/prod unchanged
-    configmap/cfg created (server dry run)
+    configmap/cfg serverside-applied
+    configmap/cfg serverside-applied (server dry run)
+
+``--server-side`` is accepted and changes nothing: this apply is always
+server-side. ``--dry-run=client`` sends no write: each object is looked up
+and printed as kubectl's client-side dry run prints it (``created (dry
+run)`` when absent, ``configured (dry run)`` otherwise).
+
+The context's namespace fills in objects without one; only an explicit
+``-n`` refuses objects that name another namespace (kubectl's
+``enforceNamespace``). Bad documents, unknown kinds and refused objects do
+not stop the others: they are reported afterwards with kubectl's texts
+and nesting (see ``objects``), and the exit code is 1.
 
 When there are more objects than the terminal has rows and stderr is a
 terminal, a progress line (``[ 37/120] applying ...``) is kept up to date
-on stderr and erased at the end. Failures are reported after the lines,
-one per line, and the exit code is 1.
+on stderr and erased before each printed line and at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
-from typing import Any, List, Optional, Sequence, TextIO
+from typing import Any, List, Optional, Sequence, TextIO, Tuple
 
-from .checkerr import AggregateError, UsageError
-from .manifest_files import expand_paths
+from discovery.errors import Conflict, NotFound, StatusError
+
+from .checkerr import UsageError
+from .manifest_files import KubectlError, Sources, read_sources
+from .objects import InOrder, builder_error, fail, go_text, gvk_string, gvr_string, source_error
+from .printers import qualified_kind
 from .session import Session
 
-__all__ = ["NAME", "add_parser", "run", "Progress", "result_line"]
+__all__ = ["NAME", "add_parser", "run", "Progress", "result_line", "dry_run_strategy", "mapping_error",
+           "conflict_error", "namespace_mismatch"]
 
 NAME = "apply"
+
+CONFLICT_HINT = """Please review the fields above--they currently have other managers. Here
+are the ways you can resolve this warning:
+* If you intend to manage all of these fields, please re-run the apply
+  command with the `--force-conflicts` flag.
+* If you do not intend to manage all of the fields, please edit your
+  manifest to remove references to the fields that should keep their
+  current managers.
+* You may co-own fields by updating your manifest to match the existing
+  value; in this case, you'll become the manager if the other manager(s)
+  stop managing the field (remove it from their configuration).
+See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts"""
 
 
 def add_parser(sub: "argparse._SubParsersAction", parents: Sequence[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -34,20 +60,49 @@ def add_parser(sub: "argparse._SubParsersAction", parents: Sequence[argparse.Arg
     p.add_argument("-f", "--filename", action="append", default=[], metavar="PATH",
                    help="a manifest file or directory (repeatable; - reads stdin)")
     p.add_argument("-R", "--recursive", action="store_true", help="Process directories recursively.")
-    p.add_argument("--dry-run", nargs="?", const="server", default="none", choices=("none", "server"),
-                   help="'server' sends the requests as a dry run; 'none' (default) applies them.")
+    p.add_argument("--dry-run", nargs="?", const="client", default="none", metavar="none|server|client",
+                   help="'server' sends the requests as a dry run; 'client' sends no write; 'none' (default) applies.")
+    p.add_argument("--server-side", action="store_true",
+                   help="Accepted for kubectl compatibility: this apply is always server-side.")
     p.add_argument("--force-conflicts", action="store_true",
                    help="Take ownership of fields another field manager owns.")
     p.add_argument("--field-manager", default="dynclient", help="Name of the manager owning the applied fields.")
     return p
 
 
+def dry_run_strategy(value: str) -> str:
+    """kubectl's ``GetDryRunStrategy``: ``none``, ``server`` or ``client``."""
+    if value in ("none", "server", "client"):
+        return value
+    raise KubectlError(f'Invalid dry-run value ({value}). Must be "none", "server", or "client".')
+
+
 def result_line(result: Any, dry_run: bool) -> str:
-    """``kind.group/name action``, plus `` (server dry run)`` for a dry run."""
-    line = str(result)
-    if dry_run and not line.endswith("(server dry run)"):
-        line += " (server dry run)"
-    return line
+    """``kind.group/name serverside-applied``, plus `` (server dry run)`` for a dry run."""
+    line = f"{qualified_kind(result.gvk.kind, result.gvk.group)}/{result.name} serverside-applied"
+    return line + " (server dry run)" if dry_run else line
+
+
+def mapping_error(doc: Any, err: BaseException) -> KubectlError:
+    """The builder's text for a kind the server does not serve (with kubectl's hint on its second line)."""
+    from restmapper.errors import NoKindMatch
+
+    meta = doc.obj.get("metadata") or {}
+    name, ns = meta.get("name") or "", meta.get("namespace") or ""
+    if isinstance(err, NoKindMatch):
+        return KubectlError(f'resource mapping not found for name: "{name}" namespace: "{ns}" from "{doc.source}": '
+                            f"{err}\nensure CRDs are installed first")
+    return KubectlError(f'unable to recognize "{doc.source}": {go_text(err)}')
+
+
+def conflict_error(err: Conflict) -> KubectlError:
+    """A server-side apply conflict, with kubectl's advice after the server's message."""
+    return KubectlError(f"{err.message}\n{CONFLICT_HINT}")
+
+
+def namespace_mismatch(own: str, namespace: str) -> KubectlError:
+    return KubectlError(f'the namespace from the provided object "{own}" does not match the namespace '
+                        f"\"{namespace}\". You must pass '--namespace={own}' to perform this operation.")
 
 
 class Progress:
@@ -85,46 +140,158 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
+def enforce_namespace(session: Session, sources: Sources, namespace: Optional[str]) -> List[Tuple[int, BaseException]]:
+    """kubectl's ``RequireNamespace`` for an explicit ``-n``: drop and report objects naming another namespace.
+
+    Kinds that do not resolve are left for the manifests library, which
+    reports them (as the builder would, before this check).
+    """
+    if not namespace:
+        return []
+    from dynclient.errors import DynclientError
+    from discovery.types import GroupVersionKind
+
+    refused: List[Tuple[int, BaseException]] = []
+    kept = []
+    dyn = session.client()
+    for doc in sources.documents:
+        own = doc.namespace
+        if own and own != namespace:
+            try:
+                mapping = dyn.rest_mapping(GroupVersionKind.from_api_version(doc.api_version, doc.kind))
+            except (DynclientError, ValueError):
+                kept.append(doc)
+                continue
+            if mapping.namespaced:
+                refused.append((sources.position(doc), namespace_mismatch(own, namespace)))
+                continue
+        kept.append(doc)
+    sources.documents[:] = kept
+    return refused
+
+
 def run(session: Session, args: argparse.Namespace) -> int:
     if not args.filename:
         raise UsageError("must specify one of -f and -k", command=NAME, cobra=False)
+    dry_run = dry_run_strategy(args.dry_run)
+    if dry_run == "client" and args.server_side:
+        raise KubectlError("--dry-run=client doesn't work with --server-side (did you mean --dry-run=server instead?)")
+    sources = read_sources(args.filename, recursive=args.recursive)
+    if sources.empty:
+        raise KubectlError("no objects passed to apply")
+    namespace = session.explicit_namespace
+    per_object = enforce_namespace(session, sources, namespace)
+    eager = list(sources.errors)
+    applied: List[Tuple[int, BaseException]] = []
+    for position, obj, doc in sources.nameless:
+        generate = (obj.get("metadata") or {}).get("generateName") if isinstance(obj.get("metadata"), dict) else ""
+        applied.append((position, KubectlError(f"from {generate}: cannot use generate name with apply" if generate
+                                               else "resource name may not be empty")))
+    for doc in list(sources.documents):
+        if not doc.name:
+            sources.documents.remove(doc)
+            applied.append((sources.position(doc),
+                            KubectlError(f"from {doc.metadata.get('generateName', '')}: cannot use generate name "
+                                         "with apply")))
+    if dry_run == "client":
+        _client_dry_run(session, sources, eager, applied)
+    elif sources.documents:
+        _apply(session, args, sources, namespace, dry_run == "server", eager, applied)
+    builder = builder_error([e for _, e in sorted(per_object, key=_first)], [e for _, e in sorted(eager, key=_first)])
+    fail(([builder] if builder is not None else []) + [e for _, e in sorted(applied, key=_first)])
+    return 0
+
+
+def _first(item: Tuple[int, Any]) -> int:
+    return item[0]
+
+
+def _apply(session: Session, args: argparse.Namespace, sources: Sources, namespace: Optional[str], dry_run: bool,
+           eager: List[Tuple[int, BaseException]], applied: List[Tuple[int, BaseException]]) -> None:
+    from restmapper.errors import MappingError
+
     from dynclient.manifests import ManifestApplyError, apply_manifests
 
-    sources = expand_paths(args.filename, recursive=args.recursive)
-    dry_run = args.dry_run == "server"
     progress = Progress(session.stderr)
-    reported: set = set()
-    errors: List[BaseException] = []
+    printer = InOrder(session.stdout, [sources.position(d) for d in sources.documents], before=progress.clear)
+    seen: set = set()
 
     def emit(result: Any) -> None:
-        # Each result once, whether it comes through the callback, the return value or the error.
-        if result is None or id(result) in reported:
+        if result is None or id(result) in seen:
             return
-        reported.add(id(result))
-        error = getattr(result, "error", None)
-        if error is not None:
-            errors.append(error)
+        seen.add(id(result))
+        position = sources.position(result.document)
+        error = result.error if result.failed else None
+        if error is None:
+            printer.add(position, result_line(result, dry_run))
             return
-        progress.clear()
-        session.stdout.write(result_line(result, dry_run) + "\n")
-        session.stdout.flush()
+        printer.add(position, None)
+        if isinstance(error, MappingError):
+            eager.append((position, mapping_error(result.document, error)))
+        elif isinstance(error, Conflict):
+            applied.append((position, conflict_error(error)))
+        elif isinstance(error, StatusError):
+            applied.append((position, error))
+        else:
+            applied.append((position, KubectlError(_library_text(error))))
 
     def on_progress(done: int, total: int, result: Any) -> None:
         emit(result)
-        progress.show(done, total, str(result).split(" ")[0] if result is not None else "")
+        progress.show(done, total, f"{result.kind_label}/{result.name}" if result is not None else "")
 
     try:
-        results = apply_manifests(session.client(), sources, namespace=session.namespace,
+        results = apply_manifests(session.client(), list(sources.documents), namespace=namespace,
                                   field_manager=args.field_manager, force=args.force_conflicts, dry_run=dry_run,
                                   stop_on_error=False, progress=on_progress)
     except ManifestApplyError as err:
         results = list(getattr(err, "results", None) or [])
-        if not any(getattr(r, "error", None) is not None for r in results):
-            errors.append(err)
+        if not any(r.failed for r in results):
+            applied.append((0, KubectlError(_library_text(err))))
     finally:
         progress.clear()
     for result in results:
         emit(result)
-    if errors:
-        raise AggregateError(errors)
-    return 0
+    printer.finish()
+
+
+def _library_text(err: BaseException) -> str:
+    from dynclient.manifests.results import error_text
+
+    return error_text(err)
+
+
+def _client_dry_run(session: Session, sources: Sources, eager: List[Tuple[int, BaseException]],
+                    applied: List[Tuple[int, BaseException]]) -> None:
+    """``kubectl apply --dry-run=client``: look each object up, write nothing."""
+    from restmapper.errors import MappingError
+
+    from discovery.types import GroupVersionKind
+
+    dyn = session.client()
+    namespace = session.explicit_namespace or dyn.namespace
+    for doc in sources.documents:
+        gvk = GroupVersionKind.from_api_version(doc.api_version, doc.kind)
+        position = sources.position(doc)
+        try:
+            mapping = dyn.rest_mapping(gvk)
+        except MappingError as err:
+            eager.append((position, mapping_error(doc, err)))
+            continue
+        rc = dyn.resource(mapping)
+        ns = (doc.namespace or namespace) if mapping.namespaced else None
+        if ns:
+            rc = rc.namespace(ns)
+        label = f"{qualified_kind(gvk.kind, gvk.group)}/{doc.name}"
+        try:
+            rc.get(doc.name)
+        except NotFound:
+            session.stdout.write(f"{label} created (dry run)\n")
+            continue
+        except StatusError as err:
+            where = (f"Resource: \"{gvr_string(mapping.resource.group, mapping.resource.version, mapping.resource.resource)}\", "
+                     f"GroupVersionKind: \"{gvk_string(gvk.group, gvk.version, gvk.kind)}\"\n"
+                     f"Name: \"{doc.name}\", Namespace: \"{ns or ''}\"")
+            applied.append((position, source_error(f"retrieving current configuration of:\n{where}\nfrom server for:",
+                                                   doc.source, err)))
+            continue
+        session.stdout.write(f"{label} configured (dry run)\n")
