@@ -67,6 +67,7 @@ from .client import AggregatedDiscoveryInterface, DiscoveryClient
 from .disk import DiskCachedDiscoveryClient
 from .memory import EmptyGroupVersion, MemCacheClient
 from .preferred import namespaced_only, preferred_resources
+from .replyerrors import DiscoveryEndpointNotFound, InvalidDiscoveryResponse
 
 __all__ += [
     # implementations
@@ -76,7 +77,7 @@ __all__ += [
     "is_aggregated", "split_groups_and_resources", "preferred_resources", "namespaced_only",
     "default_cache_dir", "discovery_cache_dir", "http_cache_dir", "safe_component",
     # errors
-    "StaleGroupVersion", "EmptyGroupVersion",
+    "StaleGroupVersion", "EmptyGroupVersion", "InvalidDiscoveryResponse", "DiscoveryEndpointNotFound",
 ]
 
 

@@ -15,7 +15,6 @@ failure reporting and the preferred-version rule.
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import (
     Any,
@@ -33,10 +32,11 @@ from typing import (
 
 from .aggregated import is_aggregated, split_groups_and_resources
 from .cachedir import check_group_version, split_unsafe_groups
-from .errors import DiscoveryError, DynclientError, GroupDiscoveryFailed, NotFound
-from .interface import ACCEPT_AGGREGATED, ACCEPT_JSON, DiscoveryInterface, Requester
+from .errors import DynclientError, GroupDiscoveryFailed, NotFound
+from .interface import ACCEPT_AGGREGATED, ACCEPT_JSON, DiscoveryInterface, RawResponse, Requester
 from .model import APIGroup, APIGroupList, APIResourceList
 from .preferred import namespaced_only, preferred_resources
+from .replyerrors import DiscoveryEndpointNotFound, InvalidDiscoveryResponse, decode_json_reply, json_type
 from .types import GroupVersion
 
 __all__ = [
@@ -103,28 +103,37 @@ class DiscoveryClient:
 
     # -- requests -----------------------------------------------------------------
 
-    def _get_json(self, path: str, accept: str) -> Tuple[Any, str]:
+    def _get_json(self, path: str, accept: str) -> Tuple[Any, RawResponse]:
         response = self._requester.get(path, accept=accept)
-        try:
-            return json.loads(response.body), response.content_type
-        except ValueError as err:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
-            raise DiscoveryError(f"the server returned malformed JSON for {path}: {err}") from err
+        document = decode_json_reply(response.body, response.content_type, url=path,
+                                     status_code=getattr(response, "status_code", None))
+        return document, response
+
+    @staticmethod
+    def _malformed(path: str, response: RawResponse, what: str, err: Exception) -> InvalidDiscoveryResponse:
+        return InvalidDiscoveryResponse(f"the body is not a valid {what}: {err}", url=path,
+                                        status_code=getattr(response, "status_code", 200),
+                                        content_type=response.content_type, body=response.body)
 
     def _download(self, path: str) -> GroupsAndMaybeResources:
         """client-go ``downloadLegacy`` (``/api``) and ``downloadAPIs`` (``/apis``).
 
         The Content-Type of the reply decides between aggregated and legacy
-        decoding. A 404 yields no groups and an empty (not ``None``)
-        resource map, as client-go's ``downloadLegacy`` does for ``/api``
-        ("aggregated api servers can return it"). client-go's
-        ``downloadAPIs`` fails on a 404 instead; dynclient tolerates it there
-        as well, so a server without ``/apis`` still yields its core group.
+        decoding. A 404 for ``/api`` yields no groups and an empty (not
+        ``None``) resource map, as client-go's ``downloadLegacy`` does
+        ("aggregated api servers can return it"). A 404 for ``/apis`` is an
+        error, as in client-go's ``downloadAPIs``: every API server serves
+        ``/apis``, so the URL or its path prefix is wrong, and "no groups"
+        would only surface later as a misleading "doesn't have a resource type".
         """
         accept = ACCEPT_JSON if self._legacy_only else ACCEPT_AGGREGATED
         try:
-            document, content_type = self._get_json(path, accept)
-        except NotFound:
-            return [], {}, {}
+            document, response = self._get_json(path, accept)
+        except NotFound as err:
+            if path == "/api":
+                return [], {}, {}
+            raise DiscoveryEndpointNotFound(err.url or path, err) from err
+        content_type = response.content_type
         try:
             if is_aggregated(content_type):
                 return split_groups_and_resources(document)
@@ -132,7 +141,9 @@ class DiscoveryClient:
                 return [_core_group(document)], None, {}
             return list(APIGroupList.from_dict(document).groups), None, {}
         except (ValueError, TypeError, KeyError, AttributeError) as err:
-            raise DiscoveryError(f"the server returned a malformed discovery document for {path}: {err}") from err
+            what = "APIGroupDiscoveryList" if is_aggregated(content_type) else (
+                "APIVersions" if path == "/api" else "APIGroupList")
+            raise self._malformed(path, response, what, err) from None
 
     # -- DiscoveryInterface ---------------------------------------------------------
 
@@ -178,7 +189,7 @@ class DiscoveryClient:
         check_group_version(gv)
         path = f"/apis/{gv.group}/{gv.version}" if gv.group else f"/api/{gv.version}"
         try:
-            document, _ = self._get_json(path, ACCEPT_JSON)
+            document, response = self._get_json(path, ACCEPT_JSON)
         except NotFound:
             if gv == GroupVersion("", "v1"):
                 return APIResourceList(gv, ())
@@ -186,7 +197,7 @@ class DiscoveryClient:
         try:
             return APIResourceList.from_dict(document, group_version=gv)
         except (ValueError, TypeError, KeyError, AttributeError) as err:
-            raise DiscoveryError(f"the server returned a malformed APIResourceList for {path}: {err}") from err
+            raise self._malformed(path, response, "APIResourceList", err) from None
 
     def server_groups_and_resources(self) -> Tuple[List[APIGroup], List[APIResourceList]]:
         """Every group and every group-version's resources; tried twice on partial failure, as client-go does."""
@@ -202,9 +213,10 @@ class DiscoveryClient:
 
     def server_version(self) -> Dict[str, Any]:
         """GET ``/version``: ``major``, ``minor``, ``gitVersion`` and so on, as a dict."""
-        document, _ = self._get_json("/version", ACCEPT_JSON)
+        document, response = self._get_json("/version", ACCEPT_JSON)
         if not isinstance(document, dict):
-            raise DiscoveryError(f"unable to parse the server version from /version: got {type(document).__name__}")
+            raise self._malformed("/version", response, "version.Info",
+                                  ValueError(f"a JSON {json_type(document)} where an object belongs"))
         return document
 
 

@@ -89,8 +89,16 @@ def _mkdir_all(path: str, mode: int) -> None:
 
 
 def _decode(data: bytes, kind: str) -> Dict[str, Any]:
-    """Parse a cache file and check it is the ``kind`` it should be, as client-go's decoder does."""
-    document = json.loads(data)
+    """Parse a cache file and check it is the ``kind`` it should be, as client-go's decoder does.
+
+    Any file that is not, UTF-8 that is not, or JSON nested too deeply for
+    the decoder, raises ``ValueError``: the caller ignores the file and
+    fetches again, as for any corrupt cache file.
+    """
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
     if not isinstance(document, dict):
         raise ValueError("not a JSON object")
     if document.get("kind") != kind or document.get("apiVersion") != "v1":

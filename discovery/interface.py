@@ -42,10 +42,15 @@ ACCEPT_AGGREGATED = f"{ACCEPT_V2},{ACCEPT_V2BETA1},{ACCEPT_JSON}"
 
 @dataclass(frozen=True)
 class RawResponse:
-    """A successful reply: the body bytes and the Content-Type the server chose."""
+    """A successful reply: the body bytes, the Content-Type the server chose, and its 2xx status.
+
+    ``status_code`` defaults to 200 for requesters that do not report it;
+    it is only used to name the reply in an error.
+    """
 
     body: bytes
     content_type: str = ""
+    status_code: int = 200
 
 
 @runtime_checkable

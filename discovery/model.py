@@ -18,12 +18,43 @@ from .types import GroupVersion
 __all__ = ["APIResource", "APIResourceList", "APIGroup", "APIGroupList"]
 
 
+_EMPTY: Tuple[str, ...] = ()
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
+            float: "number"}.get(type(value), type(value).__name__)
+
+
 def _strs(value: Any, what: str) -> Tuple[str, ...]:
     if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{what} must be a list of strings, got {value!r}")
-    return tuple(value)
+        return _EMPTY
+    if type(value) is not list:
+        raise ValueError(f"{what} must be a list of strings, got a JSON {_kind_of(value)}")
+    for v in value:
+        if type(v) is not str:
+            raise ValueError(f"{what} must be a list of strings, got an item that is a JSON {_kind_of(v)}")
+    return tuple(value) if value else _EMPTY
+
+
+def _str(data: Mapping[str, Any], key: str, what: str) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if type(value) is not str:
+        raise ValueError(f"{what}.{key} must be a string, got a JSON {_kind_of(value)}")
+    return value
+
+
+def _bool(data: Mapping[str, Any], key: str, what: str) -> bool:
+    value = data.get(key)
+    if value is None:
+        return False
+    if type(value) is not bool:
+        raise ValueError(f"{what}.{key} must be a boolean, got a JSON {_kind_of(value)}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -52,19 +83,26 @@ class APIResource:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "APIResource":
-        if not isinstance(data, Mapping) or not isinstance(data.get("name"), str):
-            raise ValueError(f"an APIResource needs a string 'name', got {data!r}")
+        """Decode one entry, refusing fields of the wrong JSON type as Go's decoder does."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"an APIResource must be a JSON object, got a JSON {_kind_of(data)}")
+        name = data.get("name")
+        if type(name) is not str:
+            raise ValueError(f"an APIResource needs a string 'name', got a JSON {_kind_of(name)}")
+        what = f"APIResource {name!r}"
+        get = data.get
+        # Positional, in field order: this runs once per resource of every cache file.
         return cls(
-            name=data["name"],
-            singular_name=str(data.get("singularName") or ""),
-            namespaced=bool(data.get("namespaced", False)),
-            kind=str(data.get("kind") or ""),
-            verbs=_strs(data.get("verbs"), "verbs"),
-            short_names=_strs(data.get("shortNames"), "shortNames"),
-            categories=_strs(data.get("categories"), "categories"),
-            group=str(data.get("group") or ""),
-            version=str(data.get("version") or ""),
-            storage_version_hash=str(data.get("storageVersionHash") or ""),
+            name,
+            _str(data, "singularName", what),
+            _bool(data, "namespaced", what),
+            _str(data, "kind", what),
+            _strs(get("verbs"), f"{what}.verbs"),
+            _strs(get("shortNames"), f"{what}.shortNames") if "shortNames" in data else _EMPTY,
+            _strs(get("categories"), f"{what}.categories") if "categories" in data else _EMPTY,
+            _str(data, "group", what) if "group" in data else "",
+            _str(data, "version", what) if "version" in data else "",
+            _str(data, "storageVersionHash", what) if "storageVersionHash" in data else "",
         )
 
     def to_dict(self) -> Dict[str, Any]:
@@ -104,12 +142,15 @@ class APIResourceList:
         the same for ``/api/v1``, which some old servers return without it.
         """
         if not isinstance(data, Mapping):
-            raise ValueError("an APIResourceList must be a JSON object")
-        gv = group_version or GroupVersion.parse(str(data.get("groupVersion") or ""))
-        resources = data.get("resources") or []
-        if not isinstance(resources, list):
-            raise ValueError("APIResourceList.resources must be a list")
-        return cls(gv, tuple(APIResource.from_dict(r) for r in resources))
+            raise ValueError(f"an APIResourceList must be a JSON object, got a JSON {_kind_of(data)}")
+        gv = group_version or GroupVersion.parse(_str(data, "groupVersion", "APIResourceList"))
+        resources = data.get("resources")
+        if resources is None:
+            resources = []
+        if type(resources) is not list:
+            raise ValueError(f"APIResourceList.resources must be a JSON array, got a JSON {_kind_of(resources)}")
+        decode = APIResource.from_dict
+        return cls(gv, tuple([decode(r) for r in resources]))
 
     def to_dict(self) -> Dict[str, Any]:
         # runtime.Encode(LegacyCodec) puts kind and apiVersion first.
@@ -144,21 +185,40 @@ class APIGroup:
     def preferred(self) -> Optional[GroupVersion]:
         return GroupVersion(self.name, self.preferred_version) if self.preferred_version else None
 
+    @staticmethod
+    def _version_of(entry: Any, name: str, what: str) -> str:
+        """The version of one ``GroupVersionForDiscovery``: ``version``, else the one in ``groupVersion``.
+
+        client-go keeps an entry whose ``version`` is empty and fetches it by
+        its ``groupVersion``; so does dynclient (``"g/v1"`` gives ``v1``).
+        """
+        if not isinstance(entry, Mapping):
+            raise ValueError(f"APIGroup {name!r} {what} must be a JSON object, got a JSON {_kind_of(entry)}")
+        version = _str(entry, "version", f"APIGroup {name!r} {what}")
+        if version:
+            return version
+        group_version = _str(entry, "groupVersion", f"APIGroup {name!r} {what}")
+        return group_version.rpartition("/")[2] if group_version else ""
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "APIGroup":
+        """Decode one group; version entries with neither ``version`` nor ``groupVersion`` are dropped."""
         if not isinstance(data, Mapping):
-            raise ValueError(f"an APIGroup must be a JSON object, got {data!r}")
+            raise ValueError(f"an APIGroup must be a JSON object, got a JSON {_kind_of(data)}")
+        name = _str(data, "name", "APIGroup")
+        entries = data.get("versions")
+        if entries is None:
+            entries = []
+        if type(entries) is not list:
+            raise ValueError(f"APIGroup {name!r} versions must be a JSON array, got a JSON {_kind_of(entries)}")
         versions = []
-        for entry in data.get("versions") or []:
-            if not isinstance(entry, Mapping) or not isinstance(entry.get("version"), str):
-                raise ValueError(f"APIGroup {data.get('name')!r} has a malformed version entry {entry!r}")
-            versions.append(entry["version"])
-        preferred = data.get("preferredVersion") or {}
-        return cls(
-            name=str(data.get("name") or ""),
-            versions=tuple(versions),
-            preferred_version=str(preferred.get("version") or "") if isinstance(preferred, Mapping) else "",
-        )
+        for entry in entries:
+            version = cls._version_of(entry, name, "version entry")
+            if version:
+                versions.append(version)
+        preferred = data.get("preferredVersion")
+        preferred_version = cls._version_of(preferred, name, "preferredVersion") if preferred is not None else ""
+        return cls(name=name, versions=tuple(versions), preferred_version=preferred_version)
 
     def to_dict(self) -> Dict[str, Any]:
         def entry(version: str) -> Dict[str, str]:
@@ -177,9 +237,14 @@ class APIGroupList:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "APIGroupList":
-        if not isinstance(data, Mapping) or not isinstance(data.get("groups", []), list):
-            raise ValueError("an APIGroupList must be a JSON object with a 'groups' list")
-        return cls(tuple(APIGroup.from_dict(g) for g in data.get("groups") or []))
+        if not isinstance(data, Mapping):
+            raise ValueError(f"an APIGroupList must be a JSON object, got a JSON {_kind_of(data)}")
+        groups = data.get("groups")
+        if groups is None:
+            groups = []
+        if type(groups) is not list:
+            raise ValueError(f"APIGroupList.groups must be a JSON array, got a JSON {_kind_of(groups)}")
+        return cls(tuple(APIGroup.from_dict(g) for g in groups))
 
     def to_dict(self) -> Dict[str, Any]:
         return {

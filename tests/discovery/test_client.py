@@ -14,7 +14,9 @@ from discovery import (
     APIGroupList,
     APIResourceList,
     DiscoveryClient,
+    DiscoveryEndpointNotFound,
     DiscoveryError,
+    Forbidden,
     FakeRequester,
     GroupDiscoveryFailed,
     GroupVersion,
@@ -155,11 +157,24 @@ def test_404_on_api_is_tolerated(kube_fixtures: Any, aggregated: bool) -> None:
     assert failed == {}
 
 
-def test_404_on_apis_is_tolerated(aggregated_fake: FakeRequester) -> None:
-    aggregated_fake.remove("/apis")
-    groups, resources, _ = DiscoveryClient(aggregated_fake).groups_and_maybe_resources()
-    assert groups == [APIGroup("", ("v1",), "v1")]
-    assert resources is not None and list(resources) == [CORE_V1]
+@pytest.mark.parametrize("aggregated", [True, False], ids=["aggregated", "legacy"])
+def test_404_on_apis_names_the_url_and_status(kube_fixtures: Any, aggregated: bool) -> None:
+    # client-go TestDiscoveryFailsWhenNonCoreGroupsMissing: /api works, /apis is missing.
+    fake = FakeRequester.from_fixture_dir(kube_fixtures, aggregated=aggregated).remove("/apis")
+    with pytest.raises(DiscoveryEndpointNotFound) as info:
+        DiscoveryClient(fake).server_groups_and_resources()
+    assert info.value.status_code == 404 and info.value.url == "/apis"
+    assert "GET /apis" in str(info.value) and "404" in str(info.value)
+    assert isinstance(info.value.__cause__, NotFound)
+    assert not isinstance(info.value, GroupDiscoveryFailed)
+
+
+@pytest.mark.parametrize("code, error", [(404, DiscoveryEndpointNotFound), (403, Forbidden)], ids=["404", "403"])
+def test_broken_server_fails_server_groups(code: int, error: type) -> None:
+    # client-go TestGetServerGroupsWithBrokenServer: every path answers the same error.
+    fake = FakeRequester().fail("/api", code).fail("/apis", code)
+    with pytest.raises(error):
+        DiscoveryClient(fake).server_groups()
 
 
 @pytest.mark.parametrize("path", ["/api", "/apis"])
