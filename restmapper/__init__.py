@@ -6,7 +6,8 @@ Protocol-typed mappers that wrap one another:
 
 * ``DeferredDiscoveryRESTMapper(discovery)``: what to use. Built from
   discovery on first use, with short names (``ShortcutExpander``) inside,
-  and reset once on a miss when the data may be stale.
+  and reset on a miss when the data may be stale, within a token-bucket limit
+  (``ResetLimiter``); ``try_reset()`` is that limited reset for other callers.
 * ``resolve(mapper, "deploy")`` / ``resolve_all(mapper, categories, "po,svc,all")``:
   kubectl's argument parsing on top (resource or kind, with or without
   version and group, categories).
@@ -18,7 +19,7 @@ It builds on ``discovery`` only: no HTTP and no import of ``dynclient``.
 
 from .category import CategoryExpander, DiscoveryCategoryExpander, SimpleCategoryExpander
 from .default import INTERNAL_VERSION, DefaultRESTMapper, unsafe_guess_kind_to_resource
-from .deferred import DeferredDiscoveryRESTMapper
+from .deferred import DEFAULT_RESET_BURST, DEFAULT_RESET_RATE, DeferredDiscoveryRESTMapper, ResetLimiter
 from .discovery_mapper import (
     APIGroupResources,
     DiscoverySnapshot,
@@ -54,7 +55,8 @@ __all__ = [
     "RESTMapper", "ResettableRESTMapper", "maybe_reset", "RESTMapping", "Scope",
     # mappers
     "DefaultRESTMapper", "MultiRESTMapper", "PriorityRESTMapper", "ShortcutExpander",
-    "DeferredDiscoveryRESTMapper", "unsafe_guess_kind_to_resource", "INTERNAL_VERSION",
+    "DeferredDiscoveryRESTMapper", "ResetLimiter", "DEFAULT_RESET_BURST", "DEFAULT_RESET_RATE",
+    "unsafe_guess_kind_to_resource", "INTERNAL_VERSION",
     "ANY_GROUP", "ANY_VERSION", "ANY_RESOURCE", "ANY_KIND", "resource_matches", "kind_matches",
     "WarningHandler",
     # discovery
