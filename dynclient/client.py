@@ -5,6 +5,10 @@ client (kubectl's cache layout, shareable with kubectl) with an in-memory
 layer on top, a deferred RESTMapper with shortcut expansion, and a category
 expander for names such as ``all``. Names resolve through
 ``restmapper.resolve``, which follows kubectl's ``mappingFor``.
+
+A resource client made from a name heals a stale cache (``dynclient.healing``):
+a 404 for a path the server no longer serves rediscovers once and, when the
+name now maps elsewhere, repeats the request there.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from discovery.types import GroupKind, GroupVersion, GroupVersionKind, GroupVers
 from restmapper.category import DiscoveryCategoryExpander
 from restmapper.deferred import DeferredDiscoveryRESTMapper
 from restmapper.mapping import RESTMapping
-from restmapper.resolve import resolve, resolve_all
+from restmapper.resolve import replace_aliases, resolve, split_resource_argument
 
 from .config import RESTConfig, load_config
+from .healing import StaleCacheHealer
 from .resource import ResourceClient
 from .transport import RequestHook, Transport
 
@@ -55,6 +60,8 @@ class DynamicClient:
         self.mapper = DeferredDiscoveryRESTMapper(discovery, min_reset_interval=min_reset_interval)
         self.categories = DiscoveryCategoryExpander(discovery)
         self.namespace = namespace
+        #: Re-resolves names after a 404 for an unserved path (see ``dynclient.healing``).
+        self.healer = StaleCacheHealer(self.mapper, lambda name: resolve(self.mapper, name))
 
     # -- construction -----------------------------------------------------
 
@@ -121,8 +128,11 @@ class DynamicClient:
 
         Names resolve exactly as ``kubectl get <name>`` resolves them:
         ``po``, ``pods``, ``Pod``, ``deploy.apps``, ``deployments.v1.apps``...
+        A client made from a name heals a stale discovery cache (module docs).
         """
-        return ResourceClient(self.transport, self._mapping(what))
+        mapping = self._mapping(what)
+        healer = self.healer.for_name(what) if isinstance(what, str) else None
+        return ResourceClient(self.transport, mapping, healer=healer)
 
     def resource_for_kind(self, api_version: Union[str, GroupVersion], kind: str) -> ResourceClient:
         """The resource client for an ``apiVersion`` and ``kind``, as a manifest names them."""
@@ -130,8 +140,19 @@ class DynamicClient:
         return ResourceClient(self.transport, self.rest_mapping(gv.with_kind(kind)))
 
     def resources(self, names: str) -> List[ResourceClient]:
-        """Resource clients for comma-separated names and categories (``all``), in kubectl's order."""
-        return [ResourceClient(self.transport, m) for m in resolve_all(self.mapper, self.categories, names)]
+        """Resource clients for comma-separated names and categories (``all``), in kubectl's order.
+
+        Deduplicated by kind, keeping the first (``restmapper.resolve.resolve_all``);
+        each heals a stale cache like ``resource()``.
+        """
+        clients: List[ResourceClient] = []
+        seen = set()
+        for name in split_resource_argument(replace_aliases(self.categories, names)):
+            mapping = resolve(self.mapper, name)
+            if mapping.group_version_kind not in seen:
+                seen.add(mapping.group_version_kind)
+                clients.append(ResourceClient(self.transport, mapping, healer=self.healer.for_name(name)))
+        return clients
 
     # -- manifests (dynclient.manifests; PyYAML is imported on first use) -------------
 

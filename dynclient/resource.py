@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, NoReturn, Optional, Sequence, Tuple,
+                    Union)
 
 from discovery.errors import Expired, StatusError
 from discovery.types import GroupVersionKind, GroupVersionResource
@@ -162,12 +163,16 @@ class ResourceClient:
                     if mapping is not None:
                         client = replace(client, mapping=mapping)
                         continue
-                better = err.about(method, client._qualified_resource(), name)
-                if better is err:
-                    raise
-                raise better from None
+                client._raise_about(err, method, name)
             url = getattr(reply, "url", None)
             return client, reply, url if isinstance(url, str) and url else client.transport.url(path)
+
+    def _raise_about(self, err: StatusError, method: str, name: Optional[str]) -> NoReturn:
+        """Raise ``err``, with client-go's ``(get configmaps x)`` when the server sent no Status."""
+        better = err.about(method, self._qualified_resource(), name or "")
+        if better is err:
+            raise err
+        raise better from None
 
     def _qualified_resource(self) -> str:
         # schema.GroupResource.String(): "configmaps", "deployments.apps"
@@ -175,8 +180,11 @@ class ResourceClient:
 
     def _json(self, method: str, target: Callable[["ResourceClient"], str], name: Optional[str] = None,
               **kw: Any) -> Obj:
-        _, reply, url = self._send(method, target, name, **kw)
-        return decode_object(reply, method=method, url=url)
+        client, reply, url = self._send(method, target, name, **kw)
+        try:
+            return decode_object(reply, method=method, url=url)
+        except StatusError as err:  # a 3xx: redirects are not followed
+            client._raise_about(err, method, name)
 
     # -- read verbs -------------------------------------------------------------
 
@@ -200,8 +208,12 @@ class ResourceClient:
         """One LIST call; a namespaced resource without a namespace lists every namespace."""
         params = _list_params(label_selector, field_selector, limit, continue_, resource_version,
                               resource_version_match, timeout_seconds)
-        _, reply, url = self._send("GET", lambda c: c._path(), params=params)
-        return check_list(decode_object(reply, method="GET", url=url), reply, method="GET", url=url)
+        client, reply, url = self._send("GET", lambda c: c._path(), params=params)
+        try:
+            obj = decode_object(reply, method="GET", url=url)
+        except StatusError as err:
+            client._raise_about(err, "GET", None)
+        return check_list(obj, reply, method="GET", url=url)
 
     def iter(
         self,
@@ -237,8 +249,11 @@ class ResourceClient:
                 continue
             # Items are decoded one at a time from the page's text (dynclient.liststream):
             # memory stays near one page of JSON, not a page of parsed dicts.
-            fields, items = split_checked(reply, method="GET", url=url)
-            del reply
+            try:
+                fields, items = split_checked(reply, method="GET", url=url)
+            except StatusError as err:
+                client._raise_about(err, "GET", None)
+                del reply
             for item in items:
                 key = _storage_key(item)
                 if relisted and last_key is not None and key <= last_key:

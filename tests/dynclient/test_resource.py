@@ -138,3 +138,206 @@ def test_a_2xx_reply_that_is_not_json_is_an_invalid_response(mock_server, cms, c
     mock_server.add("GET", url, body="<html>proxy says hi</html>", status=200)
     with pytest.raises(dynclient.InvalidResponse, match="/api/v1/namespaces/team-a/configmaps"):
         call(cms.namespace("team-a"))
+
+
+# -- replies that are not what they claim (issue 13 item 5) ---------------------------------------------
+
+HTML = "<html><body>\x1b[2Jproxy says hi</body></html>"
+
+
+@pytest.mark.parametrize(
+    "status, body, content_type, error, text",
+    [
+        (200, HTML, "text/html", dynclient.InvalidResponse, "the body is text/html, not JSON"),
+        (502, HTML, "text/html", dynclient.InternalError, 'an error on the server ("<html><body>\\x1b[2Jproxy'),
+        (200, "plain words", "text/plain", dynclient.InvalidResponse, "the body is text/plain, not JSON"),
+        (200, "", "application/json", dynclient.InvalidResponse, "the body is empty"),
+        (200, "[1, 2]", "application/json", dynclient.InvalidResponse, "the body is an array, not a JSON object"),
+        (200, '"text"', "application/json", dynclient.InvalidResponse, "the body is a string, not a JSON object"),
+        (200, "null", "application/json", dynclient.InvalidResponse, "the body is null, not a JSON object"),
+        (200, b'{"kind": "\xff"}', "application/json", dynclient.InvalidResponse, "the body is not UTF-8 (byte 10)"),
+        (200, "[" * 100_000 + "]" * 100_000, "application/json", dynclient.InvalidResponse, "nested too deeply"),
+        (200, '{"kind": ', "application/json", dynclient.InvalidResponse, "the body is not valid JSON"),
+        (302, "", "", dynclient.StatusError,
+         "the server responded with the status code 302 but did not return more information (get configmaps c)"),
+        (503, HTML, "text/html", dynclient.ServiceUnavailable,
+         "the server is currently unable to handle the request (get configmaps c)"),
+    ],
+    ids=["html-200", "html-502", "text-plain", "empty", "array", "string", "null", "bad-utf8", "deep",
+         "truncated", "redirect-no-body", "html-503"],
+)
+def test_replies_that_are_not_objects_are_errors_in_the_tree(mock_server, cms, status, body, content_type, error,
+                                                               text):
+    mock_server.add("GET", SCOPED + "/c", body=body, status=status, content_type=content_type)
+    with pytest.raises(error) as info:
+        cms.namespace("team-a").get("c")
+    err = info.value
+    assert type(err) is error
+    assert text in str(err)
+    assert err.method == "GET" and err.url == mock_server.url + SCOPED + "/c"
+    assert "\x1b" not in str(err) and len(err.body) <= 4 * 200 + 3  # escaped, at most 200 bytes of it
+    if isinstance(err, dynclient.InvalidResponse) or status < 400:
+        # Raised by dynclient.replies. (An error status is the transport's: it passes no content type yet.)
+        assert err.content_type == content_type
+    if isinstance(err, dynclient.InvalidResponse):
+        assert err.status_code == status and f"status code {status}" in str(err)
+
+
+@pytest.mark.parametrize(
+    "reply, text",
+    [
+        ({"items": {"a": 1}}, "the List's items is an object, not an array"),
+        ({"items": ["x"]}, "the List's items[0] is a string, not an object"),
+        ({"items": [], "metadata": "m"}, "the List's metadata is a string, not an object"),
+        ({"items": [], "metadata": {"continue": 7}}, "metadata.continue is a number, not a string"),
+    ],
+    ids=["items-object", "item-string", "metadata-string", "continue-number"],
+)
+@pytest.mark.parametrize("verb", ["list", "iter"])
+def test_a_list_of_the_wrong_shape_is_an_invalid_response(mock_server, cms, reply, text, verb):
+    mock_server.add("GET", SCOPED, json=reply)
+    client = cms.namespace("team-a")
+    with pytest.raises(dynclient.InvalidResponse, match=text.replace("[", r"\[").replace("]", r"\]")):
+        client.list() if verb == "list" else list(client.iter())
+
+
+def test_iter_refuses_a_deep_item(mock_server, cms):
+    mock_server.add("GET", SCOPED, body='{"items": [' + "[" * 100_000 + "]" * 100_000 + "]}",
+                    content_type="application/json")
+    with pytest.raises(dynclient.InvalidResponse, match="nested too deeply"):
+        list(cms.namespace("team-a").iter())
+
+
+# -- names in the request path (issue 13 item 8) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, sent",
+    [("foo?x=1", "foo%3Fx=1"), ("a#b", "a%23b"), ("a b", "a%20b"), ("a\r\nX: y", "a%0D%0AX:%20y")],
+    ids=["query", "fragment", "space", "crlf"],
+)
+@pytest.mark.parametrize("verb", ["get", "delete", "patch"])
+def test_hostile_names_are_one_escaped_segment(mock_server, cms, name, sent, verb):
+    method = verb.upper()
+    mock_server.add(method, SCOPED + "/" + sent, json={"kind": "ConfigMap"})
+    client = cms.namespace("team-a")
+    {"get": lambda: client.get(name), "delete": lambda: client.delete(name),
+     "patch": lambda: client.patch(name, {})}[verb]()
+    assert [(c.method, c.path, c.query) for c in mock_server.calls] == [(method, SCOPED + "/" + sent, [])]
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda r: r.subresource("status?dryRun=All").get("c"), None),
+        (lambda r: r.subresource("../secrets"), "invalid subresource \"../secrets\": [may not contain '/']"),
+        (lambda r: r.get("a/b"), "invalid resource name \"a/b\": [may not contain '/']"),
+        (lambda r: r.delete(".."), "invalid resource name \"..\": [may not be '..']"),
+        (lambda r: r.apply({"metadata": {"name": "x%2F"}}), "invalid resource name \"x%2F\": [may not contain '%']"),
+        (lambda r: r.watch(name="a/b"), "may not contain '/'"),
+    ],
+    ids=["subresource-query-escaped", "subresource-traversal", "slash", "dotdot", "percent-from-object",
+         "watch-name"],
+)
+def test_unsafe_segments_never_reach_the_server(mock_server, cms, call, message):
+    client = cms.namespace("team-a")
+    if message is None:
+        mock_server.add("GET", SCOPED + "/c/status%3FdryRun=All", json={"kind": "ConfigMap"})
+        call(client)
+        assert mock_server.calls[0].query == []
+        return
+    with pytest.raises(ValueError) as info:
+        call(client)
+    assert message in str(info.value)
+    assert mock_server.calls == []
+
+
+def test_watch_by_name_sends_one_escaped_term(mock_server, cms):
+    mock_server.add("GET", SCOPED, body=b"", content_type="application/json")
+    watch = cms.namespace("team-a").watch(name="a,metadata.name!=b", timeout_seconds=1, resume=False)
+    list(watch)
+    selectors = [dict(c.query).get("fieldSelector") for c in mock_server.calls]
+    assert selectors and set(selectors) == {"metadata.name=a\\,metadata.name!\\=b"}
+
+
+# -- a stale cache heals itself (issue 12 item 4) ----------------------------------------------------------
+
+OLD = RESTMapping(GroupVersionResource("a.example.com", "v1", "gadgets"),
+                  GroupVersionKind("a.example.com", "v1", "Gadget"), Scope.NAMESPACE)
+NEW = RESTMapping(GroupVersionResource("b.example.com", "v1", "gadgets"),
+                  GroupVersionKind("b.example.com", "v1", "Gadget"), Scope.NAMESPACE)
+OLD_PATH = "/apis/a.example.com/v1/namespaces/team-a/gadgets"
+NEW_PATH = "/apis/b.example.com/v1/namespaces/team-a/gadgets"
+NOT_FOUND_OBJECT = {"kind": "Status", "code": 404, "reason": "NotFound", "message": 'gadgets "g" not found',
+                    "details": {"name": "g", "kind": "gadgets", "group": "a.example.com"}}
+NOT_FOUND_PATH = {"kind": "Status", "code": 404, "reason": "NotFound",
+                  "message": "the server could not find the requested resource", "details": {}}
+
+
+class FakeHealer:
+    def __init__(self, answer):
+        self.answer, self.asked = answer, []
+
+    def remap(self, mapping):
+        self.asked.append(mapping)
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    "reply, heals",
+    [
+        (dict(body="404 page not found\n", content_type="text/plain"), True),
+        (dict(json=NOT_FOUND_PATH), True),
+        (dict(json=NOT_FOUND_OBJECT), False),
+    ],
+    ids=["page-not-found", "status-without-name", "object-not-found"],
+)
+@pytest.mark.parametrize(
+    "verb, method, suffix",
+    [("get", "GET", "/g"), ("list", "GET", ""), ("delete", "DELETE", "/g"), ("apply", "PATCH", "/g"),
+     ("create", "POST", "")],
+)
+def test_an_unserved_404_is_healed_once_and_repeated_on_the_new_path(mock_server, transport, reply, heals, verb,
+                                                                       method, suffix):
+    healer = FakeHealer(NEW)
+    client = ResourceClient(transport, OLD, healer=healer).namespace("team-a")
+    mock_server.add(method, OLD_PATH + suffix, status=404, **reply)
+    if heals:
+        mock_server.add(method, NEW_PATH + suffix, json={"kind": "Gadget"})
+    obj = {"apiVersion": "a.example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}}
+    call = {"get": lambda: client.get("g"), "list": lambda: client.list(), "delete": lambda: client.delete("g"),
+            "apply": lambda: client.apply(obj), "create": lambda: client.create(obj)}[verb]
+    if heals:
+        assert call() == {"kind": "Gadget"}
+        assert healer.asked == [OLD]
+        assert [c.path for c in mock_server.calls] == [OLD_PATH + suffix, NEW_PATH + suffix]
+    else:
+        with pytest.raises(dynclient.NotFound, match='gadgets "g" not found'):
+            call()
+        assert healer.asked == [] and len(mock_server.calls) == 1
+
+
+def test_a_heal_that_finds_the_same_mapping_keeps_the_404(mock_server, transport):
+    healer = FakeHealer(None)
+    client = ResourceClient(transport, OLD, healer=healer).namespace("team-a")
+    mock_server.add("GET", OLD_PATH + "/g", status=404, body="404 page not found\n", content_type="text/plain")
+    with pytest.raises(dynclient.NotFound, match=r"the server could not find the requested resource \(get "
+                                                 r"gadgets.a.example.com g\)"):
+        client.get("g")
+    assert healer.asked == [OLD] and len(mock_server.calls) == 1
+
+
+def test_iter_moves_every_page_to_the_healed_path(mock_server, transport):
+    client = ResourceClient(transport, OLD, healer=FakeHealer(NEW)).namespace("team-a")
+    mock_server.add("GET", OLD_PATH, status=404, body="404 page not found\n", content_type="text/plain",
+                    query={"limit": "1"})
+    mock_server.add("GET", NEW_PATH, json=page(["a"], "t1"), query={"limit": "1"})
+    mock_server.add("GET", NEW_PATH, json=page(["b"]), query={"limit": "1", "continue": "t1"})
+    assert [i["metadata"]["name"] for i in client.iter(limit=1)] == ["a", "b"]
+
+
+def test_a_client_made_from_a_gvr_never_heals(mock_server, transport):
+    client = ResourceClient(transport, OLD).namespace("team-a")
+    mock_server.add("GET", OLD_PATH + "/g", status=404, body="404 page not found\n", content_type="text/plain")
+    with pytest.raises(dynclient.NotFound):
+        client.get("g")
