@@ -93,8 +93,9 @@ class DiscoveryEndpointNotFound(DiscoveryError):
         self.status_code = status_error.code or 404
         self.status_error = status_error
         super().__init__(
-            f"GET {url}: the server responded with the status code {self.status_code}: {status_error.message or 'not found'}"
-            "; the server URL (or its path prefix) does not look like a Kubernetes API server's")
+            f"GET {url}: the server responded with the status code {self.status_code}:"
+            f" {status_error.message or 'not found'}; every Kubernetes API server serves /apis,"
+            " so check the server URL and its path prefix")
 
 
 def _media_type(content_type: str) -> str:
