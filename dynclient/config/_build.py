@@ -16,7 +16,7 @@ from ._validate import check_cluster, check_user
 if TYPE_CHECKING:  # pragma: no cover
     from .kubeconfig import Kubeconfig
 
-__all__ = ["build_rest_config"]
+__all__ = ["build_rest_config", "check_override"]
 
 logger = logging.getLogger("dynclient.config")
 
@@ -54,6 +54,16 @@ def _has_credentials(user: UserInfo) -> bool:
                 or user.auth_provider or user.client_certificate or user.client_certificate_data)
 
 
+def _warn_unverified_once(host: str, cluster_name: str) -> None:
+    with _warned_lock:
+        if ("insecure", host) in _warned:
+            return
+        _warned.add(("insecure", host))
+    logger.warning('TLS verification is off for server %s (cluster "%s" has insecure-skip-tls-verify: true): '
+                   "its identity is not checked, and anyone in the path can read and change the traffic, "
+                   "credentials included", host, cluster_name)
+
+
 def _warn_plain_http_once(host: str, user_name: str) -> None:
     with _warned_lock:
         if (host, user_name) in _warned:
@@ -68,7 +78,7 @@ def _auth_for(user: UserInfo, user_name: str, cluster: ClusterInfo, host: str,
     entry = f'user "{user_name}"'
     if user.token:
         # token wins over tokenFile, as getUserIdentificationPartialConfig.
-        return StaticToken(user.token)
+        return StaticToken(user.token, user=user_name, file=origin, context=context)
     if user.token_file:
         return TokenFile(user.token_file, file=origin, context=context, entry=entry)
     if user.username or user.password:
@@ -84,6 +94,13 @@ def _auth_for(user: UserInfo, user_name: str, cluster: ClusterInfo, host: str,
         return OIDCToken(config.get("id-token"), issuer=config.get("idp-issuer-url"),
                          file=origin, context=context, entry=entry)
     return None
+
+
+def check_override(impersonate: Optional[Impersonation]) -> None:
+    """Refuse ``--as*`` values that cannot be sent as headers, naming the flag (never quoting the value)."""
+    found = impersonate.problem(flags=True) if impersonate is not None else None
+    if found is not None:
+        raise ConfigError(found[1], field=found[0])
 
 
 def build_rest_config(
@@ -106,6 +123,8 @@ def build_rest_config(
         raise ConfigError(f'cluster "{cluster_name}" not found (available clusters: {_names(kc.clusters)})',
                           file=ctx.origin, context=ctx_name, field="cluster")
     host = check_cluster(cluster_info, cluster_name, ctx_name)
+    if cluster_info.insecure_skip_tls_verify and host.startswith("https://"):
+        _warn_unverified_once(host, cluster_name)
 
     user_name = user or ctx.user
     if user_name:
@@ -118,6 +137,7 @@ def build_rest_config(
     else:
         user_info = UserInfo(origin=ctx.origin)
 
+    check_override(impersonate)
     identity = user_info.impersonate.overridden_by(impersonate)
     if identity.lacks_user():
         raise ConfigError("as-uid, as-groups and as-user-extra need a user to impersonate (as)",

@@ -36,9 +36,7 @@ def invalid_token_char(value: str) -> Optional[str]:
 
 
 def describe(ch: str) -> str:
-    """Name a character without printing it: ``U+000A (line feed)``."""
-    names = {"\n": "line feed", "\r": "carriage return", "\x00": "NUL", "\t": "tab", "\x7f": "DEL"}
-    name = names.get(ch)
-    if name is None and ch < " ":
-        name = "control character"
-    return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
+    """Name a character without printing it: ``a line feed (U+000A)``."""
+    names = {"\n": "a line feed", "\r": "a carriage return", "\x00": "a NUL", "\t": "a tab", "\x7f": "a DEL"}
+    name = names.get(ch) or ("a control character" if ch < " " else "a non-ASCII character")
+    return f"{name} (U+{ord(ch):04X})"

@@ -11,12 +11,19 @@ import os
 from typing import Optional
 from urllib.parse import urlsplit, urlunsplit
 
+from ._headers import describe, invalid_token_char
+from ._tlscheck import ca_problem, key_pair_files_problem, key_pair_problem
+from ._urlcheck import hostport_problem, shown_url
 from .errors import ConfigError
 from .model import EXEC_API_VERSIONS, INTERACTIVE_MODES, ClusterInfo, UserInfo
 
 __all__ = ["normalized_server", "check_cluster", "check_user"]
 
 _PROXY_SCHEMES = ("http", "socks5")
+#: A CA bundle larger than this is not read (the system bundle is about 200 KiB).
+_MAX_CA_FILE = 16 * 1024 * 1024
+#: kubectl's words (clientcmd validation.go) for a CA next to insecure-skip-tls-verify.
+INSECURE_WITH_CA = "specifying a root certificates file with the insecure flag is not allowed"
 
 # auth-providers client-go removed in 1.26, and what replaced them.
 _REMOVED_AUTH_PROVIDERS = {
@@ -40,12 +47,16 @@ class _Where:
     def __init__(self, origin: Optional[str], context: Optional[str], entry: str) -> None:
         self.origin, self.context, self.entry = origin, context, entry
 
-    def __call__(self, field: Optional[str], reason: str) -> ConfigError:
-        return ConfigError(reason, file=self.origin, context=self.context, entry=self.entry, field=field)
+    def __call__(self, field: Optional[str], reason: str, value: Optional[str] = None) -> ConfigError:
+        return ConfigError(reason, file=self.origin, context=self.context, entry=self.entry, field=field,
+                           value=value)
 
 
 def normalized_server(server: str, err: "_Where") -> str:
     """``scheme://host[:port][/path]`` with no query, fragment or trailing slash; http(s) only."""
+    problem = hostport_problem(server)
+    if problem:
+        raise err("server", problem, value=shown_url(server))
     try:
         parts = urlsplit(server.strip())
     except ValueError:
@@ -68,9 +79,20 @@ def check_cluster(cluster: ClusterInfo, name: str, context: Optional[str]) -> st
     host = normalized_server(cluster.server, err)
     if cluster.certificate_authority and cluster.certificate_authority_data:
         raise err("certificate-authority", "certificate-authority and certificate-authority-data are both set; keep one")
+    if cluster.insecure_skip_tls_verify and (cluster.certificate_authority or cluster.certificate_authority_data):
+        # Trusting a CA and trusting anything at once: clientcmd refuses to guess which was meant.
+        raise err("insecure-skip-tls-verify", INSECURE_WITH_CA)
     if cluster.certificate_authority:
         _check_file(cluster.certificate_authority, err, "certificate-authority")
+        _check_ca_file(cluster.certificate_authority, err)
+    if cluster.certificate_authority_data:
+        problem = ca_problem(cluster.certificate_authority_data)
+        if problem:
+            raise err("certificate-authority-data", problem)
     if cluster.proxy_url:
+        problem = hostport_problem(cluster.proxy_url)
+        if problem:
+            raise err("proxy-url", problem, value=shown_url(cluster.proxy_url))
         proxy = urlsplit(cluster.proxy_url)
         # Never echo the proxy URL: it may carry user:password.
         if proxy.scheme.lower() == "https":
@@ -99,10 +121,20 @@ def check_user(user: UserInfo, name: str, context: Optional[str]) -> None:
                         ("tokenFile", user.token_file)):
         if path:
             _check_file(path, err, field)
+    if has_cert and has_key:
+        _check_key_pair(user, err)
+    if user.token:
+        bad = invalid_token_char(user.token)
+        if bad is not None:
+            raise err("token", f'the token of user "{name}" contains an invalid character, {describe(bad)}; '
+                               "it cannot be sent in an HTTP header")
     # validateAuthInfo allows one of token / basic auth; rest's transport also
     # refuses a token file next to basic auth, so count tokenFile as a token.
     if (user.token or user.token_file) and (user.username or user.password):
         raise err("token", "more than one authentication method: token and basic auth (username/password); keep one")
+    found = user.impersonate.problem()
+    if found is not None:
+        raise err(found[0], found[1])
     if user.exec is not None:
         _check_exec(user, err)
     if user.auth_provider is not None:
@@ -112,6 +144,42 @@ def check_user(user: UserInfo, name: str, context: Optional[str]) -> None:
                                        f"use the exec plugin {_REMOVED_AUTH_PROVIDERS[provider]}")
         if provider != "oidc":
             raise err("auth-provider", f'"{provider}" is not supported (only "oidc"); use an exec plugin')
+
+
+def _check_ca_file(path: str, err: _Where) -> None:
+    try:
+        with open(path, "rb") as handle:
+            pem = handle.read(_MAX_CA_FILE + 1)
+    except OSError as exc:
+        raise err("certificate-authority", f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+    problem = "the file is larger than 16 MiB" if len(pem) > _MAX_CA_FILE else ca_problem(pem)
+    if problem:
+        raise err("certificate-authority", f"{path}: {problem}")
+
+
+def _check_key_pair(user: UserInfo, err: _Where) -> None:
+    """The certificate parses and matches its key (client-go's tls.X509KeyPair), before any handshake."""
+    if user.client_certificate and user.client_key:
+        problem = key_pair_files_problem(user.client_certificate, user.client_key)
+    else:
+        cert = user.client_certificate_data
+        key = user.client_key_data
+        try:
+            if cert is None:
+                with open(user.client_certificate or "", "rb") as handle:
+                    cert = handle.read()
+            if key is None:
+                with open(user.client_key or "", "rb") as handle:
+                    key = handle.read()
+        except OSError as exc:
+            raise err("client-certificate", f"cannot read: {exc.strerror or type(exc).__name__}") from None
+        problem = key_pair_problem(cert, key)
+    if problem:
+        on_cert = "certificate input" in problem
+        field = "client-certificate" if on_cert else "client-key"
+        if (user.client_certificate_data if on_cert else user.client_key_data):
+            field += "-data"
+        raise err(field, problem)
 
 
 def _check_exec(user: UserInfo, err: _Where) -> None:

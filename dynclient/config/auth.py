@@ -6,6 +6,10 @@ only if it returns True (client-go does the same for exec plugins and
 token files). The exec plugin lives in ``exec_plugin.py``.
 
 None of these objects ever prints its secret: not in ``repr``, not in an error.
+A token that cannot be sent as a header value (a newline pasted with it) is
+refused where the header is made, naming whose token it is, never the token.
+Basic auth needs no such check: its header value is base64, which carries no
+control character whatever the password holds (Go's ``SetBasicAuth`` alike).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import threading
 import time
 from typing import Callable, Dict, Optional, Protocol, Tuple, runtime_checkable
 
+from ._headers import describe, invalid_token_char
 from .errors import ConfigError, CredentialsExpired
 from .model import REDACTED
 
@@ -43,24 +48,38 @@ class AuthProvider(Protocol):
         ...
 
 
-def _bearer(token: str) -> Dict[str, str]:
+def _bearer(token: str, whose: str, where: Optional[Dict[str, Optional[str]]] = None) -> Dict[str, str]:
+    """The ``Authorization`` header for ``token``; ConfigError if it holds a character a header cannot carry."""
+    bad = invalid_token_char(token)
+    if bad is not None:
+        raise ConfigError(f"the token of {whose} contains an invalid character, {describe(bad)}; "
+                          "it cannot be sent in an HTTP header", **(where or {}))
     return {"Authorization": f"Bearer {token}"}
+
+
+def _whose(user: Optional[str], entry: Optional[str] = None) -> str:
+    if user is not None:
+        return f'user "{user}"'
+    return entry or "the user"
 
 
 class StaticToken:
     """A bearer token written in the kubeconfig (``users[].user.token``)."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *, user: Optional[str] = None, file: Optional[str] = None,
+                 context: Optional[str] = None) -> None:
         if not token:
             raise ValueError("StaticToken needs a non-empty token")
         self._token = token
+        self._whose = _whose(user)
+        self._where = {"file": file, "context": context}
 
     def __repr__(self) -> str:
         return f"StaticToken(token={REDACTED})"
 
     def headers(self) -> Dict[str, str]:
         """The bearer token header."""
-        return _bearer(self._token)
+        return _bearer(self._token, self._whose, self._where)
 
     def client_cert(self) -> Optional[Tuple[str, str]]:
         """Always ``None``: a token is not a certificate."""
@@ -139,7 +158,8 @@ class TokenFile:
 
     def headers(self) -> Dict[str, str]:
         """The bearer token header with the file's current token."""
-        return _bearer(self.token())
+        where = {"file": self._where["file"], "context": self._where["context"]}
+        return _bearer(self.token(), f"{_whose(None, self._where['entry'])} (tokenFile {self.path})", where)
 
     def client_cert(self) -> Optional[Tuple[str, str]]:
         """Always ``None``."""
@@ -244,7 +264,8 @@ class OIDCToken:
             raise CredentialsExpired(
                 f"the oidc id-token expired at {when}; {_REFRESH_HINT}",
                 field="auth-provider.config.id-token", **self._where)
-        return _bearer(self._token)
+        return _bearer(self._token, f"{_whose(None, self._where['entry'])} (oidc id-token)",
+                       {"file": self._where["file"], "context": self._where["context"]})
 
     def client_cert(self) -> Optional[Tuple[str, str]]:
         """Always ``None``."""

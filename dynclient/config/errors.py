@@ -31,7 +31,9 @@ class ConfigError(DynclientError):
     ``context`` the context being built, ``entry`` the stanza inside the file
     (``'user "bob"'``, ``'cluster "prod"'``, ``"users[2]"``) and ``field`` the
     key within it (``"client-key"``). Any of them may be ``None``; ``reason`` is
-    the bare explanation.
+    the bare explanation. ``value`` is shown quoted after the field
+    (``server "https://h:99999": invalid port``) and is only ever given for
+    values that are not secret (URLs with their user info removed, names).
     """
 
     def __init__(
@@ -42,12 +44,14 @@ class ConfigError(DynclientError):
         context: Optional[str] = None,
         entry: Optional[str] = None,
         field: Optional[str] = None,
+        value: Optional[str] = None,
     ) -> None:
         self.reason = reason
         self.file = file
         self.context = context
         self.entry = entry
         self.field = field
+        self.value = value
         super().__init__(self._compose())
 
     def _compose(self) -> str:
@@ -59,7 +63,7 @@ class ConfigError(DynclientError):
         if self.entry:
             parts.append(self.entry)
         if self.field:
-            parts.append(self.field)
+            parts.append(self.field if self.value is None else f'{self.field} "{self.value}"')
         parts.append(self.reason)
         return ": ".join(parts)
 

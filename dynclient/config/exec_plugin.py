@@ -366,8 +366,8 @@ class ExecPlugin:
         bad = invalid_token_char(token)
         if bad is not None:
             who = f'user "{self.user}"' if self.user is not None else "the user"
-            raise _Failure(f"the token of {who} returned by {plugin} contains an invalid character "
-                           f"({describe(bad)}); it cannot be sent in an HTTP header")
+            raise _Failure(f"the token of {who} returned by {plugin} contains an invalid character, "
+                           f"{describe(bad)}; it cannot be sent in an HTTP header")
         if cert:
             from ._tlscheck import key_pair_problem  # only certificate plugins need it
 

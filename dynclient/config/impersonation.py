@@ -5,15 +5,26 @@ as a list of *separate* header lines; Go's net/http does not split a
 comma-joined value. So the headers come out as a list of ``(name, value)``
 pairs, and a transport must send each pair as its own header line (never
 merged into a dict; ``dynclient.http`` sends the list as it is).
+
+A value with CR, LF or another control character could end the header and
+start another one, so it is refused before any request: where the kubeconfig
+or the ``--as*`` flags are read, and again by ``header_pairs()``. Go's
+net/http refuses the same values (``invalid header field value``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
-__all__ = ["Impersonation", "escape_extra_key"]
+from ._headers import describe, invalid_header_char
+from .errors import ConfigError
+
+__all__ = ["Impersonation", "escape_extra_key", "FLAG_NAMES"]
+
+#: The kubectl flag for each kubeconfig field, to name the source of an override.
+FLAG_NAMES = {"as": "--as", "as-uid": "--as-uid", "as-groups": "--as-group", "as-user-extra": "--as-user-extra"}
 
 USER_HEADER = "Impersonate-User"
 UID_HEADER = "Impersonate-Uid"
@@ -95,13 +106,58 @@ class Impersonation:
             extra=other.extra or self.extra,
         )
 
+    def _values(self) -> Iterator[Tuple[str, Optional[str], str]]:
+        """``(kubeconfig field, index or key, value)`` for every value that becomes a header."""
+        if self.user:
+            yield "as", None, self.user
+        if self.uid:
+            yield "as-uid", None, self.uid
+        for index, group in enumerate(self.groups):
+            yield "as-groups", str(index), group
+        for key in sorted(self.extra):
+            for value in self.extra[key]:
+                yield "as-user-extra", key, value
+
+    def _invalid_value(self) -> Optional[Tuple[str, Optional[str], str]]:
+        """``(field, index or key, character)`` of the first value a header cannot carry, or ``None``."""
+        for field_name, where, value in self._values():
+            bad = invalid_header_char(value)
+            if bad is not None:
+                return field_name, where, bad
+        return None
+
+    def problem(self, *, flags: bool = False) -> Optional[Tuple[str, str]]:
+        """``(field, reason)`` when a value cannot be sent; ``flags`` names kubectl's ``--as*`` flags instead."""
+        found = self._invalid_value()
+        if found is None:
+            return None
+        field_name, where, bad = found
+        if flags:
+            label = FLAG_NAMES[field_name]
+            if field_name == "as-groups":
+                label += f" (value {int(where or 0) + 1})"
+            elif field_name == "as-user-extra":
+                label += f' (key "{escape_extra_key(where or "")}")'
+        else:
+            label = field_name
+            if field_name == "as-groups":
+                label += f"[{where}]"
+            elif field_name == "as-user-extra":
+                label += f'["{escape_extra_key(where or "")}"]'
+        return label, (f"the value to impersonate contains an invalid character, {describe(bad)}; "
+                       "CR, LF and other control characters cannot be sent in an Impersonate-* header")
+
     def header_pairs(self) -> List[Tuple[str, str]]:
         """The headers to send, as ``(name, value)`` pairs; names may repeat and must be sent repeated.
 
         Empty when no user is set: client-go only impersonates with a user name.
+        Raises ConfigError, before anything is sent, for a value with a control character.
         """
         if not self.user:
             return []
+        found = self.problem()
+        if found is not None:
+            raise ConfigError(found[1], field=f"impersonation {found[0]}")
         pairs = [(USER_HEADER, self.user)]
         if self.uid:
             pairs.append((UID_HEADER, self.uid))

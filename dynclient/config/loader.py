@@ -13,6 +13,7 @@ import dataclasses
 import os
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
+from ._build import check_override
 from .errors import ConfigError
 from .impersonation import Impersonation, _as_tuple
 from .incluster import SERVICE_ACCOUNT_DIR, in_cluster_config, is_in_cluster
@@ -58,6 +59,7 @@ def load_config(
             raise ConfigError(f"no kubeconfig found (looked for: {', '.join(paths)}), and a context "
                               "cannot be chosen for the in-cluster configuration", context=context)
         config = in_cluster_config(namespace=namespace)
+        check_override(override)
         identity = config.impersonate.overridden_by(override)
         if identity.lacks_user():
             raise ConfigError("impersonating a uid, groups or extra needs a user to impersonate",

@@ -110,12 +110,18 @@ def test_provide_cluster_info(plugin) -> None:
 def test_provide_cluster_info_reads_the_ca_file(plugin, tmp_path) -> None:
     plugin.respond_token(V1)
     (tmp_path / "ca.crt").write_bytes(CA_PEM)
-    cluster = {"server": "https://h:1", "certificate-authority": str(tmp_path / "ca.crt"),
-               "insecure-skip-tls-verify": True}
+    cluster = {"server": "https://h:1", "certificate-authority": str(tmp_path / "ca.crt")}
     _config(plugin, V1, cluster=cluster, provideClusterInfo=True).rest_config().auth.headers()
     sent = plugin.call(1)["exec_info"]["spec"]["cluster"]
     assert base64.b64decode(sent["certificate-authority-data"]) == CA_PEM
-    assert sent["insecure-skip-tls-verify"] is True
+    assert "insecure-skip-tls-verify" not in sent
+
+
+def test_provide_cluster_info_says_insecure(plugin) -> None:
+    plugin.respond_token(V1)
+    cluster = {"server": "https://h:1", "insecure-skip-tls-verify": True}
+    _config(plugin, V1, cluster=cluster, provideClusterInfo=True).rest_config().auth.headers()
+    assert plugin.call(1)["exec_info"]["spec"]["cluster"] == {"server": "https://h:1", "insecure-skip-tls-verify": True}
 
 
 def test_credentials_are_cached_until_expiration(plugin) -> None:
