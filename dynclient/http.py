@@ -1,14 +1,26 @@
-"""HTTP/1.1 to one API server on the standard library: a keep-alive pool of ``http.client`` connections.
+"""HTTP/1.1 to one API server on requests: a ``Session`` with one ``HTTPAdapter`` per TLS identity.
 
-Why not ``requests``: a CLI or a CI step is a fresh process, and importing
-``requests`` (urllib3, charset_normalizer, idna, cookie jars) costs about
-90 ms there, more than the three round trips of a cold resolve-and-list
-against a nearby cluster. A client that talks to one host needs little of
-it: a pool, TLS with the kubeconfig's CA, client certificate and server
-name, an optional proxy, gzip, and streamed bodies for watches.
+``Transport`` (the policy layer) decides what to send and what a reply
+means; this module only puts bytes on the wire and takes them off:
 
-Everything raised from here is an ``OSError`` (``http.client``'s protocol
-errors are wrapped in ``ConnectionError``), so callers catch one family.
+* TLS from the kubeconfig (``dynclient.tlscontext``): an ``ssl.SSLContext``
+  with the CA data loaded in memory, handed to urllib3 through the adapter,
+  with ``tls-server-name`` as SNI and as the checked name. A client
+  certificate that changes (an exec plugin rotating it) gets a new adapter
+  and context; the old one's idle connections are closed.
+* Proxies by kubectl's rules (``dynclient.proxy``): the session never reads
+  the environment itself (``trust_env = False``).
+* Streams read from urllib3's raw response, split into lines here in linear
+  time, with a limit on the line length; another thread can ``interrupt()``
+  a blocked read by shutting the socket down.
+* No replay of writes: urllib3 retries a request on a new connection only
+  for GET, HEAD and OPTIONS, and only when it broke before any reply
+  (a kept-alive connection the server had closed). A POST, PUT, PATCH or
+  DELETE is never sent twice from here.
+
+Everything raised from here is an ``OSError`` (``ConnectionError`` with a
+message that names the failure, and the proxy when it was the proxy's);
+proxy passwords never appear in it.
 """
 
 from __future__ import annotations
@@ -16,244 +28,277 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import select
 import socket
-import sys
-import ssl
 import threading
 import zlib
-from collections import deque
-from typing import Any, Deque, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
-from urllib.parse import unquote, urlencode, urlsplit
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from urllib.parse import urlencode, urlsplit
 
-__all__ = ["ConnectionPool", "Response", "TLSConfig", "Headers"]
+import requests
+import requests.adapters
+from urllib3 import HTTPConnectionPool, HTTPHeaderDict
+from urllib3.exceptions import HTTPError as _Urllib3Error
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
+from urllib3.exceptions import ProxyError as _Urllib3ProxyError
+from urllib3.util import SKIP_HEADER
+from urllib3.util.retry import Retry
+
+from .proxy import ProxyURL, proxy_for
+from .tlscontext import ClientCert, TLSConfig
+
+__all__ = ["ConnectionPool", "Response", "TLSConfig", "Headers", "LineTooLong", "encode_query"]
 
 Headers = Sequence[Tuple[str, str]]
 Timeout = Tuple[Optional[float], Optional[float]]  # (connect, read)
-ClientCert = Optional[Tuple[str, str]]
 
 _CHUNK = 64 * 1024
 _GZIP = 16 + zlib.MAX_WBITS
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+_UNSET: Any = object()
 
 
-class TLSConfig:
-    """What the TLS handshake needs from a kubeconfig cluster entry.
+class LineTooLong(Exception):
+    """A streamed line grew past the reader's limit; reading stopped there (not an ``OSError``: never resumed)."""
 
-    ``verify`` False is ``insecure-skip-tls-verify``. ``server_name`` is
-    ``tls-server-name``: sent as SNI and checked against the certificate
-    instead of the URL's host.
+    def __init__(self, limit: int) -> None:
+        super().__init__("object to decode was longer than maximum allowed size")
+        self.limit = limit
+
+
+class _NoReplay(Retry):
+    """urllib3's retry, for one case only: a safe method whose connection broke before any reply.
+
+    ``read=1`` with ``allowed_methods`` GET/HEAD/OPTIONS: a kept-alive
+    connection the server closed under a request is tried once more on
+    another, but only when repeating cannot act twice. A read timeout is not
+    retried here (the caller's timeout means what it says), nor is a refused
+    connection (``connect=0``: the transport's own policy retries GETs).
     """
 
-    __slots__ = ("verify", "ca_file", "ca_data", "server_name")
-
-    def __init__(self, *, verify: bool = True, ca_file: Optional[str] = None, ca_data: Optional[bytes] = None,
-                 server_name: str = "") -> None:
-        self.verify, self.ca_file, self.ca_data, self.server_name = verify, ca_file, ca_data, server_name
-
-    def context(self, cert: ClientCert) -> ssl.SSLContext:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        if not self.verify:
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-        elif self.ca_data or self.ca_file:
-            if self.ca_data:
-                ctx.load_verify_locations(cadata=self.ca_data.decode("ascii", "replace"))
-            if self.ca_file:
-                ctx.load_verify_locations(cafile=self.ca_file)
-        else:
-            ctx.load_default_certs()
-        if cert is not None:
-            ctx.load_cert_chain(cert[0], cert[1])
-        return ctx
+    def increment(self, method: Optional[str] = None, url: Optional[str] = None, response: Any = None,
+                  error: Optional[Exception] = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
+        if isinstance(error, ReadTimeoutError):
+            raise error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
-class _Proxy:
-    """A kubeconfig ``proxy-url``: http (CONNECT for https targets) or socks5."""
-
-    def __init__(self, url: str) -> None:
-        parts = urlsplit(url)
-        self.scheme = parts.scheme.lower()
-        if self.scheme not in ("http", "socks5"):
-            # TLS inside TLS (an https proxy in front of an https server) needs more than the standard library.
-            raise ValueError(f'proxy-url scheme "{parts.scheme}" is not supported (use http or socks5)')
-        self.host = parts.hostname or ""
-        self.port = parts.port or (1080 if self.scheme == "socks5" else 80)
-        self.user = unquote(parts.username or "")
-        self.password = unquote(parts.password or "")
-
-    def authorization(self) -> List[Tuple[str, str]]:
-        if not self.user:
-            return []
-        token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
-        return [("Proxy-Authorization", f"Basic {token}")]
+_RETRY = _NoReplay(total=1, connect=0, read=1, redirect=0, status=0, other=0, allowed_methods=_SAFE_METHODS,
+                   raise_on_redirect=False, raise_on_status=False, respect_retry_after_header=False)
 
 
-def _dial_proxy(proxy: _Proxy, timeout: Optional[float]) -> socket.socket:
-    """Connect to the proxy; a failure names the proxy, not the API server behind it."""
-    try:
-        return socket.create_connection((proxy.host, proxy.port), timeout)
-    except OSError as err:
-        failure = err
-    # Raised outside the except block, so the message callers show is this one alone.
-    text = f"proxy-url {proxy.host}:{proxy.port}: {failure.strerror or failure}"
-    raise type(failure)(failure.errno, text) if failure.errno is not None else type(failure)(text)
+class _Adapter(requests.adapters.HTTPAdapter):
+    """An ``HTTPAdapter`` whose pools use the kubeconfig's TLS, for the server and for an https proxy."""
+
+    def __init__(self, *, pool_options: Dict[str, Any], proxy_options: Dict[str, Any], maxsize: int) -> None:
+        self._pool_options = pool_options
+        self._proxy_options = proxy_options
+        # One host: two pools (the server, and the server through a proxy) are plenty; maxsize is
+        # discovery's parallel fetch, and pool_block=False lets a burst open more than that.
+        super().__init__(pool_connections=2, pool_maxsize=maxsize, max_retries=_RETRY)
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
+        super().init_poolmanager(connections, maxsize, block, **{**self._pool_options, **pool_kwargs})
+        self._quieten(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        if proxy in self.proxy_manager:
+            return self.proxy_manager[proxy]
+        proxy_kwargs = {**self._pool_options, **proxy_kwargs}
+        if proxy.lower().startswith("https:"):
+            proxy_kwargs.update(self._proxy_options)
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        self._quieten(manager)
+        return manager
+
+    def _quieten(self, manager: Any) -> None:
+        """With ``insecure-skip-tls-verify``, no urllib3 warning per connection: the kubeconfig loader warns once."""
+        if self._pool_options.get("assert_hostname") is False:
+            classes = dict(manager.pool_classes_by_scheme)
+            classes["https"] = _unwarned(classes["https"])
+            manager.pool_classes_by_scheme = classes
+
+    def proxy_headers(self, proxy: str) -> Dict[str, str]:
+        # requests encodes proxy credentials as latin-1; Go (and so kubectl) sends their UTF-8 bytes.
+        creds = ProxyURL(proxy, "").credentials
+        if creds is None:
+            return {}
+        token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode("utf-8")).decode("ascii")
+        return {"Proxy-Authorization": f"Basic {token}"}
 
 
-def _socks5_connect(proxy: _Proxy, host: str, port: int, timeout: Optional[float]) -> socket.socket:
-    """RFC 1928/1929 CONNECT, the server resolving the name (as Go's proxy dialer does)."""
-    sock = _dial_proxy(proxy, timeout)
-    try:
-        methods = b"\x00\x02" if proxy.user else b"\x00"
-        sock.sendall(b"\x05" + bytes([len(methods)]) + methods)
-        reply = _recv_exact(sock, 2)
-        if reply[1] == 0x02:
-            user, password = proxy.user.encode(), proxy.password.encode()
-            sock.sendall(b"\x01" + bytes([len(user)]) + user + bytes([len(password)]) + password)
-            if _recv_exact(sock, 2)[1] != 0:
-                raise ConnectionError("socks5 proxy refused the username and password")
-        elif reply[1] != 0x00:
-            raise ConnectionError("socks5 proxy accepts none of our authentication methods")
-        name = host.encode("idna")
-        sock.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + port.to_bytes(2, "big"))
-        head = _recv_exact(sock, 4)
-        if head[1] != 0:
-            raise ConnectionError(f"socks5 proxy could not connect to {host}:{port} (reply {head[1]})")
-        skip = {1: 4, 4: 16}.get(head[3]) or _recv_exact(sock, 1)[0]
-        _recv_exact(sock, skip + 2)
-        return sock
-    except BaseException:
-        sock.close()
-        raise
+_UNWARNED: Dict[type, type] = {}
 
 
-def _recv_exact(sock: socket.socket, n: int) -> bytes:
-    data = b""
-    while len(data) < n:
-        more = sock.recv(n - len(data))
-        if not more:
-            raise ConnectionError("proxy closed the connection during the handshake")
-        data += more
-    return data
+def _unwarned(pool_class: type) -> type:
+    """``pool_class`` without the ``InsecureRequestWarning`` it issues on every unverified connection."""
+    quiet = _UNWARNED.get(pool_class)
+    if quiet is None:
+        def _validate_conn(self: Any, conn: Any) -> None:
+            HTTPConnectionPool._validate_conn(self, conn)
+            if conn.is_closed:
+                conn.connect()
 
-
-class _Connection(http.client.HTTPConnection):
-    """One keep-alive connection: plain or TLS, direct, tunnelled or through socks5.
-
-    TLS is added in ``connect`` with the pool's context (``HTTPSConnection``
-    would build a default context per connection). The read timeout is
-    applied after connecting, so a slow handshake and a silent stream have
-    separate limits.
-    """
-
-    def __init__(self, host: str, port: int, *, tls: Optional[ssl.SSLContext], server_name: str,
-                 proxy: Optional[_Proxy], connect_timeout: Optional[float]) -> None:
-        self._target = (host, port)
-        self._tls = tls
-        self._server_name = server_name or host
-        self._socks = proxy if proxy is not None and proxy.scheme == "socks5" else None
-        via_http_proxy = proxy is not None and self._socks is None
-        super().__init__(proxy.host if via_http_proxy else host,  # type: ignore[union-attr]
-                         proxy.port if via_http_proxy else port,  # type: ignore[union-attr]
-                         timeout=connect_timeout)
-        if via_http_proxy:
-            self._create_connection = lambda _address, timeout, _source=None: _dial_proxy(proxy, timeout)  # type: ignore
-            if tls is not None:
-                self.set_tunnel(host, port, headers=dict(proxy.authorization()))  # type: ignore[union-attr]
-                if ":" in host and sys.version_info < (3, 12):
-                    self._tunnel_host = f"[{host}]"  # before 3.12 the CONNECT line lost an IPv6 address's brackets
-        self.read_timeout: Optional[float] = None
-        self.reused = False
-
-    def connect(self) -> None:
-        if self._socks is not None:
-            self.sock = _socks5_connect(self._socks, *self._target, self.timeout)
-            # http.client sends headers and body in two writes: without this, Nagle holds the body back.
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        else:
-            http.client.HTTPConnection.connect(self)  # TCP, plus the CONNECT tunnel when set
-        if self._tls is not None:
-            self.sock = self._tls.wrap_socket(self.sock, server_hostname=self._server_name)
-        self.sock.settimeout(self.read_timeout)
-
-    def set_read_timeout(self, seconds: Optional[float]) -> None:
-        self.read_timeout = seconds
-        if self.sock is not None:
-            self.sock.settimeout(seconds)
+        quiet = _UNWARNED[pool_class] = type(f"Unwarned{pool_class.__name__}", (pool_class,),
+                                             {"_validate_conn": _validate_conn})
+    return quiet
 
 
 class _HeaderView:
-    """Case-insensitive, read-only view of reply headers (``get`` and ``get_all``)."""
+    """Case-insensitive, read-only view of reply headers that keeps repeated lines (``get_all``)."""
 
-    __slots__ = ("_msg",)
+    __slots__ = ("_headers",)
 
-    def __init__(self, msg: Any) -> None:
-        self._msg = msg
+    def __init__(self, headers: Any) -> None:
+        self._headers = headers
 
     def get(self, name: str, default: Any = None) -> Any:
-        return self._msg.get(name, default)
+        values = self.get_all(name)
+        return ", ".join(values) if values else default
 
     def get_all(self, name: str) -> List[str]:
-        return list(self._msg.get_all(name) or [])
+        getlist = getattr(self._headers, "getlist", None)
+        if getlist is not None:
+            return list(getlist(name))
+        value = self._headers.get(name)
+        return [] if value is None else [value]
 
     def __getitem__(self, name: str) -> str:
-        value = self._msg.get(name)
+        value = self.get(name)
         if value is None:
             raise KeyError(name)
         return value
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name in self._msg
+        return isinstance(name, str) and bool(self.get_all(name))
 
     def items(self) -> List[Tuple[str, str]]:
-        return list(self._msg.items())
+        return list(self._headers.items())
+
+
+def _encoding(raw: Any) -> str:
+    return (raw.headers.get("Content-Encoding") or "").strip().lower()
+
+
+def _is_socket_body(raw: Any) -> bool:
+    """True when ``raw`` reads an untouched ``http.client`` body in identity or gzip (the fast path applies)."""
+    return (isinstance(getattr(raw, "_fp", None), http.client.HTTPResponse) and raw._fp_bytes_read == 0
+            and not raw._has_decoded_content and _encoding(raw) in ("", "identity", "gzip"))
+
+
+def _socket_of(raw: Any) -> Optional[socket.socket]:
+    """The socket a urllib3 response arrives on (None for a mocked reply).
+
+    Taken from the body's file object, not from the connection: with
+    ``Connection: close`` http.client lets go of the socket on the
+    connection and only the response still holds it.
+    """
+    try:
+        return raw._fp.fp.raw._sock  # http.client.HTTPResponse -> BufferedReader -> SocketIO -> socket
+    except AttributeError:
+        conn = getattr(raw, "_connection", None) or getattr(raw, "connection", None)
+        sock = getattr(conn, "sock", None)
+        return sock if isinstance(sock, socket.socket) else None
 
 
 class Response:
     """A reply. Read it with ``content``/``json()`` or, when streamed, ``iter_lines()``; then ``close()``.
 
     The connection goes back to the pool once the body has been read to its
-    end; a stream closed early closes its connection instead.
+    end; a stream closed early (or interrupted) closes its connection instead.
     """
 
-    def __init__(self, pool: "ConnectionPool", conn: _Connection, raw: http.client.HTTPResponse, url: str,
-                 sock: Optional[socket.socket]) -> None:
-        self._pool, self._conn, self._raw = pool, conn, raw
-        self._sock = sock  # the socket the reply arrives on, also when conn has let go of it
+    def __init__(self, resp: requests.Response, url: str, proxy: Optional[ProxyURL] = None) -> None:
+        self._resp = resp
+        self._raw = resp.raw
+        self._proxy = proxy
+        self._sock = _socket_of(resp.raw)
         self._lock = threading.Lock()  # orders close() and interrupt() from different threads
         self.url = url
-        self.status_code: int = raw.status
-        self.reason: str = raw.reason or ""
-        self.headers = _HeaderView(raw.headers)
-        self._gzip = (raw.getheader("Content-Encoding") or "").lower() == "gzip"
+        self.status_code: int = resp.status_code
+        self.reason: str = resp.reason or ""
+        self.headers = _HeaderView(getattr(resp.raw, "headers", None) or resp.headers)
         self._content: Optional[bytes] = None
         self._closed = False
         self._interrupted = False
+        #: True when ``iter_lines`` handed out a last line that had no newline after it.
+        self.ended_without_newline = False
 
     @property
     def content(self) -> bytes:
         if self._content is None:
             try:
-                data = self._raw.read()
-                if self._gzip and data:  # a HEAD or 204 reply may say gzip and carry nothing
-                    data = zlib.decompress(data, _GZIP)
-            except BaseException as err:
-                self.close(reuse=False)
-                if isinstance(err, (http.client.HTTPException, zlib.error)):
-                    raise _broken(f"reading the reply to {self.url}", err) from err
+                data = self._resp.content
+            except requests.RequestException as err:
+                self.close()
+                raise _wire_error(f"reading the reply to {self.url}", err, self._proxy) from None
+            except BaseException:
+                self.close()
                 raise
-            self._content = data
+            self._content = data or b""
             self.close()
         return self._content
 
     def json(self) -> Any:
         return json.loads(self.content)
 
-    def iter_lines(self) -> Iterator[bytes]:
-        """Yield the body's lines as they arrive (without the newline); raises ``OSError`` if it breaks."""
-        inflate = zlib.decompressobj(_GZIP) if self._gzip else None
-        pending = b""
-        read = self._raw.read1
+    def iter_lines(self, *, max_line: Optional[int] = None) -> Iterator[bytes]:
+        """Yield the body's lines as they arrive (without the newline); raises ``OSError`` if it breaks.
+
+        Linear in the body's size however long a line is: the parts of an
+        unfinished line are kept in a list and joined once. A line longer
+        than ``max_line`` raises ``LineTooLong`` as soon as that many bytes
+        are buffered. A last line without a newline is yielded too, with
+        ``ended_without_newline`` set.
+        """
+        chunks = self._fast_chunks() if _is_socket_body(self._raw) else self._chunks()
+        parts: List[bytes] = []
+        pending = 0  # bytes in parts
+        limit = max_line if max_line is not None else -1
+        for chunk in chunks:
+            newline = chunk.find(b"\n")
+            if newline < 0:
+                parts.append(chunk)
+                pending += len(chunk)
+                if 0 <= limit < pending:
+                    raise LineTooLong(limit)
+                continue
+            if parts:
+                parts.append(chunk[:newline])
+                first = b"".join(parts)
+                parts, pending = [], 0
+            else:
+                first = chunk[:newline]
+            lines = chunk[newline + 1:].split(b"\n")
+            tail = lines.pop()
+            if limit >= 0 and (len(first) > limit or any(len(line) > limit for line in lines)):
+                raise LineTooLong(limit)
+            yield first
+            yield from lines
+            if tail:
+                parts.append(tail)
+                pending = len(tail)
+                if 0 <= limit < pending:
+                    raise LineTooLong(limit)
+        if self._interrupted:
+            return  # a half line read before the interrupt is not an event
+        if parts:
+            self.ended_without_newline = True
+            yield b"".join(parts)
+
+    def _fast_chunks(self) -> Iterator[bytes]:
+        """The body straight from the ``http.client`` response under urllib3's (its raw stream), gunzipped here.
+
+        urllib3's own ``read1`` costs about 20 us per call on top, and a watch
+        makes one call per event: at 1 KiB events that halves the rate.
+        Reading one level down keeps the old stack's throughput; when the
+        body has been read to its end the connection goes back to urllib3's
+        pool (``release_conn``), as its own reads would have done.
+        """
+        raw = self._raw
+        fp = raw._fp
+        inflate = zlib.decompressobj(_GZIP) if _encoding(raw) == "gzip" else None
+        read = fp.read1
         while True:
             try:
                 received = read(_CHUNK)
@@ -261,24 +306,40 @@ class Response:
             except (http.client.HTTPException, OSError, ValueError, zlib.error) as err:
                 if self._interrupted:
                     return  # interrupt() from another thread: the end the caller asked for
-                if isinstance(err, OSError):
-                    raise
-                # ValueError: read on a response closed by another thread.
-                raise _broken(f"stream from {self.url} broke", err) from err
+                if isinstance(err, TimeoutError):
+                    raise TimeoutError(f"stream from {self.url}: no data within the read timeout") from None
+                if isinstance(err, http.client.IncompleteRead):
+                    raise ConnectionError(f"stream from {self.url} ended early: {_innermost(err)}") from None
+                raise _wire_error(f"stream from {self.url} broke", err, self._proxy) from None
             if not received:
                 break
-            pending += chunk
-            if b"\n" not in chunk:
-                continue
-            *lines, pending = pending.split(b"\n")
-            yield from lines
+            if chunk:
+                yield chunk
         if self._interrupted:
-            return  # a half line read before the interrupt is not an event
-        if self._raw.length or (inflate is not None and not inflate.eof):
+            return
+        if fp.length or (inflate is not None and not inflate.eof):
             # read1() ends quietly when a Content-Length body is cut short.
             raise ConnectionError(f"stream from {self.url} ended early")
-        if pending:
-            yield pending
+        if fp.isclosed():
+            raw.release_conn()
+
+    def _chunks(self) -> Iterator[bytes]:
+        """The decoded body through urllib3 (a mocked reply, or a body urllib3 already began to read)."""
+        raw = self._raw
+        while True:
+            try:
+                chunk = raw.read1(_CHUNK, decode_content=True)
+            except (_Urllib3Error, OSError, ValueError, AttributeError) as err:
+                if self._interrupted:
+                    return
+                if isinstance(err, ProtocolError) and "IncompleteRead" in str(err):
+                    raise ConnectionError(f"stream from {self.url} ended early: {_innermost(err)}") from None
+                if isinstance(err, ReadTimeoutError):
+                    raise TimeoutError(f"stream from {self.url}: no data within the read timeout") from None
+                raise _wire_error(f"stream from {self.url} broke", err, self._proxy) from None
+            if not chunk:
+                return
+            yield chunk
 
     def interrupt(self) -> None:
         """Wake a thread blocked reading this reply (from another thread): it then sees end-of-stream."""
@@ -293,19 +354,22 @@ class Response:
                 except OSError:
                     pass
 
-    def close(self, *, reuse: bool = True) -> None:
-        """Give the connection back when the body was read to its end (and ``reuse``), else close it."""
+    def close(self) -> None:
+        """Give the connection back when the body was read to its end, else close it."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-            reusable = (reuse and self._raw.isclosed() and not self._raw.will_close and not self._interrupted
-                        and not self._raw.length)
-        if reusable:
-            self._pool._release(self._conn)
-        else:
-            self._raw.close()
-            self._conn.close()
+            interrupted = self._interrupted
+        raw = self._raw
+        if interrupted:
+            conn = getattr(raw, "_connection", None)
+            if conn is not None:
+                conn.close()  # a shut-down socket must never serve another request
+        try:
+            self._resp.close()  # urllib3 closes a connection whose body was not read to its end
+        except Exception:  # closing under a concurrent reader may raise; the connection is gone either way
+            pass
 
     def __enter__(self) -> "Response":
         return self
@@ -314,40 +378,71 @@ class Response:
         self.close()
 
 
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+def _chain(err: BaseException) -> List[BaseException]:
+    """``err`` and what it wraps: requests' args[0], urllib3's ``reason``/``original_error``, causes."""
+    seen: List[BaseException] = []
+    current: Optional[BaseException] = err
+    while current is not None and current not in seen and len(seen) < 16:
+        seen.append(current)
+        nxt = getattr(current, "reason", None) if not isinstance(getattr(current, "reason", None), str) else None
+        if nxt is None and isinstance(current, _Urllib3ProxyError):
+            nxt = current.original_error
+        if nxt is None and current.args and isinstance(current.args[0], BaseException):
+            nxt = current.args[0]
+        if nxt is None and len(current.args) > 1 and isinstance(current.args[1], BaseException):
+            nxt = current.args[1]
+        if nxt is None:
+            nxt = current.__cause__ or current.__context__
+        current = nxt if isinstance(nxt, BaseException) else None
+    return seen
 
 
-def _broken(what: str, err: BaseException) -> ConnectionError:
-    """An ``http.client``/``zlib`` failure as the ``OSError`` this module promises."""
-    return ConnectionError(f"{what}: {type(err).__name__}: {err}" if what else f"{type(err).__name__}: {err}")
+def _is_wrapper(err: BaseException) -> bool:
+    module = type(err).__module__
+    return module.startswith(("requests", "urllib3")) or type(err) is ConnectionError and not err.args
 
 
-def _dropped(conn: _Connection) -> bool:
-    """True when an idle connection was closed by the server (urllib3's ``is_connection_dropped``).
+def _innermost(err: BaseException) -> str:
+    """The deepest error that is not a requests/urllib3 wrapper, as ``Type: message``."""
+    chain = _chain(err)
+    root = next((e for e in reversed(chain) if not _is_wrapper(e)), chain[-1])
+    return f"{type(root).__name__}: {root}"
 
-    An idle keep-alive socket has nothing to read; readable means end-of-file
-    (or stray bytes), and either way it must not carry the next request.
-    """
-    sock = conn.sock
-    if sock is None:
-        return False  # never connected: it will connect on use
-    try:
-        return bool(select.select([sock], [], [], 0)[0])
-    except (OSError, ValueError):
-        return True
+
+def _wire_error(what: str, err: BaseException, proxy: Optional[ProxyURL]) -> ConnectionError:
+    """A requests/urllib3 failure as the ``ConnectionError`` this module promises, credentials scrubbed."""
+    chain = _chain(err)
+    text = _innermost(err)
+    via_proxy = proxy is not None and any(
+        isinstance(e, (_Urllib3ProxyError, requests.exceptions.ProxyError)) or type(e).__module__ == "socks"
+        for e in chain)
+    if via_proxy:
+        assert proxy is not None
+        text = f"proxy {proxy.address} ({proxy.origin}): {text}"
+    if what:
+        text = f"{what}: {text}"
+    if proxy is not None:
+        text = proxy.scrub(text)
+    return ConnectionError(text)
+
+
+def _check_header_value(name: str, value: str) -> None:
+    # http.client would refuse it with the value in the message: a token must never be printed.
+    if "\n" in value or "\r" in value or "\0" in value:
+        raise ValueError(f"the {name} header contains an invalid character (value not shown)")
 
 
 class ConnectionPool:
-    """Keep-alive connections to one ``scheme://host:port``. Thread-safe.
+    """Keep-alive connections to one ``scheme://host:port`` (a requests ``Session``). Thread-safe.
 
     At most ``maxsize`` idle connections are kept; more may be open at once
     (discovery fetches many group-versions in parallel) and the extra ones
-    are closed when released. A client certificate that changes between
-    requests (an exec plugin rotating it) builds a new TLS context and
-    drops the idle connections made with the old one.
+    are closed when released. ``proxy_url`` (the kubeconfig's) wins over the
+    environment (``environ``, default ``os.environ``), read once here.
     """
 
-    def __init__(self, base_url: str, *, tls: Optional[TLSConfig] = None, proxy_url: str = "", maxsize: int = 64) -> None:
+    def __init__(self, base_url: str, *, tls: Optional[TLSConfig] = None, proxy_url: str = "", maxsize: int = 64,
+                 environ: Optional[Mapping[str, str]] = None) -> None:
         parts = urlsplit(base_url)
         self.scheme = parts.scheme.lower()
         if self.scheme not in ("http", "https") or not parts.hostname:
@@ -358,109 +453,96 @@ class ConnectionPool:
         default_port = (self.scheme == "https" and self.port == 443) or (self.scheme == "http" and self.port == 80)
         self.host_header = netloc if default_port else f"{netloc}:{self.port}"
         self.prefix = parts.path.rstrip("/")
-        self._tls_config = tls if tls is not None else TLSConfig()
-        self._proxy = _Proxy(proxy_url) if proxy_url else None
-        self._absolute_form = self._proxy is not None and self._proxy.scheme == "http" and self.scheme == "http"
         self.maxsize = maxsize
-        self._idle: Deque[_Connection] = deque()
+        self._tls_config = tls if tls is not None else TLSConfig()
+        #: The proxy every request goes through, or ``None`` (direct).
+        self.proxy: Optional[ProxyURL] = proxy_for(f"{self.scheme}://{self.host_header}", proxy_url, environ)
+        self._proxies = self._requests_proxies()
+        self._session = requests.Session()
+        self._session.trust_env = False  # proxies by Go's rules (dynclient.proxy), never requests' own
+        self._session.headers.clear()  # the transport sends exactly its own headers
         self._lock = threading.Lock()
-        self._cert: ClientCert = None
-        self._context: Optional[ssl.SSLContext] = None
+        self._cert: ClientCert = _UNSET
+        self._adapter: Optional[_Adapter] = None
+        if self.scheme == "http":
+            self._mount(_Adapter(pool_options={}, proxy_options={}, maxsize=maxsize), None)
 
-    def _tls_context(self, cert: ClientCert) -> Optional[ssl.SSLContext]:
+    def _requests_proxies(self) -> Dict[str, str]:
+        if self.proxy is None:
+            return {}
+        url = self.proxy.url
+        if self.proxy.scheme == "socks5":
+            # Go's socks5 dialer sends the host name for the proxy to resolve: requests calls that socks5h.
+            url = "socks5h" + url[len("socks5"):]
+        return {self.scheme: url}
+
+    def _mount(self, adapter: _Adapter, cert: ClientCert) -> None:
+        old, self._adapter, self._cert = self._adapter, adapter, cert
+        self._session.mount(f"{self.scheme}://", adapter)
+        if old is not None:
+            old.close()  # idle connections made with the old certificate
+
+    def _adapter_for(self, cert: ClientCert) -> None:
         if self.scheme != "https":
-            return None
+            return
         with self._lock:
-            if self._context is None or cert != self._cert:
-                stale = list(self._idle)
-                self._idle.clear()
-                self._context, self._cert = self._tls_config.context(cert), cert
-            else:
-                stale = []
-            context = self._context
-        for conn in stale:
-            conn.close()
-        return context
-
-    def _acquire(self, context: Optional[ssl.SSLContext], connect_timeout: Optional[float]) -> _Connection:
-        with self._lock:
-            while self._idle:
-                conn = self._idle.pop()  # most recently used: the least likely to have timed out
-                if conn._tls is context and not _dropped(conn):
-                    conn.timeout = connect_timeout
-                    conn.reused = True
-                    return conn
-                conn.close()
-        return self._new_connection(context, connect_timeout)
-
-    def _new_connection(self, context: Optional[ssl.SSLContext], connect_timeout: Optional[float]) -> _Connection:
-        return _Connection(self.host, self.port, tls=context, server_name=self._tls_config.server_name,
-                           proxy=self._proxy, connect_timeout=connect_timeout)
-
-    def _release(self, conn: _Connection) -> None:
-        with self._lock:
-            if len(self._idle) < self.maxsize and conn._tls is self._context_or_none():
-                self._idle.append(conn)
-                return
-        conn.close()
-
-    def _context_or_none(self) -> Optional[ssl.SSLContext]:
-        return self._context if self.scheme == "https" else None
+            if self._adapter is None or cert != self._cert:
+                https_proxy = self.proxy is not None and self.proxy.scheme == "https"
+                self._mount(_Adapter(pool_options=self._tls_config.pool_options(cert),
+                                     proxy_options=self._tls_config.proxy_options(cert) if https_proxy else {},
+                                     maxsize=self.maxsize), cert)
 
     def close(self) -> None:
         with self._lock:
-            idle, self._idle = list(self._idle), deque()
-        for conn in idle:
-            conn.close()
+            self._session.close()
 
     def url(self, target: str) -> str:
         return f"{self.scheme}://{self.host_header}{target}"
+
+    def _check_proxy(self) -> None:
+        proxy = self.proxy
+        if proxy is None:
+            return
+        if proxy.scheme not in _PROXY_SCHEMES or not proxy.host:
+            raise ConnectionError(f'proxy from {proxy.origin}: unsupported proxy scheme "{proxy.scheme}" or no host '
+                                  "(use http://, https:// or socks5://)")
+        if proxy.scheme.startswith("socks"):
+            try:
+                import socks  # noqa: F401  (PySocks, the "socks" extra)
+            except ImportError:
+                raise ConnectionError(f"proxy {proxy.address} ({proxy.origin}) is socks5, which needs the socks extra: "
+                                      "pip install 'dynclient[socks]'") from None
 
     def request(self, method: str, target: str, *, headers: Headers = (), body: Optional[bytes] = None,
                 timeout: Timeout = (None, None), cert: ClientCert = None) -> Response:
         """Send ``method target`` (path and query, already encoded) and return the reply once its headers are in.
 
-        Idle connections the server has closed are noticed before use and
-        dropped. One that fails anyway before any reply arrives is replaced
-        by a new connection once: for any method when the request had not
-        gone out whole, for GET, HEAD and OPTIONS only when it had.
+        Repeated header names go out as repeated lines, in the order given.
         """
-        context = self._tls_context(cert)
-        path = self.prefix + target
-        request_target = self.url(path) if self._absolute_form else path
-        for fresh_try in (False, True):
-            conn = self._new_connection(context, timeout[0]) if fresh_try else self._acquire(context, timeout[0])
-            conn.set_read_timeout(timeout[1])
-            sent = False
-            try:
-                conn.putrequest(method, request_target, skip_host=True, skip_accept_encoding=True)
-                conn.putheader("Host", self.host_header)
-                for name, value in headers:
-                    conn.putheader(name, value)
-                if self._absolute_form and self._proxy is not None:
-                    for name, value in self._proxy.authorization():
-                        conn.putheader(name, value)
-                if body is not None or method in ("POST", "PUT", "PATCH"):
-                    conn.putheader("Content-Length", str(len(body or b"")))
-                conn.endheaders(body)
-                sent = True
-                sock = conn.sock  # getresponse() drops it from conn when the reply will close
-                raw = conn.getresponse()
-            except (ConnectionResetError, BrokenPipeError, ssl.SSLEOFError, http.client.RemoteDisconnected) as err:
-                conn.close()
-                # A kept-alive connection the server had closed: repeat on a new one, but once the
-                # whole request went out the server may have acted on it, so only a safe method then.
-                if conn.reused and not fresh_try and (not sent or method in _SAFE_METHODS):
-                    continue
-                raise _broken("", err) from err
-            except http.client.HTTPException as err:
-                conn.close()
-                raise _broken("", err) from err
-            except BaseException:
-                conn.close()
-                raise
-            return Response(self, conn, raw, self.url(path), sock)
-        raise AssertionError("unreachable")  # pragma: no cover
+        self._check_proxy()
+        self._adapter_for(cert)
+        url = self.url(self.prefix + target)
+        prepared = requests.Request(method, url, data=body).prepare()
+        sent = HTTPHeaderDict()
+        for name, value in headers:
+            _check_header_value(name, value)
+            sent.add(name, value)
+        if prepared.headers.get("Content-Length") is not None:
+            sent["Content-Length"] = prepared.headers["Content-Length"]
+        elif method in ("POST", "PUT", "PATCH"):
+            sent["Content-Length"] = "0"
+        if "Accept-Encoding" not in sent:
+            sent["Accept-Encoding"] = SKIP_HEADER  # nothing, as Go with disable-compression (not "identity")
+        prepared.headers = sent  # type: ignore[assignment]  # a multi-valued mapping: repeated lines survive
+        try:
+            resp = self._session.send(prepared, stream=True, timeout=timeout, allow_redirects=False,
+                                      verify=self.scheme != "https" or self._tls_config.verify,
+                                      proxies=self._proxies, cert=None)
+        except requests.exceptions.InvalidSchema as err:
+            raise _wire_error("", err, self.proxy) from None
+        except requests.RequestException as err:
+            raise _wire_error("", err, self.proxy) from None
+        return Response(resp, url, self.proxy)
 
 
 def encode_query(params: Union[Mapping[str, Any], Iterable[Tuple[str, Any]], None]) -> str:

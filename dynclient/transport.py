@@ -1,15 +1,22 @@
 """HTTP to the API server: policy (rate limit, auth, retries, errors) over ``dynclient.http``'s pool.
 
-``Transport.request`` decides; ``dynclient.http`` sends (keep-alive, TLS with
-the kubeconfig's CA, client certificate and ``tls-server-name``, proxy,
-gzip, repeated ``Impersonate-Group`` lines). Everything above this module
-sees dicts and the error tree.
+``Transport.request`` decides; ``dynclient.http`` sends, on a requests
+``Session`` (keep-alive, TLS with the kubeconfig's CA, client certificate
+and ``tls-server-name``, kubectl's proxy rules, gzip, repeated
+``Impersonate-Group`` lines). Everything above this module sees dicts and
+the error tree.
 
 Retry policy (client-go ``rest.Request`` with ``checkWait``/``maxRetries``):
-429 and 503 carrying ``Retry-After`` are retried up to ``max_retries`` times
-for any verb, because the server promises it did not act on them; other 5xx
-replies and connection failures are retried only for GET, the one verb that
-is safe to repeat blindly.
+429 and 503 carrying a valid ``Retry-After`` are retried up to
+``max_retries`` times for any verb, because the server promises it did not
+act on them; other 5xx replies and connection failures are retried only for
+GET, the one verb that is safe to repeat blindly.
+
+``Retry-After`` is read as client-go's ``retryAfterSeconds`` reads it: a
+whole, non-negative number of seconds. Anything else (``nan``, ``inf``,
+``1.5``, ``-1``, a number too large for an int64, an HTTP date) is ignored,
+exactly as if the header were absent. The wait is capped at
+``max_retry_wait``.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from .ratelimit import TokenBucket
 from .retry import jittered_backoff
 from .serverwarnings import LogOnce, WarningHandler, parse_warning_headers
 
-__all__ = ["Transport", "RequestInfo", "RequestHook", "USER_AGENT"]
+__all__ = ["Transport", "RequestInfo", "RequestHook", "USER_AGENT", "retry_after_seconds"]
 
 log = logging.getLogger("dynclient.transport")
 
@@ -210,12 +217,9 @@ class Transport:
         if attempt > self.max_retries:
             return None
         code = resp.status_code
-        retry_after = resp.headers.get("Retry-After", "")
-        if code in (429, 503) and retry_after:
-            try:
-                return min(max(float(retry_after), 0.0), self.max_retry_wait)
-            except ValueError:
-                return _backoff(attempt)
+        seconds = retry_after_seconds(resp.headers.get("Retry-After"))
+        if code in (429, 503) and seconds is not None:
+            return float(min(seconds, self.max_retry_wait))
         if code >= 500 and method == "GET":
             return _backoff(attempt)
         return None
@@ -239,6 +243,27 @@ class Transport:
             hook(info)
 
 
+_INT64_MAX = 2 ** 63 - 1
+
+
+def retry_after_seconds(value: Optional[str]) -> Optional[int]:
+    """The seconds a ``Retry-After`` value asks for, or ``None`` when it is not a whole non-negative number.
+
+    client-go ``retryAfterSeconds``: ``strconv.Atoi`` of the header, so only
+    ASCII digits (an optional ``+``) within an int64 count; a negative number
+    is refused here too, since no wait can be negative.
+    """
+    if not value:
+        return None
+    text = value.strip()
+    if text.startswith("+"):
+        text = text[1:]
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    seconds = int(text)
+    return seconds if seconds <= _INT64_MAX else None
+
+
 def _backoff(attempt: int) -> float:
     """Exponential backoff with full jitter, capped: 0.1s, 0.2s, 0.4s ... at most 5s."""
     return jittered_backoff(attempt, base=0.1, cap=5.0, floor=0.0)
@@ -250,5 +275,6 @@ def _reason(exc: BaseException) -> str:
     text = str(exc)
     while inner is not None:
         text = str(inner) or text
-        inner = inner.__cause__ or inner.__context__
+        # ``raise ... from None`` means the message already says it all.
+        inner = inner.__cause__ or (None if inner.__suppress_context__ else inner.__context__)
     return text[:300]

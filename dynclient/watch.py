@@ -12,7 +12,13 @@ them as they arrive, keeps the last ``resourceVersion`` seen, and:
   caller-set ``timeout_seconds`` ends the watch cleanly instead;
 * on 410 Gone either raises ``Expired`` (the default) or, given ``relist``,
   LISTs again and carries on from the fresh resourceVersion (Reflector);
-* stops cleanly from another thread through ``stop()``.
+* stops cleanly from another thread through ``stop()``;
+* refuses an event longer than ``max_event_size`` (16 MiB by default, as
+  client-go's streaming decoder): the watch ends with the error event
+  client-go makes of it, an ``InternalError`` whose message is kubectl's
+  ("unable to decode an event from the watch stream: object to decode was
+  longer than maximum allowed size"), and is not resumed, since the same
+  event would come again.
 """
 
 from __future__ import annotations
@@ -26,10 +32,10 @@ from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 from discovery.errors import DynclientError, Gone, StatusError, TransportError, status_error_from_response
 
 from .errors import WatchError
-from .http import Response
+from .http import LineTooLong, Response
 from .retry import jittered_backoff
 
-__all__ = ["Watch", "Event", "RELISTED"]
+__all__ = ["Watch", "Event", "RELISTED", "DEFAULT_MAX_EVENT_SIZE"]
 
 log = logging.getLogger("dynclient.watch")
 
@@ -44,6 +50,12 @@ INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
 #: The synthetic event a ``relist``-ing Watch yields after a 410: its object is the fresh LIST.
 RELISTED = "RELISTED"
+
+#: client-go's limit on one decoded watch event (``apimachinery/pkg/runtime/serializer/streaming``).
+DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
+
+#: The cause type client-go's watch decoder puts on the Status it makes of a stream it cannot decode.
+CLIENT_WATCH_DECODING = "ClientWatchDecoding"
 
 #: Status codes that mean "try again later" rather than "no".
 _TRANSIENT = (429, 500, 502, 503, 504)
@@ -86,8 +98,11 @@ class Watch:
         backoff_base: float = 0.2,
         max_failures: Optional[int] = None,
         relist: Optional[Callable[[], Dict[str, Any]]] = None,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     ) -> None:
         self._open = opener
+        #: The longest event line accepted, in bytes; may be changed before iterating.
+        self.max_event_size = max_event_size
         self.resource_version = resource_version or ""
         self._deadline = time.monotonic() + timeout_seconds if timeout_seconds else None
         self._yield_bookmarks = yield_bookmarks
@@ -170,7 +185,8 @@ class Watch:
                 must_relist = self._on_gone(err)
                 continue
             except StatusError as err:  # an ERROR event with a transient Status
-                if self._stopped.is_set() or err.code not in _TRANSIENT or not self._resume:
+                if (self._stopped.is_set() or err.code not in _TRANSIENT or not self._resume
+                        or _is_client_decoding(err)):
                     raise
                 broken = err
             finally:
@@ -218,14 +234,28 @@ class Watch:
         return failures
 
     def _events(self, resp: Response) -> Iterator[Event]:
-        for line in resp.iter_lines():
+        limit = self.max_event_size
+        # Our Response refuses the line as soon as it is too long; any other stream (a test's) is checked after.
+        lines = resp.iter_lines(max_line=limit) if isinstance(resp, Response) else resp.iter_lines()
+        while True:
+            try:
+                line = next(lines)
+            except StopIteration:
+                return
+            except LineTooLong as err:
+                raise _decoding_error(str(err)) from None
             if not line:
                 continue
+            if len(line) > limit:
+                raise _decoding_error(str(LineTooLong(limit)))
             try:
                 event = json.loads(line)
                 kind = event["type"]
                 obj = event["object"]
             except (ValueError, KeyError, TypeError) as exc:
+                if getattr(resp, "ended_without_newline", False) and isinstance(exc, ValueError):
+                    # The stream ended inside an event (client-go: io.ErrUnexpectedEOF): a drop, resumed.
+                    raise ConnectionError("watch stream ended in the middle of an event") from None
                 raise WatchError(f"malformed watch event: {line[:200]!r}") from exc
             if kind == "ERROR":
                 raise _status_error(obj)
@@ -271,6 +301,29 @@ def _interrupt(resp: Response) -> None:
         resp.close()
     except Exception:  # closing under a concurrent reader may raise; the reader ends anyway
         pass
+
+
+def _decoding_error(reason: str) -> StatusError:
+    """The error event client-go's ``StreamWatcher`` sends for a stream it cannot decode (kubectl prints it).
+
+    ``ClientErrorReporter(500, "GET", "ClientWatchDecoding").AsObject``: an
+    InternalError whose message wraps the decoder's words.
+    """
+    inner = f"unable to decode an event from the watch stream: {reason}"
+    status = {
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "code": 500,
+        "reason": "InternalError",
+        "message": f"an error on the server ({json.dumps(inner)}) has prevented the request from succeeding",
+        "details": {"causes": [{"type": CLIENT_WATCH_DECODING, "message": inner}], "retryAfterSeconds": 0},
+    }
+    return status_error_from_response(500, json.dumps(status).encode(), method="GET")
+
+
+def _is_client_decoding(err: StatusError) -> bool:
+    details = err.status.get("details") if isinstance(getattr(err, "status", None), dict) else None
+    causes = details.get("causes") if isinstance(details, dict) else None
+    return isinstance(causes, list) and any(
+        isinstance(c, dict) and c.get("type") == CLIENT_WATCH_DECODING for c in causes)
 
 
 def _status_error(obj: Any) -> DynclientError:
