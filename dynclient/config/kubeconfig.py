@@ -23,6 +23,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._build import build_rest_config
 from ._parse import ParsedFile, parse_document
+from ._yamlfile import decode_kubeconfig
 from .errors import ConfigError
 from .impersonation import Impersonation
 from .model import ClusterInfo, ContextInfo, RESTConfig, UserInfo
@@ -32,12 +33,6 @@ __all__ = ["Kubeconfig", "load_kubeconfig", "default_kubeconfig_paths"]
 logger = logging.getLogger("dynclient.config")
 
 
-
-def _yaml():
-    """PyYAML, imported on first use: ``import dynclient`` should not pay for it."""
-    import yaml
-
-    return yaml
 
 PathArg = Union[str, "os.PathLike[str]"]
 
@@ -54,15 +49,6 @@ def default_kubeconfig_paths() -> List[str]:
     return [os.path.join(os.path.expanduser("~"), ".kube", "config")]
 
 
-def _yaml_error(err: Any) -> str:
-    # str(err) quotes the offending line, which may hold a token: keep problem and position only.
-    problem = getattr(err, "problem", None) or type(err).__name__
-    mark = getattr(err, "problem_mark", None)
-    if mark is not None:
-        return f"invalid YAML: {problem} (line {mark.line + 1}, column {mark.column + 1})"
-    return f"invalid YAML: {problem}"
-
-
 def _read_file(path: str, *, must_exist: bool) -> Optional[ParsedFile]:
     try:
         with open(path, "rb") as handle:
@@ -73,11 +59,7 @@ def _read_file(path: str, *, must_exist: bool) -> Optional[ParsedFile]:
         return None
     except OSError as err:
         raise ConfigError(f"cannot read: {err.strerror or type(err).__name__}", file=path) from None
-    try:
-        yaml = _yaml()
-        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if text.strip() else None
-    except _yaml().YAMLError as err:
-        raise ConfigError(_yaml_error(err), file=path) from None
+    doc = decode_kubeconfig(text, path=path)
     return parse_document(doc, source=path, base_dir=os.path.dirname(os.path.abspath(path)))
 
 

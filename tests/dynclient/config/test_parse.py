@@ -12,7 +12,6 @@ from .helpers import TOKEN, assert_no_secret, dedent
 # (id, file text, entry, field, words in the reason)
 BAD_FILES = [
     ("invalid-yaml", f"users:\n- name: u\n  user: {{token: {TOKEN}: oops}}\n", None, None, "invalid YAML"),
-    ("two-documents", "clusters: []\n---\nclusters: []\n", None, None, "invalid YAML"),
     ("top-level-list", "- a\n- b\n", None, None, "top level"),
     ("wrong-kind", "kind: Pod\n", None, "kind", 'expected kind "Config"'),
     ("clusters-not-a-list", "clusters: {a: b}\n", None, "clusters", "expected a list"),
@@ -67,8 +66,14 @@ def test_bad_file(write_yaml, text, entry, field, reason) -> None:
 
 def test_yaml_error_gives_position_not_text(write_yaml) -> None:
     path = write_yaml(f"users:\n- name: u\n  user: {{token: {TOKEN}: oops}}\n")
-    with pytest.raises(ConfigError, match=r"line 3, column \d+"):
+    with pytest.raises(ConfigError, match=r"line 3: invalid YAML at column \d+"):
         load_kubeconfig(path)
+
+
+def test_only_the_first_document_is_read(write_yaml) -> None:
+    # As kubectl (go-yaml decodes one document): `kubectl config view` shows the first of two.
+    path = write_yaml("current-context: first\n---\ncurrent-context: second\n")
+    assert load_kubeconfig(path).current_context == "first"
 
 
 def test_unreadable_path_is_an_error(tmp_path) -> None:
