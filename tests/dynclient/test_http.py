@@ -1,7 +1,15 @@
 """dynclient.http on the wire: the keep-alive pool, bodies (gzip, chunked, interrupted) and request shape.
 
-Every test talks to a real HTTP/1.1 server on loopback (``tests.replyserver``);
-``connections`` counts the TCP connections it accepted, which is how reuse shows.
+Every test here is one where the socket is the point, so each talks to a real
+HTTP/1.1 server on loopback (``tests.replyserver``, or a raw socket server for
+replies it cannot make); ``connections`` counts the TCP connections it
+accepted, which is how reuse shows. Request policy and request shapes are
+tested with ``responses`` instead (test_transport.py).
+
+The regression tests of the previous (``http.client``) stack's review fixes
+stay, against the requests stack: duplicate writes, interrupt after close,
+``Connection: close`` streams, truncated Content-Length, half lines, corrupt
+gzip, TCP_NODELAY, IPv6 CONNECT.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from typing import Any, Dict, Iterator, List, Optional
 import pytest
 
 from dynclient.http import ConnectionPool, TLSConfig, encode_query
+from tests.replyserver import _KEY_PEM as CLIENT_KEY_PEM
 from tests.replyserver import CERT_PEM, ReplyServer
 
 TIMEOUT = (5.0, 5.0)  # a broken test fails in seconds instead of hanging
@@ -89,6 +98,23 @@ def test_an_idle_connection_the_server_closed_is_not_used(tls, method):
             pool.close()
         assert len(server.calls) == 2
         assert server.connections == 2
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_a_write_is_sent_once_when_every_connection_breaks(method):
+    """The duplicate-write regression: however the connections break, the server sees a write exactly once."""
+    with ReplyServer() as server:
+        server.add("GET", "/warm", json={})
+        server.add(method, "/x", drop=True)
+        pool = ConnectionPool(server.url)
+        try:
+            for _ in range(3):
+                pool.request("GET", "/warm", timeout=TIMEOUT).content  # leaves kept-alive connections idle
+            with pytest.raises(ConnectionError):
+                pool.request(method, "/x", body=b"{}", timeout=TIMEOUT)
+        finally:
+            pool.close()
+        assert [c.method for c in server.calls if c.path == "/x"] == [method]
 
 
 @pytest.mark.parametrize(
@@ -280,8 +306,8 @@ def ca_file(tmp_path) -> str:
         (lambda tmp: TLSConfig(ca_data=CERT_PEM), True),
         (lambda tmp: TLSConfig(ca_file=ca_file(tmp)), True),
         (lambda tmp: TLSConfig(ca_data=CERT_PEM, server_name="k8s.test"), True),
-        (lambda tmp: TLSConfig(ca_data=CERT_PEM, server_name="other.test"), False),
-        (lambda tmp: TLSConfig(), False),
+        (lambda tmp: TLSConfig(ca_data=CERT_PEM, server_name="other.test"), "doesn't match"),
+        (lambda tmp: TLSConfig(), "CERTIFICATE_VERIFY_FAILED"),
     ],
     ids=["insecure-skip-verify", "ca-data", "ca-file", "tls-server-name", "wrong-server-name", "system-cas"],
 )
@@ -289,14 +315,14 @@ def test_tls_trusts_exactly_what_the_kubeconfig_says(tls_server, tmp_path, tls, 
     tls_server.add("GET", "/version", json={"gitVersion": "v1"})
     pool = ConnectionPool(tls_server.url, tls=tls(tmp_path))
     try:
-        if trusted:
+        if trusted is True:
             assert get(pool, "/version").json() == {"gitVersion": "v1"}
         else:
-            with pytest.raises(ssl.SSLCertVerificationError):
+            with pytest.raises(ConnectionError, match=trusted):
                 get(pool, "/version")
     finally:
         pool.close()
-    assert len(tls_server.calls) == (1 if trusted else 0)
+    assert len(tls_server.calls) == (1 if trusted is True else 0)
 
 
 # -- regressions found in review: raw-socket servers for replies ReplyServer does not make ----------
@@ -364,7 +390,7 @@ def test_a_content_length_body_cut_short_is_an_error_and_its_connection_is_dropp
                 got.append(line)
         resp.close()
         assert got == [EVENT.strip()]  # the half event is not handed out
-        assert len(pool._idle) == 0
+        assert resp._raw._connection is None or resp._raw._connection.sock is None  # not back in the pool
     finally:
         pool.close()
         server.close()
@@ -378,7 +404,7 @@ def test_interrupt_after_close_does_not_touch_the_reused_connection(mock_server,
     assert list(first.iter_lines()) == [EVENT.strip()]
     first.close()
     second = pool.request("GET", "/second", timeout=TIMEOUT)
-    assert second._conn is first._conn
+    assert second._sock is first._sock  # the same kept-alive connection
     first.interrupt()
     assert list(second.iter_lines()) == [EVENT.strip(), EVENT.strip()]
     second.close()
@@ -390,6 +416,38 @@ def test_a_corrupt_gzip_stream_is_a_connection_error(mock_server, pool):
     with pytest.raises(ConnectionError, match="broke"):
         list(resp.iter_lines())
     resp.close()
+
+
+def test_requests_go_out_with_tcp_nodelay(mock_server, pool):
+    """Headers and body may go in two writes; without TCP_NODELAY, Nagle holds the body back 40 ms."""
+    mock_server.add("GET", "/w", chunks=[EVENT], hold=True)
+    resp = pool.request("GET", "/w", timeout=TIMEOUT)
+    try:
+        assert resp._sock is not None
+        assert resp._sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        resp.interrupt()
+        resp.close()
+
+
+def test_a_rotated_client_certificate_gets_a_new_context(tls_server, tmp_path):
+    """An exec plugin's new certificate: the pool builds a new SSLContext and drops the old connections."""
+    tls_server.add("GET", "/x", body="ok")
+    pool = ConnectionPool(tls_server.url, tls=TLSConfig(ca_data=CERT_PEM))
+    try:
+        get(pool, "/x").content
+        first = pool._adapter
+        get(pool, "/x").content
+        assert pool._adapter is first  # same certificate: same context, connection reused
+        key = tmp_path / "client.key"
+        cert = tmp_path / "client.crt"
+        key.write_bytes(CLIENT_KEY_PEM)
+        cert.write_bytes(CERT_PEM)
+        get(pool, "/x", cert=(str(cert), str(key))).content
+        assert pool._adapter is not first
+    finally:
+        pool.close()
+    assert tls_server.connections == 2
 
 
 def test_connect_line_keeps_an_ipv6_servers_brackets():
