@@ -35,7 +35,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from .checkerr import AggregateError
 
 __all__ = ["MANIFEST_EXTENSIONS", "expand_paths", "expand_sources", "read_sources", "Sources", "KubectlError",
-           "VALIDATION_HINT", "split_yaml"]
+           "VALIDATION_HINT", "split_yaml", "go_yaml_problem", "classify"]
 
 #: kubectl's FileExtensions: the files a directory contributes.
 MANIFEST_EXTENSIONS = (".json", ".yaml", ".yml")
@@ -195,8 +195,14 @@ def _read(source: str, stdin: Any) -> str:
     return data.lstrip("\ufeff")
 
 
-def read_sources(paths: Sequence[str], *, recursive: bool = False, stdin: Any = None) -> Sources:
-    """Every object of the ``-f`` arguments, as kubectl's builder visits them (see the module docstring)."""
+def read_sources(paths: Sequence[str], *, recursive: bool = False, stdin: Any = None, validate: bool = True) -> Sources:
+    """Every object of the ``-f`` arguments, as kubectl's builder visits them (see the module docstring).
+
+    ``validate`` is kubectl's schema validation (apply and create have it):
+    a document without ``apiVersion`` or ``kind`` ends its file with
+    ``error validating``. Without it (delete) the document is reported as
+    ``unable to decode`` and the file goes on.
+    """
     files = expand_sources(paths, recursive=recursive)
     sources = Sources()
     for source in files:
@@ -211,30 +217,30 @@ def read_sources(paths: Sequence[str], *, recursive: bool = False, stdin: Any = 
         else:
             chunks = split_yaml(text)
         for index, (line, chunk) in enumerate(chunks):
-            if not _read_chunk(sources, shown, index, line, chunk):
+            if not _read_chunk(sources, shown, index, line, chunk, validate):
                 break  # the builder's StreamVisitor stops at a bad document: the rest of the file is skipped
     return sources
 
 
-def _read_chunk(sources: Sources, shown: str, index: int, line: int, chunk: str) -> bool:
+def _read_chunk(sources: Sources, shown: str, index: int, line: int, chunk: str, validate: bool = True) -> bool:
     from dynclient.errors import ManifestError
     from dynclient.manifests import Document, iter_documents
 
     try:
         docs = list(iter_documents(chunk.encode("utf-8")))
     except ManifestError as err:
-        verdict, raw = classify(chunk, shown, err)
+        verdict, raw = classify(chunk, shown, err, validate=validate)
         if verdict == "nameless":
             sources.add_nameless(raw, Document(shown, index, line, raw))
             return True
         sources.add_error(KubectlError(verdict))
-        return False
+        return verdict.startswith("unable to decode")
     for doc in docs:
         sources.add_document(Document(shown, index, line + doc.line - 1 if doc.line else line, doc.obj, doc.item))
     return True
 
 
-def classify(chunk: str, shown: str, err: BaseException) -> Tuple[str, Any]:
+def classify(chunk: str, shown: str, err: BaseException, *, validate: bool = True) -> Tuple[str, Any]:
     """kubectl's text for a document the loader refused: ``(message, None)``, or ``("nameless", obj)``.
 
     The loader's own message says what is wrong in dynclient's words; kubectl
@@ -248,11 +254,13 @@ def classify(chunk: str, shown: str, err: BaseException) -> Tuple[str, Any]:
     try:
         raw = yaml.load(chunk, Loader=_lenient_loader())
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        return f"error parsing {shown}: error converting YAML to JSON: yaml: {where}{exc.problem or exc}", None
+        return f"error parsing {shown}: error converting YAML to JSON: yaml: {go_yaml_problem(exc, chunk)}", None
     except yaml.YAMLError as exc:
         return f"error parsing {shown}: error converting YAML to JSON: yaml: {exc}", None
+    if not validate:
+        decode = _decode_problem(raw)
+        if decode:
+            return f'unable to decode "{shown}": {decode}', None
     problems: List[str] = []
     if not isinstance(raw, dict):
         problems.append("invalid object to validate")
@@ -269,6 +277,57 @@ def classify(chunk: str, shown: str, err: BaseException) -> Tuple[str, Any]:
     if (meta is None or isinstance(meta, dict)) and not (meta or {}).get("name"):
         return "nameless", raw
     return f"error parsing {shown}: {error_text(err)}", None
+
+
+#: PyYAML's words for a syntax problem -> go-yaml's (the scanner and parser errors kubectl shows).
+_GO_YAML_PROBLEMS = (
+    ("expected the node content", "did not find expected node content"),
+    ("mapping values are not allowed", "mapping values are not allowed in this context"),
+    ("that cannot start any token", "found character that cannot start any token"),
+    ("sequence entries are not allowed", "block sequence entries are not allowed in this context"),
+    ("could not find expected ':'", "could not find expected ':'"),
+    ("found unexpected end of stream", "found unexpected end of stream"),
+    ("expected <block end>", "did not find expected key"),
+    ("expected ',' or ']'", "did not find expected ',' or ']'"),
+    ("expected ',' or '}'", "did not find expected ',' or '}'"),
+)
+
+
+def go_yaml_problem(exc: Any, text: str) -> str:
+    """``line N: problem`` as go-yaml words a syntax error (PyYAML's text when no rule matches).
+
+    go-yaml counts a problem found at the very end of the input on the last
+    line, where PyYAML is already past its final newline.
+    """
+    problem = exc.problem or str(exc)
+    for pyyaml_words, go_words in _GO_YAML_PROBLEMS:
+        if pyyaml_words in problem:
+            problem = go_words
+            break
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return problem
+    line = mark.line + 1
+    if mark.index >= len(text) and text.endswith("\n") and line > 1:
+        line -= 1
+    return f"line {line}: {problem}"
+
+
+def _decode_problem(raw: Any) -> str:
+    """What the unstructured JSON decoder says about a document that is not an object with a kind."""
+    from .gojson import marshal
+
+    if isinstance(raw, dict):
+        if raw.get("kind") in (None, ""):
+            try:
+                text = marshal(raw)
+            except (TypeError, ValueError):
+                text = str(raw)
+            return f"Object 'Kind' is missing in '{text}'"
+        return ""
+    go_type = ("array" if isinstance(raw, list) else "string" if isinstance(raw, str)
+               else "bool" if isinstance(raw, bool) else "number")
+    return f"json: cannot unmarshal {go_type} into Go value of type unstructured.detector"
 
 
 _LENIENT: List[Any] = []

@@ -11,13 +11,14 @@ it.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional, Sequence, TextIO
+import argparse
+from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO
 
 from discovery.errors import StatusError
 
 from .checkerr import AggregateError
 
-__all__ = ["GoAggregate", "go_text", "fail", "builder_error", "InOrder", "gvr_string", "gvk_string", "source_error"]
+__all__ = ["GoAggregate", "go_text", "fail", "builder_error", "InOrder", "gvr_string", "gvk_string", "source_error", "intermixed"]
 
 
 def go_text(err: BaseException) -> str:
@@ -133,6 +134,36 @@ class InOrder:
                 self.out.write(line + "\n")
         self.next = len(self.order)
         self.out.flush()
+
+
+def intermixed(parser: "argparse.ArgumentParser", dest: str) -> "argparse.ArgumentParser":
+    """Let ``parser``'s positionals (``dest``, ``nargs="*"``) come before, between and after its flags.
+
+    argparse fills a ``*`` positional once, at its first chance, and hands
+    back any later positional as unrecognized; pflag takes positionals
+    anywhere (``kubectl delete cm --now x``). The leftovers that are not
+    flags are put back in ``dest``.
+    """
+    original = parser.parse_known_args
+
+    def parse_known_args(args: Any = None, namespace: Any = None) -> Any:
+        ns, extras = original(args, namespace)
+        rest: List[str] = []
+        values = list(getattr(ns, dest, None) or [])
+        after_dashes = False
+        for token in extras:
+            if token == "--" and not after_dashes:
+                after_dashes = True
+                continue
+            if token.startswith("-") and token != "-" and not after_dashes:
+                rest.append(token)
+            else:
+                values.append(token)
+        setattr(ns, dest, values)
+        return ns, rest
+
+    parser.parse_known_args = parse_known_args  # type: ignore[method-assign]
+    return parser
 
 
 def gvr_string(group: str, version: str, resource: str) -> str:
