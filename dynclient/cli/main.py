@@ -35,7 +35,7 @@ COMMANDS = (api_resources, get, apply, delete, watch)
 
 #: Boolean flags that also accept ``--flag=true|false``, as pflag's bool flags do.
 BOOL_FLAGS = frozenset({"all-namespaces", "cached", "no-headers", "ignore-not-found", "recursive", "force-conflicts",
-                        "show-managed-fields"})
+                        "show-managed-fields", "server-side", "all", "now", "force"})
 
 
 class _Parser(argparse.ArgumentParser):
