@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -45,3 +45,16 @@ def load_fixture(kube_fixtures: Path) -> Callable[[str], Any]:
         return json.loads((kube_fixtures / name).read_text())
 
     return load
+
+
+@pytest.fixture
+def mocked_responses() -> Iterator[Any]:
+    """A ``responses.RequestsMock`` for HTTP through requests: every registered reply must be requested.
+
+    Any request that matches no registered reply fails with ``ConnectionError``
+    (responses' rule), so an unexpected request fails its test too.
+    """
+    import responses
+
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
