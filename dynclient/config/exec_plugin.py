@@ -34,12 +34,15 @@ from ._secretfiles import private_file_for
 from .errors import ExecPluginError
 from .model import REDACTED, ClusterInfo, ExecConfig
 
-__all__ = ["ExecPlugin", "exec_cluster_info", "forget_cached_credentials", "EXEC_INFO_ENV", "CLUSTER_EXTENSION_KEY", "MAX_OUTPUT"]
+__all__ = ["ExecPlugin", "exec_cluster_info", "forget_cached_credentials", "EXEC_INFO_ENV", "CLUSTER_EXTENSION_KEY",
+           "DEFAULT_TIMEOUT", "MAX_OUTPUT"]
 
 EXEC_INFO_ENV = "KUBERNETES_EXEC_INFO"
 #: The cluster extension whose value is passed to the plugin as ``spec.cluster.config``.
 CLUSTER_EXTENSION_KEY = "client.authentication.k8s.io/exec"
 
+#: How long a non-interactive plugin may run (client-go has no limit; a hung plugin would hang kubectl).
+DEFAULT_TIMEOUT = 60.0
 #: The most a plugin may write to stdout; an ExecCredential is a few kilobytes.
 MAX_OUTPUT = 4 * 1024 * 1024
 #: How much of the plugin's stderr goes into an error message, on one line.
@@ -179,8 +182,9 @@ def forget_cached_credentials() -> None:
 class ExecPlugin:
     """Credentials from a client-go exec plugin, cached until they expire.
 
-    ``timeout`` bounds a non-interactive run; an interactive run (a human at a
-    terminal typing a password or finishing a browser login) is not limited.
+    ``timeout`` (default ``DEFAULT_TIMEOUT``) bounds a non-interactive run; an
+    interactive run (a human at a terminal typing a password or finishing a
+    browser login) is not limited.
     ``max_output`` bounds what the plugin may write to stdout.
     """
 
@@ -192,7 +196,7 @@ class ExecPlugin:
         cluster: Optional[Mapping[str, Any]] = None,
         file: Optional[str] = None,
         context: Optional[str] = None,
-        timeout: float = 60.0,
+        timeout: Optional[float] = None,
         max_output: int = MAX_OUTPUT,
         clock: Callable[[], float] = time.time,
         stdin_is_tty: Callable[[], bool] = _stdin_is_tty,
@@ -203,7 +207,7 @@ class ExecPlugin:
         self._file = file
         self._where = {"file": file, "context": context,
                        "entry": f'user "{user}"' if user is not None else None}
-        self._timeout = timeout
+        self._timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         self._max_output = max_output
         self._clock = clock
         self._stdin_is_tty = stdin_is_tty
