@@ -33,8 +33,9 @@ from typing import (
 from .aggregated import is_aggregated, split_groups_and_resources
 from .cachedir import check_group_version, split_unsafe_groups
 from .errors import DynclientError, GroupDiscoveryFailed, NotFound
-from .interface import ACCEPT_AGGREGATED, ACCEPT_JSON, DiscoveryInterface, RawResponse, Requester
+from .interface import ACCEPT_AGGREGATED, ACCEPT_JSON, DiscoveryInterface, LocalResources, RawResponse, Requester
 from .model import APIGroup, APIGroupList, APIResourceList
+from .parallel import DEFAULT_MAX_WORKERS, run_all
 from .preferred import namespaced_only, preferred_resources
 from .replyerrors import DiscoveryEndpointNotFound, InvalidDiscoveryResponse, decode_json_reply, json_type
 from .types import GroupVersion
@@ -51,9 +52,6 @@ __all__ = [
     "DEFAULT_MAX_WORKERS",
 ]
 
-#: Parallel group-version fetches per discovery call. client-go starts one
-#: goroutine per group-version; a bounded pool keeps thread counts sane.
-DEFAULT_MAX_WORKERS = 64  # one thread per group-version on most clusters (client-go: a goroutine each)
 
 #: client-go ``defaultRetries``: full discovery is repeated once if groups vanish mid-way (CRDs).
 _DEFAULT_RETRIES = 2
@@ -263,23 +261,32 @@ def fetch_group_version_resources(
 ) -> Tuple[Dict[GroupVersion, APIResourceList], Dict[GroupVersion, Exception]]:
     """Fetch every group-version of ``groups`` in parallel (client-go ``fetchGroupVersionResources``).
 
-    Runs on a bounded thread pool. Both dicts follow discovery order. A
-    ``DynclientError`` for one group-version is recorded as its failure and
-    the others carry on; anything else is a bug and propagates.
+    What ``d`` holds locally (``LocalResources``: memory or disk) is read in
+    this thread; only the rest goes to the parallel fetch, which opens
+    connections gradually (``discovery.parallel``). Both dicts follow
+    discovery order. A ``DynclientError`` for one group-version is recorded
+    as its failure and the others carry on; anything else is a bug and
+    propagates.
     """
     gvs = list(dict.fromkeys(gv for group in groups for gv in group.group_versions()))
+    local: Dict[GroupVersion, APIResourceList] = {}
+    if isinstance(d, LocalResources):
+        read = d.cached_resources_for_group_version
+        for gv in gvs:
+            found = read(gv)
+            if found is not None:
+                local[gv] = found
+    missing = [gv for gv in gvs if gv not in local]
+    fetched = dict(zip(missing, run_all(d.server_resources_for_group_version, missing, max_workers=max_workers,
+                                        catch=(DynclientError,))))
     resources: Dict[GroupVersion, APIResourceList] = {}
     failed: Dict[GroupVersion, Exception] = {}
-    if not gvs:
-        return resources, failed
-    workers = max(1, min(max_workers, len(gvs)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="discovery") as pool:
-        futures = [(gv, pool.submit(d.server_resources_for_group_version, gv)) for gv in gvs]
-        for gv, future in futures:
-            try:
-                resources[gv] = future.result()
-            except DynclientError as err:
-                failed[gv] = err
+    for gv in gvs:
+        result = local[gv] if gv in local else fetched[gv]
+        if isinstance(result, APIResourceList):
+            resources[gv] = result
+        else:
+            failed[gv] = result  # type: ignore[assignment]
     return resources, failed
 
 

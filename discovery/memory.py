@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import nullcontext
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
@@ -32,6 +31,7 @@ from .client import (
 from .errors import DiscoveryError, DynclientError, StatusError, TooManyRequests, TransportError
 from .interface import DiscoveryInterface, LocalResources, WriteBatching
 from .model import APIGroup, APIResourceList
+from .parallel import run_all
 from .types import GroupVersion
 
 __all__ = ["MemCacheClient", "EmptyGroupVersion"]
@@ -191,12 +191,11 @@ class MemCacheClient(DerivedQueries):
                     entries[gv] = self._entry(gv, found)
             missing = misses
         if missing:
-            workers = max(1, min(self._max_workers, len(missing)))
             # The delegate's cache writes wait until the fetch is done (see WriteBatching).
             held = self._delegate.holding_writes() if isinstance(self._delegate, WriteBatching) else nullcontext()
-            with held, ThreadPoolExecutor(max_workers=workers, thread_name_prefix="discovery") as pool:
-                for gv, entry in zip(missing, pool.map(self._fetch_one, missing)):
-                    entries[gv] = entry
+            with held:
+                for gv, entry in zip(missing, run_all(self._fetch_one, missing, max_workers=self._max_workers)):
+                    entries[gv] = entry  # type: ignore[assignment]  # _fetch_one returns errors as entries
         self._entries, self._groups, self._group_failures = entries, list(groups), dict(failed)
         self._aggregated = False
         self._valid = True
@@ -248,6 +247,19 @@ class MemCacheClient(DerivedQueries):
         if entry.error is not None:
             raise entry.error.with_traceback(None)
         assert entry.resources is not None
+        return entry.resources
+
+    def cached_resources_for_group_version(self, gv: GroupVersion) -> Optional[APIResourceList]:
+        """``LocalResources``: the group-version when memory holds it without an error, else ``None``.
+
+        Lets the shared algorithms read a filled memory cache in a plain loop
+        instead of on a thread pool; anything else goes through
+        ``server_resources_for_group_version`` as before.
+        """
+        with self._lock:
+            entry = self._entries.get(gv)
+        if entry is None or entry.error is not None:
+            return None
         return entry.resources
 
     def server_version(self) -> Dict[str, Any]:

@@ -516,7 +516,7 @@ def test_local_lookup_reads_files_and_never_the_network(
 
 
 class _NoPool:
-    """Stands in for ThreadPoolExecutor in discovery.memory: proves the pool was not needed."""
+    """Stands in for ThreadPoolExecutor in discovery.parallel: proves the pool was not needed."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise AssertionError("the memory cache started a thread pool for a warm disk cache")
@@ -533,7 +533,7 @@ def test_memory_cache_reads_a_warm_disk_cache_in_one_thread(
         resources_path(cache_dir, gv).unlink()
     fake = FakeRequester.from_fixture_dir(kube_fixtures, aggregated=False)
     if not removed:
-        monkeypatch.setattr("discovery.memory.ThreadPoolExecutor", _NoPool)
+        monkeypatch.setattr("discovery.parallel.ThreadPoolExecutor", _NoPool)
     client = MemCacheClient(disk(DiscoveryClient(fake), cache_dir))
     groups, resources = client.server_groups_and_resources()
     assert [rl.group_version for rl in resources] == served_gvs
