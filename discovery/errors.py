@@ -72,6 +72,7 @@ __all__ = [
     "status_error_from_response",
     "clean_status",
     "body_excerpt",
+    "escape_text",
 ]
 
 
@@ -107,7 +108,7 @@ class StatusError(DynclientError):
         self.status: Dict[str, Any] = clean_status(status)
         self.method = method
         self.url = url
-        self.content_type = content_type
+        self.content_type = escape_text(content_type)
         self.body = body
         self.from_status = from_status
         super().__init__(self.message)
@@ -313,6 +314,14 @@ def body_excerpt(body: bytes, limit: int = EXCERPT_BYTES) -> str:
     return escaped + ("..." if len(body) > limit else "")
 
 
+def escape_text(text: str, limit: int = EXCERPT_BYTES) -> str:
+    """``text`` (a header value from the server) cut to ``limit`` characters, control characters escaped."""
+    text = str(text)
+    cut = text[:limit]
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in cut) + (
+        "..." if len(text) > limit else "")
+
+
 def _is_text(content_type: Optional[str]) -> bool:
     # client-go isTextResponse: no Content-Type, or a text/* media type.
     if not content_type:
@@ -456,10 +465,10 @@ class InvalidResponse(DynclientError):
         self.method = method
         self.url = url
         self.status_code = status_code
-        self.content_type = content_type
+        self.content_type = escape_text(content_type)
         self.body = body_excerpt(body)
         where = f"{method} {url}".strip()
-        evidence = f"content type {content_type!r}" if content_type else "no content type"
+        evidence = f"content type '{self.content_type}'" if content_type else "no content type"
         excerpt = f'body "{self.body}"' if body else "empty body"
         super().__init__(f"{where + ': ' if where else ''}the server responded with the status code {status_code} "
                          f"but {problem} ({evidence}, {excerpt})")

@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, Mapping, Tuple
 
-from discovery.errors import EXCERPT_BYTES, InvalidResponse, status_error_from_response
+from discovery.errors import EXCERPT_BYTES, InvalidResponse, escape_text, status_error_from_response
 
 __all__ = ["Evidence", "decode_object", "decode_text", "check_list", "checked_items", "check_list_fields",
            "split_checked"]
@@ -72,7 +72,8 @@ def _decode(reply: Any, method: str, url: str) -> Tuple[str, "Evidence"]:
         raise status_error_from_response(code, bytes(content[:4096]), method=method, url=url,
                                          content_type=evidence.content_type)
     if not _is_json(evidence.content_type):
-        raise evidence.invalid(f"the body is {_media_type(evidence.content_type)}, not JSON")
+        raise evidence.invalid(f"the body is {escape_text(_media_type(evidence.content_type), 60) or 'untyped'}, "
+                               "not JSON")
     if not content:
         raise evidence.invalid("the body is empty")
     try:
