@@ -165,8 +165,7 @@ def _options(session: Session, args: argparse.Namespace) -> _Options:
     elif grace > 0 and args.force:
         raise KubectlError("--force and --grace-period greater than 0 cannot be specified together")
     if args.output not in ("", "name"):
-        raise KubectlError(f'unable to match a printer suitable for the output format "{args.output}", '
-                           "allowed formats are: name")
+        raise KubectlError(f"unexpected -o output mode: {args.output}. We only support '-o name'")
     ignore = args.ignore_not_found
     if ignore is None:
         ignore = bool(args.all or args.selector or args.field_selector)
@@ -315,7 +314,12 @@ def _from_files(session: Session, args: argparse.Namespace, deleter: _Deleter) -
     dyn = session.client()
     targets: List[Tuple[int, Any]] = [(sources.position(d), d) for d in sources.documents]
     targets += [(position, doc) for position, _, doc in sources.nameless]
-    found = 0
+    found = len(sources.unversioned)
+    for position, doc in sources.unversioned:
+        if not deleter.opts.ignore_not_found:
+            deleter.errors.append((position, with_source("deleting", doc.source, NotFound(
+                {"kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404,
+                 "message": "the server could not find the requested resource"}))))
     for position, doc in sorted(targets, key=lambda t: t[0]):
         try:
             mapping, ns = resolve_document(dyn, doc, namespace=explicit)

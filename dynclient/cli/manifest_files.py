@@ -134,6 +134,7 @@ class Sources:
     documents: List[Any] = field(default_factory=list)
     errors: List[Tuple[int, BaseException]] = field(default_factory=list)
     nameless: List[Tuple[int, Dict[str, Any], Any]] = field(default_factory=list)
+    unversioned: List[Tuple[int, Any]] = field(default_factory=list)
     _positions: Dict[int, int] = field(default_factory=dict)
     _next: int = 0
 
@@ -156,7 +157,7 @@ class Sources:
 
     @property
     def empty(self) -> bool:
-        return not self.documents and not self.errors and not self.nameless
+        return not self.documents and not self.errors and not self.nameless and not self.unversioned
 
 
 def split_yaml(text: str) -> List[Tuple[int, str]]:
@@ -233,6 +234,9 @@ def _read_chunk(sources: Sources, shown: str, index: int, line: int, chunk: str,
         if verdict == "nameless":
             sources.add_nameless(raw, Document(shown, index, line, raw))
             return True
+        if verdict == "unversioned":
+            sources.unversioned.append((sources._take(), Document(shown, index, line, raw)))
+            return True
         sources.add_error(KubectlError(verdict))
         return verdict.startswith("unable to decode")
     for doc in docs:
@@ -261,6 +265,8 @@ def classify(chunk: str, shown: str, err: BaseException, *, validate: bool = Tru
         decode = _decode_problem(raw)
         if decode:
             return f'unable to decode "{shown}": {decode}', None
+        if raw.get("apiVersion") in (None, ""):
+            return "unversioned", raw  # kubectl sends a request with no version in its path, which 404s
     problems: List[str] = []
     if not isinstance(raw, dict):
         problems.append("invalid object to validate")
