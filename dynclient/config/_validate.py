@@ -79,11 +79,13 @@ def check_cluster(cluster: ClusterInfo, name: str, context: Optional[str]) -> st
     host = normalized_server(cluster.server, err)
     if cluster.certificate_authority and cluster.certificate_authority_data:
         raise err("certificate-authority", "certificate-authority and certificate-authority-data are both set; keep one")
-    if cluster.insecure_skip_tls_verify and (cluster.certificate_authority or cluster.certificate_authority_data):
-        # Trusting a CA and trusting anything at once: clientcmd refuses to guess which was meant.
-        raise err("insecure-skip-tls-verify", INSECURE_WITH_CA)
     if cluster.certificate_authority:
         _check_file(cluster.certificate_authority, err, "certificate-authority")
+    if cluster.insecure_skip_tls_verify and (cluster.certificate_authority or cluster.certificate_authority_data):
+        # Trusting a CA and trusting anything at once: clientcmd refuses to guess which was meant
+        # (after checking that the file can be read, and before parsing it, as kubectl).
+        raise err("insecure-skip-tls-verify", INSECURE_WITH_CA)
+    if cluster.certificate_authority:
         _check_ca_file(cluster.certificate_authority, err)
     if cluster.certificate_authority_data:
         problem = ca_problem(cluster.certificate_authority_data)

@@ -47,7 +47,6 @@ def _doc(server: str = "https://127.0.0.1:6443", **cluster: Any) -> Dict[str, An
     [
         pytest.param({"certificate-authority-data": b64(CA_PEM)}, id="ca-data"),
         pytest.param({"certificate-authority": "{tmp}/ca.crt"}, id="ca-file"),
-        pytest.param({"certificate-authority": "{tmp}/missing.crt"}, id="ca-file-missing"),
     ],
 )
 def test_insecure_with_a_ca_is_refused_in_kubectls_words(tmp_path, cluster) -> None:
@@ -119,7 +118,13 @@ def test_the_cli_warns_once_on_stderr(tmp_path) -> None:
     assert out.stderr.count("TLS verification is off for server https://127.0.0.1:1") == 1, out.stderr
 
 
-def test_refused_before_the_ca_file_is_read(tmp_path) -> None:
+def test_a_missing_ca_file_is_reported_first_as_kubectl_does(tmp_path) -> None:
+    doc = _doc(**{"insecure-skip-tls-verify": True, "certificate-authority": str(tmp_path / "missing.crt")})
+    with pytest.raises(ConfigError, match=r"certificate-authority: file not found: .*missing\.crt$"):
+        Kubeconfig.from_dict(doc).rest_config()
+
+
+def test_refused_before_the_ca_file_is_parsed(tmp_path) -> None:
     ca = tmp_path / "ca.crt"
     ca.write_bytes(b"not even a certificate")
     path = tmp_path / "kubeconfig"
