@@ -331,7 +331,10 @@ def _is_text(content_type: Optional[str]) -> bool:
 
 def generic_status(code: int, body: bytes, *, method: str = "", content_type: Optional[str] = None) -> Dict[str, Any]:
     """The Status client-go makes up for a reply that is not one (``newUnstructuredResponseError``)."""
-    server = body_excerpt(body.strip()) if _is_text(content_type) else "unknown"
+    # Cut first, then trim (client-go: maxUnstructuredResponseTextBytes, then TrimSpace): trimming first
+    # would pull bytes from past the cut into the message.
+    cut = "..." if len(body) > EXCERPT_BYTES else ""
+    server = body_excerpt(body[:EXCERPT_BYTES].strip()) + cut if _is_text(content_type) else "unknown"
     reason, template = _GENERIC.get(code, ("", ""))
     if code == 409 and method.upper() == "POST":
         reason = "AlreadyExists"
