@@ -1,4 +1,4 @@
-"""Two tiny real forward proxies on 127.0.0.1 for the proxy-url tests: HTTP CONNECT and SOCKS5.
+"""Tiny real forward proxies on 127.0.0.1 for the proxy tests: HTTP CONNECT, HTTPS (CONNECT over TLS) and SOCKS5.
 
 Each one does its handshake, then relays bytes both ways untouched, and
 records what it saw in ``seen`` (one ``Seen`` per client connection): the
@@ -13,15 +13,23 @@ With ``credentials=(user, password)`` a proxy insists on them: the HTTP proxy
 answers 407 to a missing or wrong ``Proxy-Authorization``, the SOCKS5 proxy
 offers only username/password (RFC 1929) and fails a wrong pair. A target
 that cannot be reached is answered with 502 (HTTP) or reply 5 (SOCKS5).
+
+``HttpsProxy`` is ``HttpProxy`` behind TLS, with the loopback test
+certificate of ``tests.replyserver`` (127.0.0.1, localhost): a client must
+trust that certificate to talk to it, as Go trusts an https proxy only
+through the cluster's own CAs. ``aliases`` maps names or addresses a client
+asks for to the address the proxy really dials (a test's stand-in for DNS
+on the proxy's side).
 """
 
 from __future__ import annotations
 
 import base64
 import socket
+import ssl
 import threading
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 Credentials = Optional[Tuple[str, str]]
@@ -45,8 +53,9 @@ class Seen:
 class _Relay:
     """Accept loop, per-connection threads and shutdown, shared by both proxies."""
 
-    def __init__(self, credentials: Credentials) -> None:
+    def __init__(self, credentials: Credentials = None, aliases: Optional[Dict[str, str]] = None) -> None:
         self.credentials = credentials
+        self.aliases = dict(aliases or {})
         self.seen: List[Seen] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -105,6 +114,7 @@ class _Relay:
         upstream = None
         try:
             conn.settimeout(10)
+            conn = self._wrap(conn)
             upstream, early = self._handshake(conn, seen)
             if upstream is None:
                 return
@@ -124,7 +134,12 @@ class _Relay:
             if upstream is not None:
                 upstream.close()
 
+    def _wrap(self, conn: socket.socket) -> socket.socket:
+        """The client connection as the protocol sees it (TLS for ``HttpsProxy``)."""
+        return conn
+
     def _dial(self, host: str, port: int) -> Optional[socket.socket]:
+        host = self.aliases.get(host, host)
         try:
             return self._track(socket.create_connection((host, port), timeout=5))
         except OSError:
@@ -148,7 +163,8 @@ def _pump(src: socket.socket, dst: socket.socket, seen: Optional[Seen]) -> None:
         pass
     finally:
         try:
-            dst.shutdown(socket.SHUT_WR)
+            if not isinstance(dst, ssl.SSLSocket):  # an SSLSocket's shutdown() would drop TLS for the other way too
+                dst.shutdown(socket.SHUT_WR)
         except OSError:
             pass
 
@@ -206,6 +222,28 @@ class HttpProxy(_Relay):
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         kept = [f"{k}: {v}" for k, v in headers if k.lower() != "proxy-authorization"]
         return upstream, "\r\n".join([f"{seen.method} {path} {version}", *kept, "", ""]).encode("latin-1") + rest
+
+
+class HttpsProxy(HttpProxy):
+    """``https://127.0.0.1:<port>``: ``HttpProxy`` behind TLS with ``tests.replyserver``'s certificate."""
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def _wrap(self, conn: socket.socket) -> socket.socket:
+        return _server_context().wrap_socket(conn, server_side=True)
+
+
+_CONTEXT: List[ssl.SSLContext] = []
+
+
+def _server_context() -> ssl.SSLContext:
+    if not _CONTEXT:
+        from tests.replyserver import _tls_context
+
+        _CONTEXT.append(_tls_context())
+    return _CONTEXT[0]
 
 
 class Socks5Proxy(_Relay):
