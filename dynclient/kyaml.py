@@ -62,7 +62,7 @@ from yaml.events import (AliasEvent, DocumentEndEvent, DocumentStartEvent, Mappi
 
 from discovery.errors import DynclientError
 
-__all__ = ["KYAMLError", "KubectlLoader", "PyKubectlLoader", "load_all", "safe_load", "split_documents", "resolve_plain",
+__all__ = ["KYAMLError", "KubectlLoader", "PyKubectlLoader", "load_all", "safe_load", "split_documents", "resolve_plain", "load_all_located",
            "MAX_DEPTH", "PURE_PYTHON"]
 
 #: Nesting deeper than this is refused. go-yaml's own limit is 10,000, but a
@@ -336,11 +336,13 @@ class _Failure(Exception):
         self.problem, self.line = problem, line
 
 
-def _build(next_event: Callable[[], Any], first: Any) -> Any:
+def _build(next_event: Callable[[], Any], first: Any, item_lines: Optional[List[int]] = None) -> Any:
     """The value of the node that starts with event ``first``, reading the rest with ``next_event``.
 
     An explicit stack instead of recursion; aliases are replayed from the
     recorded events of their anchor, counted as go-yaml counts them.
+    ``item_lines``, when given, receives the 0-based line of each element
+    of a top-level ``items`` list (where each object of a List starts).
     """
     anchors: Dict[str, Any] = {}
     recorders: List[Tuple[int, str, List[Any]]] = []  # (stack depth at its start, anchor, events)
@@ -371,6 +373,8 @@ def _build(next_event: Callable[[], Any], first: Any) -> Any:
             decoded += 1
             if replays:
                 aliased += 1
+            if item_lines is not None and len(stack) == 2:
+                _note_item(stack, event, item_lines)
             if event.anchor is not None and not replays:
                 anchors[event.anchor] = [event]
             tag = event.tag
@@ -404,6 +408,8 @@ def _build(next_event: Callable[[], Any], first: Any) -> Any:
                 aliased += 1
             if len(stack) >= MAX_DEPTH:
                 raise _Failure(f"exceeded max depth of {MAX_DEPTH}", event.start_mark.line)
+            if item_lines is not None and len(stack) == 2:
+                _note_item(stack, event, item_lines)
             if event.anchor is not None and not replays:
                 anchors[event.anchor] = _OPEN
                 recorders.append((len(stack), event.anchor, []))
@@ -440,6 +446,12 @@ def _build(next_event: Callable[[], Any], first: Any) -> Any:
                 for _, _, events in recorders:
                     events.append(event)
     return result  # pragma: no cover - the loop returns
+
+
+def _note_item(stack: List[List[Any]], event: Any, item_lines: List[int]) -> None:
+    root, items = stack
+    if root[1] and root[2] == "items" and not items[1]:
+        item_lines.append(event.start_mark.line)
 
 
 def _line(event: Any) -> Optional[int]:
@@ -565,7 +577,7 @@ def split_documents(text: str) -> Iterator[Tuple[str, int]]:
         yield "\n".join(buffer) + "\n", start
 
 
-def _decode_piece(text: str, loader_class: Any) -> Tuple[Any, Optional[int]]:
+def _decode_piece(text: str, loader_class: Any, item_lines: Optional[List[int]] = None) -> Tuple[Any, Optional[int]]:
     """The first YAML document of ``text``: ``(value, 0-based line of its root node)``; ``_Failure`` on error."""
     loader = loader_class(text)
     try:
@@ -577,15 +589,20 @@ def _decode_piece(text: str, loader_class: Any) -> Tuple[Any, Optional[int]]:
             event = loader.get_event()  # after DocumentStart
             if isinstance(event, DocumentEndEvent):
                 return None, None
-            return _build(loader.get_event, event), event.start_mark.line
+            # Nothing after the root node is read: go-yaml ignores what follows it (kubectl takes
+            # "{a: 1}\n{b: 2}" as {a: 1}).
+            return _build(loader.get_event, event, item_lines), event.start_mark.line
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
+            problem = exc.problem or ""
+            if exc.context_mark is not None and ("end of stream" in problem or "<stream end>" in problem):
                 mark = exc.context_mark  # an unclosed quote or bracket: point at where it opened
             context = f"{exc.context}: " if exc.context else ""
             column = f" at column {mark.column + 1}" if mark is not None else ""
-            raise _Failure(f"invalid YAML{column}: {context}{exc.problem or 'cannot parse'}",
-                           mark.line if mark is not None else None) from None
+            line = mark.line if mark is not None else None
+            if line is not None and line >= text.count("\n") > 0:
+                line = text.count("\n") - 1  # the end of the piece: name its last line, as go-yaml does
+            raise _Failure(f"invalid YAML{column}: {context}{exc.problem or 'cannot parse'}", line) from None
         except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
             raise _Failure(f"invalid YAML: {exc}", None) from None
     finally:
@@ -595,12 +612,19 @@ def _decode_piece(text: str, loader_class: Any) -> Tuple[Any, Optional[int]]:
 def load_all(text: str, *, source: str, loader: Any = None) -> Iterator[Tuple[Any, int]]:
     """Each document of ``text`` as kubectl decodes it: ``(value, 1-based line it starts on)``.
 
-    Empty documents (only comments or blank lines) come as ``(None, line)``,
-    so that positions count every document kubectl's reader sees. Raises
-    ``KYAMLError`` naming ``source``, the 0-based document index and the
-    line; documents before a broken one are yielded first. ``loader`` picks
-    the parser (``KubectlLoader``, the default, or ``PyKubectlLoader``).
+    Documents that decode to nothing (only comments or blank lines, or
+    ``null``) are skipped, as kubectl skips them, and not counted. Raises
+    ``KYAMLError`` naming ``source``, the 0-based index of the document
+    among the others and the line; documents before a broken one are
+    yielded first. ``loader`` picks the parser (``KubectlLoader``, the
+    default, or ``PyKubectlLoader``).
     """
+    for value, line, _ in load_all_located(text, source=source, loader=loader):
+        yield value, line
+
+
+def load_all_located(text: str, *, source: str, loader: Any = None) -> Iterator[Tuple[Any, int, List[int]]]:
+    """``load_all`` plus, per document, the 1-based line of each element of its top-level ``items``."""
     loader_class = loader or KubectlLoader
     index = 0
     pieces = split_documents(text.lstrip("\ufeff"))
@@ -612,12 +636,15 @@ def load_all(text: str, *, source: str, loader: Any = None) -> Iterator[Tuple[An
         except _Failure as failure:
             raise KYAMLError(failure.problem, source=source, document=index,
                              line=None if failure.line is None else failure.line + 1) from None
+        item_lines: List[int] = []
         try:
-            value, line = _decode_piece(piece, loader_class)
+            value, line = _decode_piece(piece, loader_class, item_lines)
         except _Failure as failure:
             raise KYAMLError(failure.problem, source=source, document=index,
                              line=None if failure.line is None else start + failure.line + 1) from None
-        yield value, start + (line or 0) + 1
+        if value is None:
+            continue
+        yield value, start + (line or 0) + 1, [start + n + 1 for n in item_lines]
         index += 1
 
 

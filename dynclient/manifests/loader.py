@@ -7,23 +7,31 @@ line (1-based) it starts on, so each error can point at it.
 
 Rules, and where they come from:
 
-* YAML is loaded safely (``CSafeLoader`` when libyaml is there, else
-  ``SafeLoader``), never with a loader that builds Python objects.
-* A mapping with a key twice is an error. PyYAML quietly keeps the last
-  value; the API server's strict decoding (``kubectl apply`` with
-  ``--validate=strict``, the default) refuses duplicate fields instead.
-* Scalars that YAML 1.1 would turn into dates, and a bare ``=``, stay
-  strings: sigs.k8s.io/yaml (go-yaml v2 into ``interface{}``) keeps them as
-  strings, and a date would not survive the trip to JSON.
+* YAML is decoded as kubectl decodes it (``dynclient.kyaml``: sigs.k8s.io/yaml
+  on go-yaml v2): documents are cut at ``---`` lines, plain scalars resolve
+  by go-yaml's rules (``12:30`` is a string, ``0o644`` a number, ``y`` a
+  boolean), duplicate keys are accepted and the last one wins (kubectl
+  1.27-1.33 do the same; the API server's strict field validation then
+  sees one field), unknown tags are ignored, ``.inf`` is refused, and alias
+  bombs and deep nesting fail fast. Nothing builds Python objects.
 * Input whose first character is ``{`` is read as a stream of JSON objects,
   as kubectl's ``YAMLOrJSONDecoder`` sniffs it; if that fails the text is
   tried as YAML (a flow mapping), and the JSON error is reported only when
-  both fail.
-* Empty documents are skipped. ``kind: List``, and any ``*List`` kind with an
-  ``items`` list, is replaced by its items, recursively (kubectl flattens
-  anything whose ``items`` is a list, ``meta.ExtractList``).
+  both fail. Duplicate JSON keys: the last wins, as with kubectl; NaN and
+  Infinity are refused; an integer beyond 64 bits becomes a float.
+* Empty documents are skipped. An object with an ``items`` key is a List,
+  whatever its kind, as kubectl's unstructured decoder reads it
+  (``UnstructuredJSONScheme``): it is replaced by its items (``items: null``
+  is an empty List), and an item with neither ``kind`` nor ``apiVersion``
+  takes the List's apiVersion and its kind without the ``List`` suffix.
+  Nested Lists are flattened too.
 * Every object needs ``apiVersion``, ``kind`` and ``metadata.name`` (or
   ``metadata.generateName``).
+
+``iter_documents`` raises at the first unusable document; ``iter_entries``
+yields an ``InvalidDocument`` in its place and goes on, as kubectl goes on
+with the other documents (after a YAML syntax error, with the other files:
+the rest of that file is skipped, as kubectl's stream reader stops there).
 """
 
 from __future__ import annotations
@@ -35,14 +43,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from discovery.types import GroupVersion
 
+from .. import kyaml
 from ..errors import ManifestError
 
-__all__ = ["Document", "Source", "iter_documents", "load_manifests", "MANIFEST_EXTENSIONS"]
+__all__ = ["Document", "InvalidDocument", "Source", "iter_documents", "iter_entries", "load_manifests",
+           "MANIFEST_EXTENSIONS"]
 
 #: What a directory walk picks up (kubectl's ``FileExtensions``), compared case-insensitively.
 MANIFEST_EXTENSIONS = (".yaml", ".yml", ".json")
@@ -69,15 +76,18 @@ class Document:
 
     @property
     def api_version(self) -> str:
-        return self.obj["apiVersion"]
+        value = self.obj.get("apiVersion")
+        return value if isinstance(value, str) else ""
 
     @property
     def kind(self) -> str:
-        return self.obj["kind"]
+        value = self.obj.get("kind")
+        return value if isinstance(value, str) else ""
 
     @property
     def metadata(self) -> Mapping[str, Any]:
-        return self.obj.get("metadata") or {}
+        meta = self.obj.get("metadata")
+        return meta if isinstance(meta, dict) else {}
 
     @property
     def name(self) -> str:
@@ -90,7 +100,10 @@ class Document:
 
     @property
     def group(self) -> str:
-        return GroupVersion.parse(self.api_version).group
+        try:
+            return GroupVersion.parse(self.api_version).group
+        except ValueError:
+            return ""
 
     def error(self, message: str) -> ManifestError:
         """A ``ManifestError`` located at this document (and List item)."""
@@ -110,60 +123,18 @@ def _error(message: str, source: str, index: Optional[int], line: Optional[int],
                          line=line or None)
 
 
-# -- YAML loaders -------------------------------------------------------------
+@dataclass(frozen=True)
+class InvalidDocument:
+    """A document (or a whole file) that could not be used, in place of its objects (``iter_entries``).
 
-_KEEP_AS_STRING = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"}
-_MERGE_TAG = "tag:yaml.org,2002:merge"
+    ``error`` is the ``ManifestError`` ``iter_documents`` would raise: it names
+    the source, the document index and the line. ``document`` is a
+    ``Document`` at that place, holding the raw object when it was a mapping
+    (``{}`` otherwise), so that a result can be reported for it.
+    """
 
-
-class _DuplicateKey(yaml.MarkedYAMLError):
-    """A mapping names one key twice."""
-
-
-class _StrictMappings:
-    """Constructor mixin: refuse duplicate keys (merge keys ``<<`` may still be overridden)."""
-
-    def construct_mapping(self, node: Node, deep: bool = False) -> Dict[Any, Any]:
-        if isinstance(node, MappingNode):
-            seen: Dict[Any, Node] = {}
-            for key_node, _ in node.value:
-                if key_node.tag == _MERGE_TAG:
-                    continue
-                key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
-                try:
-                    first = seen.setdefault(key, key_node)
-                except TypeError:
-                    continue  # an unhashable key: the base constructor reports it
-                if first is not key_node:
-                    raise _DuplicateKey(
-                        "while constructing a mapping", node.start_mark,
-                        f"found duplicate key {key!r} (first at line {first.start_mark.line + 1})",
-                        key_node.start_mark,
-                    )
-        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
-
-
-def _without_string_resolvers(resolvers: Dict[Any, List[Tuple[str, Any]]]) -> Dict[Any, List[Tuple[str, Any]]]:
-    return {first: [(tag, rx) for tag, rx in pairs if tag not in _KEEP_AS_STRING] for first, pairs in resolvers.items()}
-
-
-class StrictSafeLoader(_StrictMappings, yaml.SafeLoader):
-    """``yaml.SafeLoader`` refusing duplicate keys and keeping dates as strings."""
-
-    yaml_implicit_resolvers = _without_string_resolvers(yaml.SafeLoader.yaml_implicit_resolvers)
-
-
-_CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
-if _CSafeLoader is not None:
-
-    class StrictCSafeLoader(_StrictMappings, _CSafeLoader):  # type: ignore[misc,valid-type]
-        """``yaml.CSafeLoader`` (libyaml) with the same rules as ``StrictSafeLoader``."""
-
-        yaml_implicit_resolvers = _without_string_resolvers(_CSafeLoader.yaml_implicit_resolvers)
-
-    _Loader: Any = StrictCSafeLoader
-else:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = StrictSafeLoader
+    error: ManifestError
+    document: "Document"
 
 
 # -- sources -------------------------------------------------------------------
@@ -232,42 +203,22 @@ def _texts(source: Any) -> Iterator[Tuple[str, str]]:
 # -- parsing -------------------------------------------------------------------
 
 class _Raw:
-    """One parsed document before validation: its value, and its YAML node for item lines."""
+    """One parsed document before validation: its value, and where each of its ``items`` starts."""
 
-    __slots__ = ("index", "line", "value", "node")
+    __slots__ = ("index", "line", "value", "item_lines")
 
-    def __init__(self, index: int, line: int, value: Any, node: Optional[Node]) -> None:
-        self.index, self.line, self.value, self.node = index, line, value, node
+    def __init__(self, index: int, line: int, value: Any, item_lines: Optional[List[int]] = None) -> None:
+        self.index, self.line, self.value, self.item_lines = index, line, value, item_lines or []
 
 
 def _yaml_documents(text: str, name: str) -> Iterator[_Raw]:
-    loader = _Loader(text)
     index = 0
     try:
-        while loader.check_node():
-            node = loader.get_node()
-            value = loader.construct_document(node) if node is not None else None
-            line = node.start_mark.line + 1 if node is not None else 0
-            yield _Raw(index, line, value, node)
+        for value, line, item_lines in kyaml.load_all_located(text, source=name):
+            yield _Raw(index, line, value, item_lines)
             index += 1
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
-            mark = exc.context_mark  # an unclosed quote or bracket: point at where it opened
-        problem = exc.problem or "cannot parse"
-        context = f"{exc.context}: " if exc.context and not isinstance(exc, _DuplicateKey) else ""
-        where = f" at column {mark.column + 1}" if mark is not None else ""
-        kind = "duplicate key" if isinstance(exc, _DuplicateKey) else "invalid YAML"
-        raise ManifestError(f"{kind}{where}: {context}{problem}", source=name, document=index,
-                            line=mark.line + 1 if mark is not None else None) from None
-    except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
-        raise ManifestError(f"invalid YAML: {exc}", source=name, document=index) from None
-    finally:
-        loader.dispose()
-
-
-class _DuplicateJSONKey(ValueError):
-    pass
+    except kyaml.KYAMLError as exc:
+        raise ManifestError(exc.problem, source=name, document=exc.document, line=exc.line) from None
 
 
 class _BadJSON(Exception):
@@ -278,18 +229,33 @@ class _BadJSON(Exception):
         self.index, self.cause = index, cause
 
 
-def _json_pairs(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
-    out: Dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateJSONKey(key)
-        out[key] = value
-    return out
+def _json_int(text: str) -> Any:
+    # kubectl's unstructured JSON reader: an integer beyond int64 is a float64.
+    value = int(text)
+    return value if -(1 << 63) <= value < (1 << 63) else float(value)
+
+
+def _json_constant(name: str) -> Any:
+    raise ValueError(f"invalid character {name[0]!r} looking for beginning of value ({name} is not JSON)")
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether ``value`` nests deeper than ``kyaml.MAX_DEPTH`` (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > kyaml.MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def _json_documents(text: str, name: str) -> List[_Raw]:
     """A stream of JSON values separated by whitespace; raises ``_BadJSON`` on bad JSON."""
-    decoder = json.JSONDecoder(object_pairs_hook=_json_pairs)
+    decoder = json.JSONDecoder(parse_int=_json_int, parse_constant=_json_constant)
     docs: List[_Raw] = []
     pos, end = 0, len(text)
     while True:
@@ -298,13 +264,20 @@ def _json_documents(text: str, name: str) -> List[_Raw]:
         if pos >= end:
             return docs
         line = text.count("\n", 0, pos) + 1
+        start = pos
         try:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise _BadJSON(len(docs), exc) from None
-        except _DuplicateJSONKey as exc:
-            raise ManifestError(f"duplicate key {exc.args[0]!r}", source=name, document=len(docs), line=line) from None
-        docs.append(_Raw(len(docs), line, value, None))
+        except RecursionError:
+            raise ManifestError(f"exceeded max depth of {kyaml.MAX_DEPTH}", source=name, document=len(docs),
+                                line=line) from None
+        except ValueError as exc:  # NaN, Infinity
+            raise ManifestError(f"invalid JSON: {exc}", source=name, document=len(docs), line=line) from None
+        if text.count("{", start, pos) + text.count("[", start, pos) > kyaml.MAX_DEPTH and _too_deep(value):
+            raise ManifestError(f"exceeded max depth of {kyaml.MAX_DEPTH}", source=name, document=len(docs),
+                                line=line)
+        docs.append(_Raw(len(docs), line, value))
 
 
 def _parse(text: str, name: str) -> Iterable[_Raw]:
@@ -313,12 +286,16 @@ def _parse(text: str, name: str) -> Iterable[_Raw]:
         try:
             return _json_documents(text, name)
         except _BadJSON as bad:
-            try:
-                return list(_yaml_documents(text, name))
-            except ManifestError:
-                err = bad.cause
-                raise ManifestError(f"invalid JSON at column {err.colno}: {err.msg}", source=name,
-                                    document=bad.index, line=err.lineno) from None
+            if bad.index == 0:
+                # Not JSON at all: perhaps YAML in flow style ({apiVersion: v1, ...}), which kubectl
+                # refuses; read it as YAML instead. Once a JSON object did parse, the stream is JSON.
+                try:
+                    return list(_yaml_documents(text, name))
+                except ManifestError:
+                    pass
+            err = bad.cause
+            raise ManifestError(f"invalid JSON at column {err.colno}: {err.msg}", source=name,
+                                document=bad.index, line=err.lineno) from None
     return _yaml_documents(text, name)
 
 
@@ -338,17 +315,9 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def _items_node(node: Optional[Node]) -> Optional[List[Node]]:
-    if isinstance(node, MappingNode):
-        for key, value in node.value:
-            if isinstance(key, ScalarNode) and key.value == "items" and isinstance(value, SequenceNode):
-                return value.value
-    return None
-
-
 def _is_list(obj: Mapping[str, Any]) -> bool:
-    kind = obj.get("kind")
-    return isinstance(kind, str) and kind.endswith("List") and isinstance(obj.get("items"), list)
+    # UnstructuredJSONScheme: any object with an "items" field (null included) decodes as a List.
+    return "items" in obj
 
 
 def _validate(obj: Any, source: str, index: int, line: int, item: str) -> None:
@@ -380,27 +349,76 @@ def _validate(obj: Any, source: str, index: int, line: int, item: str) -> None:
         raise fail(f"metadata.name is missing (a {obj['kind']} needs a name, or a generateName to create)")
 
 
-def _flatten(obj: Any, node: Optional[Node], source: str, index: int, line: int, item: str = "") -> Iterator[Document]:
-    _validate(obj, source, index, line, item)
+def _flatten(obj: Any, item_lines: List[int], source: str, index: int, line: int,
+             item: str = "") -> Iterator[Union[Document, InvalidDocument]]:
+    try:
+        _validate(obj, source, index, line, item)
+    except ManifestError as err:
+        yield InvalidDocument(err, Document(source, index, line, obj if isinstance(obj, dict) else {}, item))
+        return
     if not _is_list(obj):
         yield Document(source, index, line, obj, item)
         return
-    nodes = _items_node(node)
-    for i, child in enumerate(obj["items"]):
-        child_node = nodes[i] if nodes is not None and i < len(nodes) else None
-        child_line = child_node.start_mark.line + 1 if child_node is not None else line
-        yield from _flatten(child, child_node, source, index, child_line, f"{item}.items[{i}]" if item else f"items[{i}]")
+    items = obj["items"]
+    if items is None:
+        return  # an empty List
+    if not isinstance(items, list):
+        err = _error(f"items must be a list, got {_type_name(items)} (an object with items is read as a List)",
+                     source, index, line, item)
+        yield InvalidDocument(err, Document(source, index, line, obj, item))
+        return
+    list_kind = obj["kind"]
+    item_kind = list_kind[: -len("List")] if list_kind.endswith("List") else list_kind
+    for i, child in enumerate(items):
+        if isinstance(child, dict) and not child.get("kind") and not child.get("apiVersion"):
+            # decodeToList: items of a typed list do not repeat their kind and apiVersion.
+            child = {**child, "apiVersion": obj["apiVersion"], "kind": item_kind}
+        child_line = item_lines[i] if i < len(item_lines) else line
+        yield from _flatten(child, [], source, index, child_line, f"{item}.items[{i}]" if item else f"items[{i}]")
 
 
-def _documents_of(source: Any) -> Iterator[Document]:
+def _entries_of(source: Any) -> Iterator[Union[Document, InvalidDocument]]:
     if isinstance(source, Document):
         yield source
         return
-    for name, text in _texts(source):
-        for raw in _parse(text, name):
-            if raw.value is None:
-                continue  # an empty document, or only comments
-            yield from _flatten(raw.value, raw.node, name, raw.index, raw.line)
+    texts = _texts(source)
+    while True:
+        try:
+            name, text = next(texts)
+        except StopIteration:
+            return
+        except ManifestError as err:  # unreadable: a missing file, not UTF-8...
+            yield InvalidDocument(err, Document(err.source, 0, 0, {}))
+            continue
+        try:
+            for raw in _parse(text, name):
+                if raw.value is None:
+                    continue  # an empty document, or only comments
+                yield from _flatten(raw.value, raw.item_lines, name, raw.index, raw.line)
+        except ManifestError as err:
+            # A syntax error ends this file, as kubectl's stream reader stops; other sources go on.
+            yield InvalidDocument(err, Document(name, err.document or 0, err.line or 0, {}))
+
+
+def iter_entries(source: Union["Source", Iterable["Source"]]) -> Iterator[Union[Document, InvalidDocument]]:
+    """Like ``iter_documents``, but yield an ``InvalidDocument`` for each unusable document and go on.
+
+    After a YAML or JSON syntax error the rest of that file is skipped (its
+    documents cannot be told apart reliably, and kubectl stops there too);
+    the other files and sources are still read.
+    """
+    if isinstance(source, Mapping):
+        yield from _flatten(source if isinstance(source, dict) else dict(source), [], "<object>", 0, 0)
+        return
+    if isinstance(source, (list, tuple)):
+        for position, each in enumerate(source):
+            if isinstance(each, Mapping):
+                obj = each if isinstance(each, dict) else dict(each)
+                yield from _flatten(obj, [], "<objects>", position, 0)
+            else:
+                yield from iter_entries(each)
+        return
+    yield from _entries_of(source)
 
 
 def iter_documents(source: Union[Source, Iterable[Source]]) -> Iterator[Document]:
@@ -420,24 +438,16 @@ def iter_documents(source: Union[Source, Iterable[Source]]) -> Iterator[Document
     * a list or tuple of any of these, read in turn.
 
     Raises ``ManifestError`` naming the source, the document index and the
-    line for unreadable input, invalid YAML or JSON, duplicate keys, or an
+    line for unreadable input, invalid YAML or JSON, or an
     object without ``apiVersion``, ``kind`` or ``metadata.name``. The line is
-    where the parser stopped for a syntax error or duplicate key, and where
+    where the parser stopped for a syntax error, and where
     the document (or List item) starts for anything else. Documents are
     read lazily: those before a broken one are yielded first.
     """
-    if isinstance(source, Mapping):
-        yield from _flatten(source if isinstance(source, dict) else dict(source), None, "<object>", 0, 0)
-        return
-    if isinstance(source, (list, tuple)):
-        for position, each in enumerate(source):
-            if isinstance(each, Mapping):
-                obj = each if isinstance(each, dict) else dict(each)
-                yield from _flatten(obj, None, "<objects>", position, 0)
-            else:
-                yield from iter_documents(each)
-        return
-    yield from _documents_of(source)
+    for entry in iter_entries(source):
+        if isinstance(entry, InvalidDocument):
+            raise entry.error
+        yield entry
 
 
 def load_manifests(source: Union[Source, Iterable[Source]]) -> Iterator[Dict[str, Any]]:

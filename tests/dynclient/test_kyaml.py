@@ -78,7 +78,7 @@ HEAD = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: case\ndata:\n"
 
 
 def ours(text: str) -> List[Any]:
-    return [doc for doc, _ in load_all(text, source="case.yaml") if doc is not None]
+    return [doc for doc, _ in load_all(text, source="case.yaml")]
 
 
 def data_of(text: str) -> Any:
@@ -356,7 +356,8 @@ def test_syntax_error_names_the_line():
 SPLITS = [
     ("leading-separator", "---\na: 1\n", [({"a": 1}, 2)]),
     ("separator-comment", "a: 1\n--- # next\nb: 2\n", [({"a": 1}, 1), ({"b": 2}, 3)]),
-    ("empty-documents-counted", "a: 1\n---\n# only a comment\n---\nb: 2\n", [({"a": 1}, 1), (None, 3), ({"b": 2}, 5)]),
+    ("empty-documents-skipped", "a: 1\n---\n# only a comment\n---\nnull\n---\nb: 2\n", [({"a": 1}, 1), ({"b": 2}, 7)]),
+    ("what-follows-the-root-is-ignored", "# kubectl: go-yaml stops at the root's end\n{a: 1}\n{b: 2}\n", [({"a": 1}, 2)]),
     ("repeated-separators-not-documents", "---\n---\na: 1\n---\n---\n", [({"a": 1}, 3)]),
     ("document-end-ignores-the-rest", "a: 1\n...\nb: [unclosed\n", [({"a": 1}, 1)]),
     ("line-of-content-after-blank-lines", "\n\n# c\na: 1\n", [({"a": 1}, 4)]),

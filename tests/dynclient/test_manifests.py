@@ -14,7 +14,8 @@ import yaml
 
 from dynclient.errors import ManifestError
 from dynclient.manifests import Document, iter_documents, load_manifests
-from dynclient.manifests.loader import StrictSafeLoader, _Loader
+from dynclient.manifests.loader import InvalidDocument, iter_entries
+from tests.dynclient.test_kyaml import KUBECTL, kubectl_decode
 
 
 def cm(name: str, **extra) -> dict:
@@ -73,10 +74,10 @@ def test_loads(text, expected):
 
 
 def test_values_stay_what_kubectl_sends():
-    text = CM.format("v") + "data:\n  date: 2024-01-02\n  when: 2001-12-14t21:59:43.10-05:00\n  eq: =\n  n: 1\n  b: true\n"
+    text = CM.format("v") + "data:\n  date: 2024-01-02\n  when: 2001-12-14t21:59:43.10-05:00\n  eq: =\n  num: 1\n  b: true\n"
     (obj,) = load_manifests(text)
     # sigs.k8s.io/yaml keeps dates as strings; PyYAML would build datetime objects JSON cannot carry.
-    assert obj["data"] == {"date": "2024-01-02", "when": "2001-12-14t21:59:43.10-05:00", "eq": "=", "n": 1, "b": True}
+    assert obj["data"] == {"date": "2024-01-02", "when": "2001-12-14t21:59:43.10-05:00", "eq": "=", "num": 1, "b": True}
     json.dumps(obj)
 
 
@@ -232,24 +233,28 @@ ERRORS = [
      0, 5, "items[1]: expected a mapping"),
     ("list-item-missing-kind", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  metadata: {name: a}\n",
      0, 4, "items[0]: kind is missing"),
-    ("duplicate-key", f"{CM.format('ok')}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n",
-     1, 10, "duplicate key at column 3: found duplicate key 'name' (first at line 9)"),
-    ("duplicate-top-level-key", "apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: a}\n",
-     0, 3, "found duplicate key 'kind' (first at line 2)"),
-    ("duplicate-flow-key", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: 1, x: 2}\n",
-     0, 4, "duplicate key 'x'"),
     ("invalid-yaml-indent", f"{CM.format('ok')}---\napiVersion: v1\nkind: ConfigMap\n metadata: x\n", 1, 8,
      "invalid YAML at column"),
     ("invalid-yaml-unclosed", f"{CM.format('ok')}---\n{CM.format('ok2')}---\napiVersion: v1\nkind: \"ConfigMap\n", 2, 12,
      "invalid YAML at column 7: while scanning a quoted scalar: found unexpected end of stream"),
     ("invalid-yaml-tab", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: a\n", 0, 4, "invalid YAML"),
-    ("unknown-tag", "apiVersion: v1\nkind: !!python/object:os.system ConfigMap\nmetadata: {name: a}\n", 0, 2,
-     "could not determine a constructor"),
+    ("inf", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {a: .inf}\n", 0, 4,
+     "json: unsupported value: +Inf"),
+    ("alias-bomb", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
+     + "".join(f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip("abcdefg", "bcdefgh")), 0, 4,
+     "document contains excessive aliasing"),
+    ("items-not-a-list", "apiVersion: v1\nkind: Foo\nmetadata: {name: a}\nitems: 3\n", 0, 1,
+     "items must be a list, got a number"),
+    ("items-of-nameless-kind", "apiVersion: v1\nkind: FooList\nitems: [{kind: Bar, metadata: {name: b}}]\n", 0, 3,
+     "items[0]: apiVersion is missing"),
+    ("deep-flow", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: " + "[" * 100_000 + "]" * 100_000 + "\n",
+     0, 4, "nesting depth"),
+    ("deep-json", "{" + '"a": {' * 100_000 + "}" * 100_001, 0, 1, "exceeded max depth"),
+    ("json-nan", '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"a": NaN}}', 0, 1,
+     "NaN is not JSON"),
     ("invalid-json", '{"apiVersion": "v1",\n "kind": "ConfigMap",\n "metadata": {"name": "a"},,\n}', 0, 3,
      "invalid JSON at column 28"),
     ("second-json-invalid", json.dumps(cm("ok")) + "\n\n" + '{"apiVersion": "v1", "kind": }', 1, 3, "invalid JSON"),
-    ("duplicate-json-key", '{"apiVersion": "v1", "kind": "ConfigMap",\n "kind": "Secret", "metadata": {"name": "a"}}',
-     0, 1, "duplicate key 'kind'"),
 ]
 
 
@@ -260,7 +265,7 @@ def test_errors_name_file_document_and_line(tmp_path, text, index, line, message
         list(iter_documents(path))
     err = info.value
     assert (err.source, err.document, err.line) == (str(path), index, line), str(err)
-    assert str(err).startswith(f"{path}: document {index} (line {line}): ")
+    assert str(err).startswith(f"{path}: document {index}" + (f" (line {line}): " if line else ": "))
     assert message in str(err)
 
 
@@ -274,15 +279,67 @@ def test_error_before_anything_is_yielded_from_later_documents(tmp_path):
 
 
 def test_safe_loading_never_builds_objects():
-    with pytest.raises(ManifestError, match="constructor"):
-        list(load_manifests("apiVersion: v1\nkind: !!python/name:os.system\nmetadata: {name: a}\n"))
+    # kubectl ignores tags it does not know: the value stays the text, nothing is constructed.
+    (obj,) = load_manifests("apiVersion: v1\nkind: !!python/object/apply:os.system ConfigMap\nmetadata: {name: a}\n"
+                            "data: {a: !!python/name:os.system x}\n")
+    assert obj["kind"] == "ConfigMap" and obj["data"] == {"a": "x"}
 
 
-def test_both_loader_classes_refuse_duplicates():
-    for loader in {StrictSafeLoader, _Loader}:
-        with pytest.raises(yaml.MarkedYAMLError, match="duplicate key"):
-            yaml.load("a: 1\na: 2\n", Loader=loader)
-        assert yaml.load("d: 2024-01-01\n", Loader=loader) == {"d": "2024-01-01"}
+def test_duplicate_keys_last_wins_in_yaml_and_json():
+    (y,) = load_manifests("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\ndata: {x: '1', x: '2'}\n")
+    (j,) = load_manifests('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "metadata": {"name": "b"}}')
+    assert (y["metadata"], y["data"], j["metadata"]) == ({"name": "b"}, {"x": "2"}, {"name": "b"})
+
+
+# -- an object with items is a List, whatever its kind (kubectl's unstructured decoder) ---------------
+
+ITEMS = [
+    ("non-list-kind-with-items",
+     "apiVersion: v1\nkind: Foo\nmetadata:\n  name: x\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n"
+     "  metadata: {name: i1}\n- metadata: {name: i2}\n",
+     [("v1", "ConfigMap", "i1", 6), ("v1", "Foo", "i2", 9)]),
+    ("typed-list-items-take-the-kind",
+     "apiVersion: v1\nkind: ConfigMapList\nitems:\n- metadata: {name: a}\n- kind: Secret\n  apiVersion: v1\n"
+     "  metadata: {name: b}\n", [("v1", "ConfigMap", "a", 4), ("v1", "Secret", "b", 5)]),
+    ("empty-items-of-a-non-list-kind", "apiVersion: v1\nkind: Foo\nmetadata: {name: x}\nitems: []\n", []),
+    ("null-items", "apiVersion: v1\nkind: Foo\nmetadata: {name: x}\nitems: null\n", []),
+]
+
+
+@pytest.mark.parametrize("text, expected", [c[1:] for c in ITEMS], ids=[c[0] for c in ITEMS])
+def test_items_make_a_list_as_kubectl_reads_it(text, expected):
+    docs = list(iter_documents(text))
+    assert [(d.api_version, d.kind, d.name, d.line) for d in docs] == expected
+    if KUBECTL:
+        ok, objects = kubectl_decode(text)
+        assert ok, objects
+        assert [d.obj for d in docs] == objects
+
+
+# -- iter_entries: bad documents in place, the rest still read -----------------------------------------
+
+def test_entries_go_on_past_bad_documents(tmp_path):
+    write(tmp_path, "a/1.yaml", f"{CM.format('a')}---\nglobal:\n  resolve_timeout: 5m\n---\n{CM.format('b')}"
+          "---\na: [\n---\n" + CM.format("never"))
+    write(tmp_path, "a/2.yaml", CM.format("d"))
+    write(tmp_path, "a/3.yaml", "apiVersion: v1\nkind: ConfigMap\n")
+    entries = list(iter_entries(tmp_path / "a"))
+    kinds = [(type(e).__name__, e.name if isinstance(e, Document) else e.error.document) for e in entries]
+    assert kinds == [("Document", "a"), ("InvalidDocument", 1), ("Document", "b"), ("InvalidDocument", 3),
+                     ("Document", "d"), ("InvalidDocument", 0)]
+    bad = [e for e in entries if isinstance(e, InvalidDocument)]
+    assert [(e.error.source, e.error.line) for e in bad] == [
+        (str(tmp_path / "a/1.yaml"), 6), (str(tmp_path / "a/1.yaml"), 14), (str(tmp_path / "a/3.yaml"), 1)]
+    assert "apiVersion is missing" in str(bad[0].error)
+    assert bad[0].document.obj == {"global": {"resolve_timeout": "5m"}}
+    with pytest.raises(ManifestError, match="apiVersion is missing"):
+        list(iter_documents(tmp_path / "a"))
+
+
+def test_entries_report_unreadable_files_and_go_on(tmp_path):
+    entries = list(iter_entries([str(tmp_path / "missing.yaml"), CM.format("ok")]))
+    assert isinstance(entries[0], InvalidDocument) and "no such file" in str(entries[0].error)
+    assert entries[1].name == "ok"
 
 
 # -- size ------------------------------------------------------------------------
