@@ -13,7 +13,14 @@ Follows kubectl 1.32 ``pkg/cmd/get/get.go`` and cli-runtime's builder:
   everything as a ``v1 List``;
 * lists are read in chunks of ``--chunk-size`` (500; 0 reads all at once);
 * errors for single names (NotFound...) do not stop the others; they are
-  reported after the output, one per line, and the exit code is 1.
+  reported after the output, one per line, and the exit code is 1;
+* ``-o jsonpath=``/``jsonpath-file=``/``jsonpath-as-json=`` (``jsonpath``),
+  ``-o custom-columns=``/``custom-columns-file=`` (``customcolumns``),
+  ``--sort-by`` (``sorting``), ``--show-labels``, ``-L``, ``--show-kind``,
+  ``--subresource``, ``-w``/``--watch-only`` (``getwatch``) and ``--raw``
+  (``raw``) as kubectl 1.32 has them; the printer for ``-o`` is chosen after
+  the objects are read, as kubectl chooses it, so a bad ``-o`` loses to a
+  NotFound.
 """
 
 from __future__ import annotations
@@ -31,7 +38,12 @@ from dynclient.paths import resource_path
 from dynclient.resource import ResourceClient
 
 from .checkerr import AggregateError, UsageError
-from .flags import int_arg
+from .customcolumns import CustomColumnsPrinter, columns_from_spec, columns_from_template
+from .debuglog import log_response_body
+from .duration import format_go_duration
+from .flags import bool_value_arg, csv_values, int_arg
+from .jsonpath import JSONPath, JSONPathError, execute_error_text, parse_error_text, to_float64
+from .sorting import SortError, sort_field, sort_objects, sort_rows
 from .printers import JSONPrinter, NamePrinter, TablePrinter, YAMLPrinter, qualified_kind
 from .session import Session
 from .tabwriter import new_tab_writer
@@ -40,6 +52,11 @@ __all__ = ["NAME", "add_parser", "run", "TABLE_ACCEPT", "split_args", "human_dur
 
 NAME = "get"
 OUTPUTS = ("json", "name", "wide", "yaml")
+#: What ``-o`` accepts, in the order kubectl's error lists them (less its Go templates).
+ALLOWED_FORMATS = ("custom-columns", "custom-columns-file", "json", "jsonpath", "jsonpath-as-json", "jsonpath-file",
+                   "name", "wide", "yaml")
+JSONPATH_FORMATS = ("jsonpath", "jsonpath-file", "jsonpath-as-json")
+COLUMNS_FORMATS = ("custom-columns", "custom-columns-file")
 #: kubectl get's Accept header for human-readable output (``transformRequests``).
 TABLE_ACCEPT = ",".join([
     "application/json;as=Table;v=v1;g=meta.k8s.io",
@@ -53,7 +70,7 @@ Obj = Dict[str, Any]
 def add_parser(sub: "argparse._SubParsersAction", parents: Sequence[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = sub.add_parser(NAME, parents=list(parents), allow_abbrev=False, help="Display one or many resources")
     p.add_argument("resources", nargs="*", metavar="TYPE[,TYPE...] [NAME...] | TYPE/NAME...")
-    p.add_argument("-o", "--output", default="", help="Output format: json, yaml, name or wide.")
+    p.add_argument("-o", "--output", default="", help="Output format: " + ", ".join(ALLOWED_FORMATS) + ".")
     p.add_argument("-l", "--selector", default="", help="Label selector to filter on (e.g. -l key1=value1,key2=value2).")
     p.add_argument("--field-selector", default="", help="Field selector to filter on (e.g. metadata.name=x).")
     p.add_argument("--chunk-size", type=int_arg(64), default=500,
@@ -63,6 +80,20 @@ def add_parser(sub: "argparse._SubParsersAction", parents: Sequence[argparse.Arg
     p.add_argument("--no-headers", action="store_true", help="Don't print table headers.")
     p.add_argument("--show-managed-fields", action="store_true",
                    help="Keep metadata.managedFields in the JSON or YAML output.")
+    p.add_argument("--allow-missing-template-keys", nargs="?", const=True, default=True, type=bool_value_arg,
+                   metavar="true|false", help="Ignore missing fields in -o jsonpath templates (default true).")
+    p.add_argument("--show-labels", action="store_true", help="Show all labels as the last column.")
+    p.add_argument("-L", "--label-columns", action="append", default=[], metavar="LABEL",
+                   help="Show these labels as columns (comma list, repeatable).")
+    p.add_argument("--show-kind", action="store_true", help="List the resource type of the requested object(s).")
+    p.add_argument("--sort-by", default="", metavar="JSONPATH",
+                   help="Sort list types by this field, a JSONPath expression (e.g. '{.metadata.name}').")
+    p.add_argument("--subresource", default="", help="Get this subresource (status, scale) of the named object(s).")
+    p.add_argument("-w", "--watch", action="store_true", help="After listing/getting, watch for changes.")
+    p.add_argument("--watch-only", action="store_true", help="Watch for changes, without listing/getting first.")
+    p.add_argument("--output-watch-events", action="store_true",
+                   help="Output watch event objects when --watch or --watch-only is used.")
+    p.add_argument("--raw", default="", metavar="PATH", help="GET this URI from the server and print the reply.")
     return p
 
 
@@ -110,21 +141,29 @@ def _requests(session: Session, args: argparse.Namespace, namespace: Optional[st
             raise ValueError("a resource cannot be retrieved by name across all namespaces")
         return rc.namespace(namespace)
 
+    sub = args.subresource
+
+    def with_sub(rc: ResourceClient) -> ResourceClient:
+        return rc.subresource(sub) if sub else rc
+
     if tuples:
-        return [Request(scoped(dyn.resource(kind), True), name) for kind, name in tuples]
+        return [Request(with_sub(scoped(dyn.resource(kind), True)), name) for kind, name in tuples]
+    if sub and not names:
+        raise ValueError("subresource cannot be used when bulk resources are specified")
     if names:
         if args.selector:
             raise ValueError("name cannot be provided when a selector is specified")
         clients = dyn.resources(types)
         if len(clients) != 1 or len(set(types.split(","))) != 1:
             raise ValueError("you must specify only one resource")
-        rc = scoped(clients[0], True)
+        rc = with_sub(scoped(clients[0], True))
         return [Request(rc, name) for name in names]
     return [Request(scoped(rc, False)) for rc in dyn.resources(types)]
 
 
-def _list_params(args: argparse.Namespace, limit: int, token: Optional[str]) -> List[Tuple[str, str]]:
-    params = []
+def _list_params(args: argparse.Namespace, limit: int, token: Optional[str],
+                 extra: Sequence[Tuple[str, str]] = ()) -> List[Tuple[str, str]]:
+    params = list(extra)
     if args.selector:
         params.append(("labelSelector", args.selector))
     if args.field_selector:
@@ -133,18 +172,34 @@ def _list_params(args: argparse.Namespace, limit: int, token: Optional[str]) -> 
         params.append(("limit", str(limit)))
     if token:
         params.append(("continue", token))
-    return params
+    return sorted(params)  # client-go's url.Values.Encode() orders the query by key
 
 
-def _fetch(rc: ResourceClient, req: Request, args: argparse.Namespace, accept: str) -> Iterator[Obj]:
-    """GET the object, or the list page by page, with ``accept`` (a Table or plain JSON)."""
-    path = resource_path(rc.gvr, rc.ns if rc.namespaced else None, req.name)
+@dataclass(frozen=True)
+class _Fetch:
+    """How to ask: the Accept header, extra query parameters, the chunk size, the verbosity for -v=8."""
+
+    accept: str
+    params: Tuple[Tuple[str, str], ...] = ()
+    chunk_size: int = 500
+    verbosity: int = 0
+
+
+def _get(rc: ResourceClient, path: str, how: _Fetch, params: Sequence[Tuple[str, str]]) -> Obj:
+    resp = rc.transport.request("GET", path, params=list(params) or None, accept=how.accept)
+    log_response_body(resp.content, how.verbosity)
+    return resp.json()
+
+
+def _fetch(rc: ResourceClient, req: Request, args: argparse.Namespace, how: _Fetch) -> Iterator[Obj]:
+    """GET the object, or the list page by page, as ``how`` says (a Table or plain JSON)."""
+    path = resource_path(rc.gvr, rc.ns if rc.namespaced else None, req.name, rc.subresource_name)
     if req.name is not None:
-        yield rc.transport.request("GET", path, accept=accept).json()
+        yield _get(rc, path, how, sorted(how.params))
         return
     token: Optional[str] = None
     while True:
-        page = rc.transport.request("GET", path, params=_list_params(args, args.chunk_size, token), accept=accept).json()
+        page = _get(rc, path, how, _list_params(args, how.chunk_size, token, how.params))
         yield page
         token = (page.get("metadata") or {}).get("continue")
         if not token:
@@ -236,7 +291,10 @@ class _Info:
 
 def _print_tables(session: Session, args: argparse.Namespace, infos: List[_Info]) -> int:
     kinds = {info.mapping.group_version_kind for info in infos}
-    with_kind = len(infos) > 1 and len(kinds) > 1
+    with_kind = (len(infos) > 1 and len(kinds) > 1) or args.show_kind
+    if args.sort_by and len(infos) > 1:
+        # RuntimeSorter: several replies are sorted as objects first (by the field as given).
+        sort_objects([i.obj for i in infos], args.sort_by)
     tracking = _Tracking(session.stdout)
     w = new_tab_writer(tracking)
     printer: Optional[TablePrinter] = None
@@ -257,9 +315,17 @@ def _print_tables(session: Session, args: argparse.Namespace, infos: List[_Info]
                 wide=args.output == "wide",
                 with_namespace=with_namespace,
                 kind=qualified_kind(gvk.kind, gvk.group) if with_kind else "",
+                label_columns=tuple(csv_values(args.label_columns)),
+                show_labels=args.show_labels,
             )
             last = info.mapping
-        printer.print_table(as_table(info.obj), w)
+        table = as_table(info.obj)
+        if args.sort_by and len(table.get("rows") or []) > 1:
+            try:
+                table = {**table, "rows": sort_rows(table["rows"], sort_field(args.sort_by))}
+            except SortError:
+                continue  # kubectl ignores the printer's error: the table is left out
+        printer.print_table(table, w)
     w.flush()
     return tracking.written
 
@@ -267,23 +333,66 @@ def _print_tables(session: Session, args: argparse.Namespace, infos: List[_Info]
 # -- entry point ----------------------------------------------------------------------
 
 
-def run(session: Session, args: argparse.Namespace) -> int:
-    output = args.output
-    if output and output not in OUTPUTS:
-        raise ValueError(f'unable to match a printer suitable for the output format "{output}", '
-                         f"allowed formats are: {','.join(OUTPUTS)}")
-    if not args.resources:
+def _validate(session: Session, args: argparse.Namespace) -> None:
+    """kubectl's ``Complete`` and ``Validate`` checks, in its order."""
+    if args.raw:
+        if args.resources:
+            raise ValueError("arguments may not be passed when --raw is specified")
+        if args.watch or args.watch_only or args.selector:
+            raise ValueError("--raw may not be specified with other flags that filter the server request or alter "
+                             "the output")
+        if args.output:
+            raise ValueError("--raw and --output are mutually exclusive")
+        from .raw import check_raw_path
+
+        why = check_raw_path(args.raw)
+        if why:
+            raise ValueError(f"--raw must be a valid URL path: {why}")
+        return
+    if args.watch and args.sort_by:
+        session.stderr.write("warning: --watch requested, --sort-by will be ignored for watch events received\n")
+    elif args.watch_only and args.sort_by:
+        session.stderr.write("warning: --watch-only requested, --sort-by will be ignored\n")
+    elif not args.resources:
         session.stderr.write('You must specify the type of resource to get. Use "dynclient api-resources" '
                              "for a complete list of supported resources.\n\n")
         raise UsageError("Required resource not specified.", command=NAME, cobra=False)
+    if args.show_labels and args.output not in ("", "wide"):
+        raise ValueError(f"--show-labels option cannot be used with {args.output} printer")
+    if args.output_watch_events and not (args.watch or args.watch_only):
+        raise ValueError("--output-watch-events option can only be used with --watch or --watch-only")
+
+
+def _timeout_params(session: Session) -> Tuple[Tuple[str, str], ...]:
+    # client-go sends --request-timeout to the server too: ?timeout=<Duration.String()>.
+    ns = session.request_timeout_ns
+    return (("timeout", format_go_duration(ns)),) if ns else ()
+
+
+def run(session: Session, args: argparse.Namespace) -> int:
+    _validate(session, args)
+    if args.raw:
+        from .raw import raw_get
+
+        return raw_get(session, args.raw)
+    if args.watch or args.watch_only:
+        from .getwatch import run_watch
+
+        return run_watch(session, args)
+    output = args.output
+    human = output in ("", "wide")
     namespace = None if session.all_namespaces else session.namespace
     requests = _requests(session, args, namespace)
-    human = output in ("", "wide")
+    extra = _timeout_params(session)
+    if human and args.sort_by:
+        extra += (("includeObject", "Object"),)  # kubectl asks for whole objects to sort rows by any field
+    how = _Fetch(TABLE_ACCEPT if human else "application/json", extra, 0 if args.sort_by else args.chunk_size,
+                 session.verbosity)
     errors: List[BaseException] = []
     infos: List[_Info] = []
     for req in requests:
         try:
-            for page in _fetch(req.client, req, args, TABLE_ACCEPT if human else "application/json"):
+            for page in _fetch(req.client, req, args, how):
                 infos.append(_Info(req.client.mapping, page, req.client.namespaced))
         except StatusError as err:
             if args.ignore_not_found and isinstance(err, NotFound):
@@ -301,17 +410,98 @@ def run(session: Session, args: argparse.Namespace) -> int:
         if errors and single:
             raise AggregateError(errors)
         objects = _flatten(infos)
-        if not args.show_managed_fields:
+        if not args.show_managed_fields and output in ("json", "yaml"):  # OmitManagedFieldsPrinter wraps only these
             objects = [omit_managed_fields(o) for o in objects]
         if objects or not args.ignore_not_found:
-            obj = objects[0] if single and len(objects) == 1 else {
+            printer = make_printer(args)
+            is_list = not (single and len(objects) == 1)
+            obj = objects[0] if not is_list else {
                 "apiVersion": "v1", "items": objects, "kind": "List", "metadata": {"resourceVersion": ""},
             }
-            printer = {"name": NamePrinter, "json": JSONPrinter, "yaml": YAMLPrinter}[output]()
-            printer.print_obj(obj, session.stdout)
+            try:
+                if is_list and args.sort_by:
+                    obj = {**obj, "items": sort_objects(obj["items"], args.sort_by)}
+                printer.print_obj(obj, session.stdout, is_list=is_list)
+            except (SortError, JSONPathError) as err:
+                errors.append(err if not isinstance(err, JSONPathError) else ValueError(str(err)))
     if errors:
         raise AggregateError(errors)
     return 0
+
+
+class _ObjectPrinter:
+    """One of kubectl's generic printers (name, json, yaml), as ``print_obj(obj, out, is_list=...)``."""
+
+    def __init__(self, delegate: Any) -> None:
+        self.delegate = delegate
+
+    def print_obj(self, obj: Obj, out: Any, *, is_list: bool) -> None:
+        self.delegate.print_obj(obj, out)
+
+
+class JSONPathPrinter:
+    """``-o jsonpath=...``: kubectl's ``JSONPathPrinter`` (a list goes through a JSON round trip first)."""
+
+    def __init__(self, template: str, *, allow_missing_keys: bool, as_json: bool) -> None:
+        self.template = template
+        try:
+            self.jsonpath = JSONPath(template, allow_missing_keys=allow_missing_keys, output_json=as_json)
+        except JSONPathError as err:
+            raise ValueError(parse_error_text(template, err)) from None
+
+    def print_obj(self, obj: Obj, out: Any, *, is_list: bool) -> None:
+        data = to_float64(obj) if is_list else obj
+        try:
+            out.write(self.jsonpath.execute(data))
+        except JSONPathError as err:
+            raise JSONPathError(execute_error_text(self.template, err, data)) from None
+
+
+class _ColumnsPrinter:
+    def __init__(self, printer: CustomColumnsPrinter) -> None:
+        self.printer = printer
+
+    def print_obj(self, obj: Obj, out: Any, *, is_list: bool) -> None:
+        self.printer.print_obj(to_float64(obj) if is_list else obj, out)
+
+
+def _read_template(path: str, what: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as err:
+        raise ValueError(f"error reading {what} {path}, open {path}: {_os_reason(err)}\n") from None
+
+
+def _os_reason(err: OSError) -> str:
+    import errno
+
+    return {errno.ENOENT: "no such file or directory", errno.EACCES: "permission denied",
+            errno.EISDIR: "is a directory"}.get(err.errno or 0, (err.strerror or str(err)).lower())
+
+
+def make_printer(args: argparse.Namespace) -> Any:
+    """kubectl's ``PrintFlags.ToPrinter`` for the generic outputs: templates first, then json/yaml, columns, name."""
+    output = args.output
+    fmt, eq, value = output.partition("=")
+    if fmt in JSONPATH_FORMATS:
+        if not value:
+            raise ValueError("template format specified but no template given")
+        template = _read_template(value, "--template") if fmt == "jsonpath-file" else value
+        return JSONPathPrinter(template, allow_missing_keys=args.allow_missing_template_keys,
+                               as_json=fmt == "jsonpath-as-json")
+    if output in ("json", "yaml"):
+        return _ObjectPrinter(JSONPrinter() if output == "json" else YAMLPrinter())
+    if fmt in COLUMNS_FORMATS:
+        if fmt == "custom-columns-file" and value:
+            return _ColumnsPrinter(CustomColumnsPrinter(columns_from_template(_read_template(value, "template"))))
+        if not value:
+            raise ValueError("custom-columns format specified but no custom columns given")
+        return _ColumnsPrinter(CustomColumnsPrinter(columns_from_spec(value), no_headers=args.no_headers))
+    if output == "name":
+        return _ObjectPrinter(NamePrinter())
+    raise ValueError(f'unable to match a printer suitable for the output format "{output}", '
+                     f"allowed formats are: {','.join(ALLOWED_FORMATS)}")
 
 
 def enhance_list_error(err: StatusError, req: Request, args: argparse.Namespace) -> StatusError:

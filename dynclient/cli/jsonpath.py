@@ -444,7 +444,7 @@ def _go_type(value: Any) -> str:
     return "interface {}"
 
 
-def _fmt_print(value: Any) -> str:
+def fmt_print(value: Any) -> str:
     """``fmt.Fprint`` of a decoded JSON value (maps and slices in fmt's ``map[k:v]`` form)."""
     if value is None:
         return "<nil>"
@@ -457,9 +457,9 @@ def _fmt_print(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        return "map[" + " ".join(f"{k}:{_fmt_print(value[k])}" for k in sorted(value)) + "]"
+        return "map[" + " ".join(f"{k}:{fmt_print(value[k])}" for k in sorted(value)) + "]"
     if isinstance(value, list):
-        return "[" + " ".join(_fmt_print(v) for v in value) + "]"
+        return "[" + " ".join(fmt_print(v) for v in value) + "]"
     return str(value)
 
 
@@ -496,7 +496,7 @@ def go_sharp_v(value: Any, top: bool = True) -> str:
         return "[]interface {}{" + ", ".join(go_sharp_v(v, False) for v in value) + "}"
     if isinstance(value, str):
         return go_quote(value)
-    return _fmt_print(value)
+    return fmt_print(value)
 
 
 # -- evaluation ------------------------------------------------------------------------------------
@@ -625,7 +625,7 @@ class JSONPath:
             elif isinstance(r, (dict, list)):
                 text = gojson.marshal(r)
             else:
-                text = "null" if r is None else _fmt_print(r)
+                text = "null" if r is None else fmt_print(r)
             if i != len(results) - 1:
                 text += " "
             parts.append(text)
@@ -721,7 +721,7 @@ class JSONPath:
         out: List[Any] = []
         for value in values:
             if not isinstance(value, list):
-                raise JSONPathError(f"{_fmt_print(value)} is not array or slice and cannot be filtered")
+                raise JSONPathError(f"{fmt_print(value)} is not array or slice and cannot be filtered")
             for item in value:
                 if node.operator == "exists":
                     try:

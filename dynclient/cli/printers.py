@@ -8,7 +8,7 @@ Ports of cli-runtime's ``printers/name.go``, ``json.go``, ``yaml.go`` and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, TextIO
+from typing import Any, Dict, List, Mapping, Optional, TextIO, Tuple
 
 from . import gojson, goyaml
 from .goyaml import format_g
@@ -22,6 +22,8 @@ __all__ = [
     "TablePrinter",
     "go_sprint",
     "escape_terminal",
+    "label_header",
+    "format_labels",
 ]
 
 Obj = Dict[str, Any]
@@ -115,6 +117,18 @@ def go_sprint(value: Any) -> str:
     return str(value)
 
 
+def label_header(label: str) -> str:
+    """The -L column header: the key's last ``/`` segment in capitals (``app.kubernetes.io/name`` -> ``NAME``)."""
+    return label.split("/")[-1].upper()
+
+
+def format_labels(labels: Mapping[str, Any]) -> str:
+    """apimachinery ``labels.FormatLabels``: ``k=v`` pairs sorted by key, joined by commas; ``<none>`` if empty."""
+    if not labels:
+        return "<none>"
+    return ",".join(f"{k}={labels[k]}" for k in sorted(labels))
+
+
 def escape_terminal(text: str) -> str:
     """cli-runtime ``WriteEscaped``: neutralize ESC and CR so a cell cannot drive the terminal."""
     return text.replace("\x1b", "^[").replace("\r", "\\r")
@@ -143,6 +157,8 @@ class TablePrinter:
     wide: bool = False
     with_namespace: bool = False
     kind: str = ""  # "deployment.apps" to prefix names with it (kubectl get a,b), "" not to
+    label_columns: Tuple[str, ...] = ()  # -L: one column per label key, headed by its last path segment
+    show_labels: bool = False  # --show-labels: a LABELS column at the end
     _last_columns: Optional[List[Obj]] = field(default=None, repr=False)
     _printed_headers: bool = field(default=False, repr=False)
 
@@ -171,21 +187,35 @@ class TablePrinter:
                 if col.get("format") == "name" and col.get("type") == "string":
                     name_column = i
                     break
-        if self.with_namespace:
-            columns = [{"name": "Namespace", "type": "string"}] + columns
-        if not self.with_namespace and name_column < 0:
+        width = len(columns) + len(self.label_columns) + int(self.with_namespace) + int(self.show_labels)
+        if width != len(columns):
+            columns = ([{"name": "Namespace", "type": "string"}] if self.with_namespace else []) + columns + [
+                {"name": label_header(label), "type": "string"} for label in self.label_columns
+            ] + ([{"name": "Labels", "type": "string"}] if self.show_labels else [])
+        include_labels = bool(self.label_columns) or self.show_labels
+        if not include_labels and not self.with_namespace and name_column < 0:
             return columns, rows
         out_rows = []
         for row in rows:
             cells = list(row.get("cells") or [])
             if name_column >= 0 and name_column < len(cells):
                 cells[name_column] = f"{self.kind}/{go_sprint(cells[name_column])}"
+            obj = row.get("object")
+            meta = obj.get("metadata") if isinstance(obj, Mapping) else None
+            if not isinstance(meta, Mapping):
+                # decorateTable: without object metadata the added columns stay empty
+                if self.with_namespace:
+                    cells = [None] + cells
+                cells += [None] * (width - len(cells))
+                out_rows.append({**row, "cells": cells})
+                continue
             if self.with_namespace:
-                obj = row.get("object")
-                namespace: Any = None
-                if isinstance(obj, Mapping) and isinstance(obj.get("metadata"), Mapping):
-                    namespace = obj["metadata"].get("namespace") or ""
-                cells = [namespace] + cells
+                cells = [meta.get("namespace") or ""] + cells
+            if include_labels:
+                labels = meta.get("labels") if isinstance(meta.get("labels"), Mapping) else {}
+                cells += [str(labels.get(key, "")) for key in self.label_columns]
+                if self.show_labels:
+                    cells.append(format_labels(labels))
             out_rows.append({**row, "cells": cells})
         return columns, out_rows
 
