@@ -8,7 +8,9 @@ It starts the harness kube-apiserver (``tests/apiserver/run``), installs 50 CRD
 groups (2 versions each) and 10,000 ConfigMaps of about 1 KiB with dynclient
 (thread pool, qps=0), puts a loopback latency proxy in front of it (``--delay``
 per request; a legacy-only variant strips the aggregated Accept type), installs
-the peers into ``bench/.venv-peers`` (kubernetes, kr8s, pykube-ng, lightkube,
+the peers into a virtualenv in dynclient's user cache directory
+(``platformdirs.user_cache_path("dynclient") / "bench/venv-peers"``, i.e.
+``~/.cache/dynclient/bench/venv-peers`` on Linux: kubernetes, kr8s, pykube-ng, lightkube,
 matplotlib) and measures each figure as the median of ``--runs`` fresh
 processes. Ratios are peer / dynclient, computed in the same run. Writes
 ``bench/results/<date>.json``, ``bench/results/ratios.png`` and the results
@@ -38,7 +40,13 @@ sys.path[:0] = [str(ROOT), str(HERE)]
 
 import servers  # noqa: E402
 
-VENV = HERE / ".venv-peers"
+try:  # dynclient's own files live in the user's cache directory (platformdirs), not in the source tree
+    import platformdirs
+
+    CACHE = Path(platformdirs.user_cache_path("dynclient"))
+except ImportError:
+    CACHE = Path.home() / ".cache" / "dynclient"
+VENV = CACHE / "bench" / "venv-peers"
 PEER_PY = VENV / "bin" / "python"
 PEER_PACKAGES = ["kubernetes", "kr8s", "pykube-ng", "lightkube", "matplotlib",
                  "requests", "PyYAML", "cachetools"]  # requests: the import-time reference; the last two: dynclient's needs
