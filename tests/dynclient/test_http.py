@@ -461,3 +461,22 @@ def test_connect_line_keeps_an_ipv6_servers_brackets():
         pool.close()
         proxy.close()
     assert proxy.received and proxy.received[0].startswith(b"CONNECT [fd00::1]:6443 HTTP/")
+
+
+@pytest.mark.parametrize(
+    "statement, loaded",
+    [
+        ("import dynclient; dynclient.NotFound; dynclient.GroupVersionResource", False),
+        ("import dynclient.errors", False),
+        ("import dynclient.client", True),
+    ],
+    ids=["types-and-errors", "errors-module", "client"],
+)
+def test_requests_loads_only_with_the_client(statement, loaded):
+    """``import dynclient`` (types and errors) stays cheap: requests comes with the client stack alone."""
+    import subprocess
+    import sys
+
+    code = f"{statement}; import sys; print('requests' in sys.modules, 'urllib3' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.split() == [str(loaded), str(loaded)]
