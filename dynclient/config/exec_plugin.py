@@ -230,7 +230,7 @@ class ExecPlugin:
         if not creds.cert_data:
             return None
         return (private_file_for(creds.cert_data, suffix="-exec.crt"),
-                private_file_for(creds.key_data, suffix="-exec.key"))
+                private_file_for(creds.key_data, suffix="-exec.key", secret=True))
 
     def refresh(self) -> bool:
         """Run the plugin again now; True if it returned different credentials."""

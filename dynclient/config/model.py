@@ -229,14 +229,17 @@ class RESTConfig(_Redacting):
         """``(cert_path, key_path)`` or ``None``: ``ssl.SSLContext.load_cert_chain`` wants files.
 
         Static kubeconfig material wins; otherwise the auth provider is asked
-        (an exec plugin may return a certificate). Data goes to 0600 temp files.
+        (an exec plugin may return a certificate). A certificate given as data
+        goes to a 0600 temp file, a key to an in-memory file where the
+        platform has them (``_secretfiles``).
         Call again after ``auth.refresh()``: an exec plugin's certificate can rotate.
         """
         has_cert = self.client_cert_file or self.client_cert_data
         has_key = self.client_key_file or self.client_key_data
         if has_cert and has_key:
             cert = self.client_cert_file or private_file_for(self.client_cert_data or b"", suffix="-client.crt")
-            key = self.client_key_file or private_file_for(self.client_key_data or b"", suffix="-client.key")
+            key = self.client_key_file or private_file_for(self.client_key_data or b"", suffix="-client.key",
+                                                           secret=True)
             return cert, key
         if self.auth is not None:
             return self.auth.client_cert()

@@ -237,3 +237,19 @@ def test_ordinary_anchors_and_merge_keys_keep_working(tmp_path) -> None:
     kc = load_kubeconfig(str(path))
     b = kc.rest_config("b")
     assert (b.host, b.tls_server_name, b.namespace) == ("https://127.0.0.1:6443", "kubernetes", "team")
+
+
+@pytest.mark.skipif(not hasattr(os, "memfd_create") or not os.path.isdir("/proc/self/fd"), reason="needs memfd_create")
+def test_client_key_data_for_the_handshake_stays_in_memory(tmp_path) -> None:
+    path = _write(tmp_path, {}, {"client-certificate-data": b64(CERT_PEM), "client-key-data": b64(KEY_PEM)})
+    before = {n for n in os.listdir(tempfile.gettempdir()) if n.startswith("dynclient-")}
+    cert, key = load_kubeconfig(path).rest_config().tls_client_cert()
+    assert key.startswith("/proc/self/fd/") and Path(key).read_bytes() == KEY_PEM
+    assert os.stat(key).st_mode & 0o777 == 0o600
+    import ssl
+
+    ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(cert, key)  # the TLS stack can load it
+    created = {n for n in os.listdir(tempfile.gettempdir()) if n.startswith("dynclient-")} - before
+    assert all(not n.endswith(".key") for n in created), created
+    for name in created:
+        assert KEY_PEM not in (Path(tempfile.gettempdir()) / name).read_bytes()
