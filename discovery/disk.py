@@ -18,6 +18,8 @@ cannot be decoded is ignored and fetched again.
 from __future__ import annotations
 
 import contextlib
+import errno
+import itertools
 import json
 import logging
 import os
@@ -49,6 +51,9 @@ KUBECTL_TTL = 6 * 3600.0
 
 _DIR_MODE = 0o750  # client-go os.MkdirAll(dir, 0750)
 _FILE_MODE = 0o660  # client-go os.Chmod(tmp, 0660)
+
+#: Errors that say no file in the cache directory can be written, not just this one.
+_UNWRITABLE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.ENOSPC, errno.EDQUOT})
 
 _GROUPS_FILE = "servergroups.json"
 _RESOURCES_FILE = "serverresources.json"
@@ -85,7 +90,8 @@ def _mkdir_all(path: str, mode: int) -> None:
         os.mkdir(path, mode)
     except FileExistsError:
         if not os.path.isdir(path):
-            raise
+            # Go: "mkdir <path>: not a directory"; a file where a directory belongs.
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), path) from None
 
 
 def _decode(data: bytes, kind: str) -> Dict[str, Any]:
@@ -147,6 +153,9 @@ class DiskCachedDiscoveryClient(DerivedQueries):
         self._max_workers = max_workers
         self._lock = threading.Lock()
         self._our_files: Set[str] = set()  # client-go ourFiles
+        self._made_dirs: Set[str] = set()  # directories known to exist (saves a stat per file)
+        self._tmp_names = itertools.count()
+        self._unwritable = False  # set by the first write the file system refuses outright
         self._invalidated = False
         self._fresh = True
 
@@ -180,12 +189,12 @@ class DiskCachedDiscoveryClient(DerivedQueries):
     def _resources_path(self, gv: GroupVersion) -> str:
         """``<dir>/<group>/<version>/serverresources.json``; raises ``UnsafeDiscoveryName`` first if needed."""
         check_group_version(gv)
-        parts = [gv.group, gv.version] if gv.group else [gv.version]
-        path = os.path.join(self._cache_dir, *parts, _RESOURCES_FILE)
-        # check_group_version already rules out separators and dot-dot; this is the last line of defence.
-        if os.path.commonpath([self._cache_dir, os.path.normpath(path)]) != self._cache_dir:
+        # check_group_version already rules out separators, "." and ".."; this is the last line of
+        # defence, kept cheap (it runs for every group-version of every discovery).
+        parts = (gv.group, gv.version) if gv.group else (gv.version,)
+        if any(os.sep in p or (os.altsep and os.altsep in p) or p in (".", "..") for p in parts):
             raise UnsafeDiscoveryName(f"refusing to use {gv} as a cache path outside {self._cache_dir}")
-        return path
+        return os.path.join(self._cache_dir, *parts, _RESOURCES_FILE)
 
     def _read(self, path: str) -> Optional[bytes]:
         """client-go ``getCachedFile``: the bytes of a usable file, or ``None``."""
@@ -235,8 +244,8 @@ class DiskCachedDiscoveryClient(DerivedQueries):
             with self._lock:
                 self._holds -= 1
                 held, self._held = (self._held, []) if self._holds == 0 else ([], self._held)
-            for path, obj, generation in held:
-                self._schedule(path, obj, generation)
+            if held:
+                self._schedule(held)
 
     def _write(self, path: str, obj: Union[APIGroupList, APIResourceList]) -> None:
         """Write now, or hand the write to the background writer (held while a ``holding_writes`` block is open)."""
@@ -245,35 +254,59 @@ class DiskCachedDiscoveryClient(DerivedQueries):
             if self._holds:
                 self._held.append((path, obj, generation))
                 return
-        self._schedule(path, obj, generation)
+        self._schedule([(path, obj, generation)])
 
-    def _schedule(self, path: str, obj: Union[APIGroupList, APIResourceList], generation: int) -> None:
+    def _schedule(self, writes: List[Tuple[str, Union[APIGroupList, APIResourceList], int]]) -> None:
+        """Write now, or hand the writes to the lanes: one task per lane, not one per file."""
         if not self._writers:
-            self._write_now(path, obj, generation)
+            for path, obj, generation in writes:
+                self._write_now(path, obj, generation)
             return
-        lane = self._writers[hash(path) % len(self._writers)]
-        future = lane.submit(self._write_now, path, obj, generation)
+        by_lane: Dict[int, List[Tuple[str, Union[APIGroupList, APIResourceList], int]]] = {}
+        lanes = len(self._writers)
+        for write in writes:
+            by_lane.setdefault(hash(write[0]) % lanes, []).append(write)
+        futures = [self._writers[lane].submit(self._write_batch, batch) for lane, batch in by_lane.items()]
         with self._lock:
-            self._pending.add(future)
-        future.add_done_callback(self._forget)
+            self._pending.update(futures)
+        for future in futures:
+            future.add_done_callback(self._forget)
+
+    def _write_batch(self, writes: List[Tuple[str, Union[APIGroupList, APIResourceList], int]]) -> None:
+        for path, obj, generation in writes:
+            self._write_now(path, obj, generation)
 
     def _forget(self, future: Future) -> None:
         with self._lock:
             self._pending.discard(future)
 
     def _write_now(self, path: str, obj: Union[APIGroupList, APIResourceList], generation: int) -> None:
-        """client-go ``writeCachedFile``: temp file, chmod 0660, atomic rename. Failures are only logged."""
-        import tempfile  # on the writer threads, off the importing process's start-up
+        """client-go ``writeCachedFile``: temp file, chmod 0660, atomic rename. Failures are only logged.
 
+        The first failure to write at all (a read-only file system, a cache
+        directory under a file, no permission) is one warning naming the
+        directory; from then on this cache stops trying and works from
+        memory, so no request waits on a disk that refuses every file.
+        """
+        if self._unwritable:
+            return
         directory = os.path.dirname(path)
         tmp: Optional[str] = None
         try:
             data = encode_cache_file(obj)
-            _mkdir_all(directory, _DIR_MODE)
-            fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", dir=directory)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                os.chmod(tmp, _FILE_MODE)
+            if directory not in self._made_dirs:
+                _mkdir_all(directory, _DIR_MODE)
+                self._made_dirs.add(directory)
+            # client-go os.CreateTemp(dir, base + "."): a name no other writer uses, then a rename.
+            tmp = f"{path}.{os.getpid()}-{next(self._tmp_names)}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fchmod(fd, _FILE_MODE)
+            finally:
+                os.close(fd)
             with self._lock:
                 if generation != self._generation:
                     return  # invalidated since this was fetched; the finally removes the temp file
@@ -281,7 +314,13 @@ class DiskCachedDiscoveryClient(DerivedQueries):
                 tmp = None
                 self._our_files.add(path)
         except OSError as err:
-            logger.info("failed to write cache to %s due to %s", path, err)
+            self._made_dirs.discard(directory)  # removed under us, perhaps: check it again next time
+            if err.errno in _UNWRITABLE and not self._unwritable:
+                self._unwritable = True
+                logger.warning("cannot write the discovery cache in %s (%s); discovery works from memory in "
+                               "this process", self._cache_dir, err.strerror or err)
+            else:
+                logger.info("failed to write cache to %s due to %s", path, err)
         finally:
             if tmp is not None:
                 with contextlib.suppress(OSError):
@@ -358,6 +397,16 @@ class DiskCachedDiscoveryClient(DerivedQueries):
             groups, resources, failed = list(delegate.server_groups()), None, {}
         groups, unsafe = split_unsafe_groups(groups)
         failed.update(unsafe)
+        with self.holding_writes():  # scheduled together at the end: one task per lane
+            resources = self._write_groups_and_resources(groups, resources, failed)
+        return groups, resources, failed
+
+    def _write_groups_and_resources(
+        self,
+        groups: List[APIGroup],
+        resources: Optional[Dict[GroupVersion, APIResourceList]],
+        failed: Dict[GroupVersion, Exception],
+    ) -> Optional[Dict[GroupVersion, APIResourceList]]:
         if groups:
             self._write(self._groups_path(), APIGroupList(tuple(groups)))
         else:
@@ -376,7 +425,7 @@ class DiskCachedDiscoveryClient(DerivedQueries):
                 if resource_list.resources:
                     self._write(path, resource_list)
             resources = kept
-        return groups, resources, failed
+        return resources
 
     def server_groups(self) -> List[APIGroup]:
         """The served groups, from ``servergroups.json`` when it is usable."""

@@ -29,6 +29,7 @@ from .client import (
     GroupsAndMaybeResources,
 )
 from .errors import DiscoveryError, DynclientError, StatusError, TooManyRequests, TransportError
+from .gcpause import gc_paused
 from .interface import DiscoveryInterface, LocalResources, WriteBatching
 from .model import APIGroup, APIResourceList
 from .parallel import run_all
@@ -211,7 +212,8 @@ class MemCacheClient(DerivedQueries):
         """
         with self._lock:
             if not self._valid:
-                self._refresh_locked()
+                with gc_paused():
+                    self._refresh_locked()
             groups = list(self._groups)
             failed: Dict[GroupVersion, Exception] = dict(self._group_failures)
             if not (self._valid and self._aggregated):

@@ -51,6 +51,7 @@ from typing import Callable, Hashable, List, NamedTuple, Optional, Tuple, TypeVa
 from cachetools import LRUCache
 
 from discovery.errors import DynclientError
+from discovery.gcpause import gc_paused
 from discovery.interface import CachedDiscoveryInterface
 from discovery.types import GroupKind, GroupVersion, GroupVersionKind, GroupVersionResource
 
@@ -169,6 +170,10 @@ class DeferredDiscoveryRESTMapper:
         return self._discovery
 
     def _build(self) -> RESTMapper:
+        with gc_paused():  # a large snapshot is a million live objects: no full collections over them
+            return self._build_now()
+
+    def _build_now(self) -> RESTMapper:
         snapshot = DiscoverySnapshot.fetch(self._discovery)
         mapper = new_discovery_rest_mapper(snapshot.group_resources, discovery_failures=snapshot.failures)
         return ShortcutExpander(mapper, self._discovery, self._warning_handler,
