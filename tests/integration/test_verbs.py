@@ -130,21 +130,23 @@ def test_expired_continue_token_is_expired_and_iter_relists(thousand, monkeypatc
         assert time.monotonic() < deadline, "revision 1 was never compacted; is --etcd-compaction-interval set?"
         time.sleep(1)
 
-    from dynclient.resource import ResourceClient
+    from types import SimpleNamespace
 
-    real_list_text = ResourceClient._list_text
+    import dynclient.resource as resource_module
+
+    real_split = resource_module.split_checked
     calls = {"n": 0}
 
-    def list_with_one_expired_token(self, params):
+    def split_with_one_expired_token(reply, *, method, url):
         calls["n"] += 1
-        text = real_list_text(self, params)
         if calls["n"] == 3:  # the third page hands out a token that has expired
-            page = json.loads(text)
+            page = json.loads(reply.content)
             page["metadata"]["continue"] = expired_token(page["metadata"]["continue"])
-            text = json.dumps(page)
-        return text
+            reply = SimpleNamespace(status_code=reply.status_code, headers=reply.headers,
+                                    content=json.dumps(page).encode(), url=url)
+        return real_split(reply, method=method, url=url)
 
-    monkeypatch.setattr(ResourceClient, "_list_text", list_with_one_expired_token)
+    monkeypatch.setattr(resource_module, "split_checked", split_with_one_expired_token)
     names = [i["metadata"]["name"] for i in cms.iter(limit=100)]
     assert sorted(n for n in names if n.startswith("cm-")) == [f"cm-{i:04d}" for i in range(1000)]
     assert len(names) == len(set(names))  # the relist skipped what was already yielded
