@@ -248,9 +248,14 @@ class ReplyServer:
         self._active: List[_Reply] = []  # replies still served; one answered while another matches too retires
         self.calls: List[Call] = []
         self.unmatched: List[Call] = []
+        #: The TLS server names (SNI) clients sent, one per handshake (``None`` when a client sent none).
+        self.server_names: List[Optional[str]] = []
 
     def start(self) -> "ReplyServer":
-        self._server = _Server(self, _tls_context() if self._tls else None)
+        context = _tls_context() if self._tls else None
+        if context is not None:
+            context.sni_callback = lambda _sock, name, _ctx: self.server_names.append(name)  # type: ignore
+        self._server = _Server(self, context)
         # A short poll interval: shutdown() waits for it, at every test's teardown.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                                         name="replyserver", daemon=True)

@@ -100,6 +100,22 @@ def test_an_idle_connection_the_server_closed_is_not_used(tls, method):
         assert server.connections == 2
 
 
+@pytest.mark.parametrize(
+    "tls, sent",
+    [(TLSConfig(ca_data=CERT_PEM), None), (TLSConfig(ca_data=CERT_PEM, server_name="k8s.test"), "k8s.test")],
+    ids=["ip-address-no-sni", "tls-server-name-is-sni"],
+)
+def test_tls_server_name_goes_out_as_sni(tls_server, tls, sent):
+    """``tls-server-name`` is what the server sees in the ClientHello (an IP address is never sent as SNI)."""
+    tls_server.add("GET", "/x", body="ok")
+    pool = ConnectionPool(tls_server.url, tls=tls)
+    try:
+        assert get(pool, "/x").content == b"ok"
+    finally:
+        pool.close()
+    assert tls_server.server_names == [sent]
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 def test_a_write_is_sent_once_when_every_connection_breaks(method):
     """The duplicate-write regression: however the connections break, the server sees a write exactly once."""

@@ -217,3 +217,24 @@ def test_memory_stays_flat_over_many_reconnects():
     grown = tracemalloc.get_traced_memory()[0] - first
     tracemalloc.stop()
     assert grown < 200_000
+
+
+def test_stop_from_another_thread_unblocks_a_real_blocked_read(mock_server, make_transport):
+    """On a real socket: the reader is inside recv() on a held-open stream; stop() wakes it at once."""
+    import time
+
+    mock_server.add("GET", "/w", chunks=[ev("ADDED", "a", "1") + b"\n"], hold=True)
+    t = make_transport(timeout=(5, 30))
+    watch = Watch(lambda w: t.request("GET", "/w", stream=True))
+    got: list = []
+    reader = threading.Thread(target=lambda: got.extend(o["metadata"]["name"] for _, o in watch))
+    reader.start()
+    deadline = time.monotonic() + 5
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)  # the reader is now blocked waiting for the next event
+    started = time.monotonic()
+    watch.stop()
+    reader.join(5)
+    assert not reader.is_alive() and time.monotonic() - started < 1.0  # not the 30 s read timeout
+    assert got == ["a"] and watch.reconnects == 0
