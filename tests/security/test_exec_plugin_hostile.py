@@ -175,12 +175,20 @@ def test_a_hanging_plugin_is_killed_with_its_children(tmp_path) -> None:
 
 
 def test_a_plugin_that_leaves_a_child_holding_stdout_is_not_waited_for(tmp_path) -> None:
-    # The plugin answers and exits; a daemon it started keeps the pipe open for 300 s.
-    cmd = _script(tmp_path, f"echo '{GOOD}'\n(sleep 300 &) ")
+    # The plugin answers and exits; a daemon it started keeps the pipe open for 60 s.
+    cmd = _script(tmp_path, f"echo '{GOOD}'\n(sleep 60 & echo $! > '{tmp_path}/daemon')")
     auth = ExecPlugin(ExecConfig(command=str(cmd), api_version=V1BETA1), timeout=30)
     start = time.monotonic()
-    assert auth.headers() == {"Authorization": f"Bearer {TOKEN}"}
-    assert time.monotonic() - start < 10
+    try:
+        assert auth.headers() == {"Authorization": f"Bearer {TOKEN}"}
+        assert time.monotonic() - start < 10
+    finally:
+        daemon = tmp_path / "daemon"
+        if daemon.exists():
+            try:
+                os.kill(int(daemon.read_text()), 9)
+            except ProcessLookupError:
+                pass
 
 
 def test_peak_memory_stays_bounded_with_50_MB_of_output(tmp_path) -> None:
