@@ -38,15 +38,33 @@ def _no_password() -> bytes:
     return b""
 
 
+_CERT_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", re.S)
+
+
 def ca_problem(pem: bytes) -> Optional[str]:
-    """Why ``pem`` cannot serve as root certificates (client-go's words), or ``None``."""
+    """Why ``pem`` cannot serve as root certificates (client-go's words), or ``None``.
+
+    Go's ``AppendCertsFromPEM`` skips a certificate it cannot parse if another
+    one parses. Python's ``load_verify_locations`` refuses the whole bundle, so
+    the transport would fail at the first handshake: such a bundle is refused
+    here, naming the block.
+    """
     failed = "unable to load root certificates: unable to parse bytes as PEM block"
-    if "CERTIFICATE" not in _block_types(pem):
+    blocks = _CERT_BLOCK.findall(pem)
+    if not blocks:
         return failed  # DER, or text that is no PEM at all: Go's AppendCertsFromPEM finds nothing
-    try:
-        _context().load_verify_locations(cadata=pem.decode("ascii"))
-    except (ssl.SSLError, UnicodeDecodeError, ValueError):
+    bad = []
+    context = _context()
+    for index, block in enumerate(blocks, 1):
+        try:
+            context.load_verify_locations(cadata=block.decode("ascii"))
+        except (ssl.SSLError, UnicodeDecodeError, ValueError):
+            bad.append(index)
+    if len(bad) == len(blocks):
         return failed
+    if bad:
+        return (f"certificate {bad[0]} of the {len(blocks)} in the bundle cannot be parsed "
+                "(kubectl skips it; Python's TLS stack would refuse the whole bundle at the first connection)")
     return None
 
 

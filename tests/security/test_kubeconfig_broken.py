@@ -253,3 +253,16 @@ def test_client_key_data_for_the_handshake_stays_in_memory(tmp_path) -> None:
     assert all(not n.endswith(".key") for n in created), created
     for name in created:
         assert KEY_PEM not in (Path(tempfile.gettempdir()) / name).read_bytes()
+
+
+def test_a_bundle_with_one_corrupt_certificate_names_it(tmp_path) -> None:
+    corrupt = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+    path = _write(tmp_path, {"certificate-authority-data": b64(CA_PEM + corrupt)})
+    with pytest.raises(ConfigError, match=r"certificate-authority-data: certificate 2 of the 2 in the bundle "
+                                          r"cannot be parsed"):
+        load_kubeconfig(path).rest_config()
+
+
+def test_a_bundle_with_comments_between_certificates_loads(tmp_path) -> None:
+    path = _write(tmp_path, {"certificate-authority-data": b64(b"# corp CA\n" + CA_PEM + b"\nnotes\n" + CA_PEM)})
+    assert load_kubeconfig(path).rest_config().ca_data.count(b"BEGIN CERTIFICATE") == 2
