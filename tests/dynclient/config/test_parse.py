@@ -92,3 +92,21 @@ def test_entries_with_no_body_are_empty(write_yaml) -> None:
     kc = load_kubeconfig(write_yaml("users:\n- name: anonymous\ncontexts:\n- name: c\n"))
     assert kc.users["anonymous"].token is None
     assert kc.contexts["c"].cluster is None
+
+
+def test_kubectls_yaml_rules_apply(write_yaml) -> None:
+    # go-yaml v2 rules (dynclient.kyaml): a date stays a string, as the oidc provider's `expiry` needs,
+    # and `yes` is a boolean.
+    path = write_yaml(dedent("""
+        clusters:
+        - {name: c, cluster: {server: 'https://a:1', insecure-skip-tls-verify: yes}}
+        users:
+        - name: u
+          user:
+            auth-provider:
+              name: oidc
+              config: {id-token: x, expiry: 2030-01-01T00:00:00Z}
+        """))
+    kc = load_kubeconfig(path)
+    assert kc.clusters["c"].insecure_skip_tls_verify is True
+    assert kc.users["u"].auth_provider.config["expiry"] == "2030-01-01T00:00:00Z"
