@@ -37,6 +37,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 import requests.adapters
 from urllib3 import HTTPConnectionPool, HTTPHeaderDict
+from urllib3.connection import HTTPConnection
 from urllib3.exceptions import HTTPError as _Urllib3Error
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 from urllib3.exceptions import ProxyError as _Urllib3ProxyError
@@ -104,7 +105,9 @@ class _Adapter(requests.adapters.HTTPAdapter):
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         if proxy in self.proxy_manager:
             return self.proxy_manager[proxy]
-        proxy_kwargs = {**self._pool_options, **proxy_kwargs}
+        # urllib3 turns Nagle back on for connections through a proxy, and it writes a request's
+        # headers and body separately: a POST would then wait out the peer's delayed ACK (40 ms).
+        proxy_kwargs = {"socket_options": HTTPConnection.default_socket_options, **self._pool_options, **proxy_kwargs}
         if proxy.lower().startswith("https:"):
             proxy_kwargs.update(self._proxy_options)
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
@@ -194,11 +197,14 @@ def _socket_of(raw: Any) -> Optional[socket.socket]:
     connection and only the response still holds it.
     """
     try:
-        return raw._fp.fp.raw._sock  # http.client.HTTPResponse -> BufferedReader -> SocketIO -> socket
+        sock = raw._fp.fp.raw._sock  # http.client.HTTPResponse -> BufferedReader -> SocketIO -> socket
     except AttributeError:
         conn = getattr(raw, "_connection", None) or getattr(raw, "connection", None)
         sock = getattr(conn, "sock", None)
-        return sock if isinstance(sock, socket.socket) else None
+    # TLS inside TLS (an https proxy) is urllib3's SSLTransport over the proxy's SSLSocket.
+    while sock is not None and not isinstance(sock, socket.socket):
+        sock = getattr(sock, "socket", None)
+    return sock
 
 
 class Response:

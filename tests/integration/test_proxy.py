@@ -421,3 +421,28 @@ def test_https_proxy_with_an_untrusted_certificate_is_refused(harness, start_pro
     assert isinstance(error, dynclient.TransportError)
     assert f"proxy 127.0.0.1:{proxy.port}" in str(error) and "CERTIFICATE_VERIFY_FAILED" in str(error)
     assert proxy.tunnels == 0
+
+
+@pytest.mark.parametrize("kind", ["http", "https", "socks5"])
+def test_tunnelled_connections_have_tcp_nodelay(harness, start_proxy, kind):
+    """Headers and body can leave in two writes; through a tunnel too, Nagle must not hold the body back."""
+    import dataclasses
+    import socket as socket_module
+
+    from dynclient.config import load_config
+    from dynclient.transport import Transport
+
+    config, _, port = harness
+    proxy = start_proxy(kind)
+    rest = dataclasses.replace(load_config(trusting_the_proxy(config, "127.0.0.1", port)), proxy_url=proxy.url)
+    transport = Transport(rest, qps=0)
+    try:
+        resp = transport.request("GET", "/api", stream=True)
+        try:
+            assert resp.status_code == 200 and resp._sock is not None
+            assert resp._sock.getsockopt(socket_module.IPPROTO_TCP, socket_module.TCP_NODELAY) != 0
+        finally:
+            resp.close()
+    finally:
+        transport.close()
+    assert proxy.tunnels == 1
