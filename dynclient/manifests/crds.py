@@ -6,6 +6,13 @@ of it is refused (and discovery does not list it). kubectl does not wait,
 which is why applying a CRD and its resources in one ``kubectl apply``
 fails the first time; Helm waits the same way as here
 (``pkg/kube/ready.go`` ``crdReady``).
+
+``watch_established`` waits with a watch on the one CRD (a
+``metadata.name`` field selector, as ``kubectl wait`` does): the first
+event is the CRD as it is now, the next one its change, so nothing is
+polled and a CRD of 800 KB is not fetched again and again.
+``wait_established`` is the polling variant (GETs with backoff), for
+clients that cannot watch.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ from ..errors import ManifestError
 from ..resource import ResourceClient
 from .loader import Document
 
-__all__ = ["CRDNotEstablished", "wait_established", "is_crd", "crd_condition", "served_kind", "served_versions"]
+__all__ = ["CRDNotEstablished", "wait_established", "watch_established", "is_crd", "crd_condition", "served_kind",
+           "served_versions"]
 
 CRD_GROUP_KIND = GroupKind("apiextensions.k8s.io", "CustomResourceDefinition")
 
@@ -63,6 +71,57 @@ def _delays() -> Iterable[float]:
     yield from _POLL_DELAYS
     while True:
         yield _MAX_DELAY
+
+
+def _verdict(crd: Optional[Mapping[str, Any]], name: str) -> Optional[str]:
+    """``"established"``, a refusal message (names not accepted), or ``None`` when still pending."""
+    if crd is None:
+        return None
+    established = crd_condition(crd, "Established")
+    if established is not None and established.get("status") == "True":
+        return "established"
+    names = crd_condition(crd, "NamesAccepted")
+    if names is not None and names.get("status") == "False":
+        return (f"customresourcedefinition {name}: names not accepted: "
+                f"{names.get('message') or names.get('reason')}")
+    return None
+
+
+def _failure(message: str, document: Optional[Document]) -> CRDNotEstablished:
+    if document is None:
+        return CRDNotEstablished(message)
+    return CRDNotEstablished(message, source=document.source, document=document.index, line=document.line or None)
+
+
+def watch_established(
+    crds: ResourceClient,
+    name: str,
+    *,
+    timeout: float,
+    reply: Optional[Mapping[str, Any]] = None,
+    document: Optional[Document] = None,
+) -> Mapping[str, Any]:
+    """Watch the CRD ``name`` until its ``Established`` condition is ``True``; return the CRD.
+
+    ``reply`` (the apply/create reply) is checked first. Raises
+    ``CRDNotEstablished`` when the names are refused, when the CRD is
+    deleted meanwhile, or after ``timeout`` seconds, located at ``document``.
+    """
+    verdict = _verdict(reply, name)
+    if verdict == "established":
+        return reply  # type: ignore[return-value]
+    if verdict is not None:
+        raise _failure(verdict, document)
+    with crds.watch(name=name, timeout_seconds=timeout) as watch:
+        for kind, crd in watch:
+            if kind == "DELETED":
+                raise _failure(f"customresourcedefinition {name} was deleted while waiting for it", document)
+            verdict = _verdict(crd, name)
+            if verdict == "established":
+                return crd
+            if verdict is not None:
+                raise _failure(verdict, document)
+    raise _failure(f"customresourcedefinition {name} was not Established after {timeout:g}s", document)
 
 
 def wait_established(

@@ -1,4 +1,4 @@
-"""What applying, creating or deleting one manifest object did, and the error that stops a run."""
+"""What applying, creating or deleting one manifest object did, and the errors that stop or fail one."""
 
 from __future__ import annotations
 
@@ -6,14 +6,39 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
 from discovery.types import GroupVersionKind, GroupVersionResource
+from restmapper.errors import NoKindMatch, go_quote as _go_quote
 
 from ..errors import ManifestError
 from .loader import Document
 
-__all__ = ["ManifestResult", "ManifestApplyError", "ACTIONS", "error_text"]
+__all__ = ["ManifestResult", "ManifestApplyError", "ResourceMappingNotFound", "ACTIONS", "CRD_HINT", "error_text"]
 
-#: Every ``ManifestResult.action``. The first three are ``kubectl apply``'s words.
-ACTIONS = ("created", "configured", "unchanged", "deleted", "not found", "failed")
+#: Every ``ManifestResult.action``. ``created``, ``configured`` and ``unchanged`` are ``kubectl apply``'s
+#: words; ``applied`` is a server-side apply that did not create the object (``kubectl apply
+#: --server-side`` prints ``serverside-applied`` for it and for ``created``), used unless
+#: ``report_changes=True`` pays a GET per object to tell ``configured`` from ``unchanged``.
+ACTIONS = ("created", "applied", "configured", "unchanged", "deleted", "not found", "failed")
+
+#: kubectl's second line under a "resource mapping not found" error.
+CRD_HINT = "ensure CRDs are installed first"
+
+
+class ResourceMappingNotFound(NoKindMatch):
+    """A manifest object's kind is not served: the mapper's ``NoKindMatch``, in kubectl's words.
+
+    ``str()`` is kubectl's first line, ``resource mapping not found for
+    name: "x" namespace: "" from "f.yaml": no matches for kind "Frobnicator"
+    in version "v1"`` (the namespace as the object gives it); kubectl
+    prints ``CRD_HINT`` under it. ``cause`` is the mapper's error.
+    """
+
+    def __init__(self, cause: NoKindMatch, *, name: str, namespace: str, source: str) -> None:
+        super().__init__(cause.group_kind, cause.searched_versions, discovery_failures=cause.discovery_failures)
+        self.cause, self.name, self.namespace, self.source = cause, name, namespace, source
+
+    def describe(self) -> str:
+        return (f"resource mapping not found for name: {_go_quote(self.name)} namespace: "
+                f"{_go_quote(self.namespace)} from {_go_quote(self.source)}: {self.cause.describe()}")
 
 
 @dataclass(frozen=True)
@@ -25,8 +50,13 @@ class ManifestResult:
     `` (server dry run)`` appended for a dry run. ``gvr`` is ``None`` when
     the kind could not be resolved; ``object`` is the server's reply, and
     ``error`` the exception when ``action`` is ``"failed"`` (the server's
-    ``StatusError``, the mapper's ``NoKindMatch``...), with ``note`` saying
-    what probably caused it when that is known.
+    ``StatusError``, ``ResourceMappingNotFound``...), with ``note`` saying
+    what probably caused it when that is known (kubectl's ``CRD_HINT`` for
+    a kind that is not served). ``object`` is ``None`` unless the run was
+    asked to keep the replies (``keep_replies=True``). ``invalid`` marks a
+    document that could not be used at all (no kind, not a mapping, bad
+    YAML: ``stop_on_error=False`` reports it instead of raising); its
+    ``error`` is the loader's ``ManifestError``, naming file and line.
     """
 
     document: Document
@@ -40,6 +70,7 @@ class ManifestResult:
     dry_run: bool = False
     operation: str = "apply"
     note: str = ""
+    invalid: bool = False
 
     @property
     def failed(self) -> bool:
@@ -52,6 +83,8 @@ class ManifestResult:
         return f"{kind}.{self.gvk.group}" if self.gvk.group else kind
 
     def __str__(self) -> str:
+        if self.invalid:
+            return str(self.error)
         if self.operation == "delete":
             line = f'{self.kind_label} "{self.name}" {self.action}'
         else:

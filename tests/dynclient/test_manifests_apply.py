@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
+import time
+from types import SimpleNamespace
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 import pytest
@@ -30,6 +32,7 @@ from dynclient.manifests import (
     resolve_document,
 )
 from dynclient.manifests.crds import wait_established
+from dynclient.manifests.results import CRD_HINT, error_text
 from restmapper.errors import NoKindMatch
 from restmapper.mapping import RESTMapping, Scope
 
@@ -58,6 +61,7 @@ class FakeCluster:
         self.accept_names = accept_names
         self.crd_reads: Dict[str, int] = {}
         self.calls: List[Tuple[str, str, Optional[str], str]] = []
+        self.propagation: List[Optional[str]] = []
 
     def served(self) -> Dict[GroupKind, Tuple[str, Scope, Set[str]]]:
         kinds = {gk: (res, scope, {"v1"}) for gk, (res, scope) in BUILTIN.items()}
@@ -87,13 +91,28 @@ def _established(obj: Dict[str, Any]) -> bool:
                for c in (obj.get("status") or {}).get("conditions") or [])
 
 
+class FakeTransport:
+    """The transport's hook seam: apply learns from the PATCH's status code whether it created."""
+
+    def __init__(self) -> None:
+        self.hooks: List[Any] = []
+
+    def add_hook(self, hook) -> None:
+        self.hooks.append(hook)
+
+    def emit(self, method: str, status: int) -> None:
+        for hook in self.hooks:
+            hook(SimpleNamespace(method=method, status=status))
+
+
 class FakeClient:
-    def __init__(self, cluster: FakeCluster, mapping: RESTMapping, ns: Optional[str] = None) -> None:
-        self.cluster, self.mapping, self.ns = cluster, mapping, ns
+    def __init__(self, cluster: FakeCluster, mapping: RESTMapping, ns: Optional[str] = None,
+                 transport: Optional[FakeTransport] = None) -> None:
+        self.cluster, self.mapping, self.ns, self.transport = cluster, mapping, ns, transport or FakeTransport()
 
     def namespace(self, ns: Optional[str]) -> "FakeClient":
         assert self.mapping.namespaced, "a cluster-scoped client got a namespace"
-        return FakeClient(self.cluster, self.mapping, ns)
+        return FakeClient(self.cluster, self.mapping, ns, self.transport)
 
     def key(self, name: str):
         assert bool(self.ns) == self.mapping.namespaced
@@ -130,7 +149,37 @@ class FakeClient:
     def apply(self, body, *, field_manager: str, force: bool = False, dry_run: bool = False):
         name = body["metadata"]["name"]
         self.log("apply", name)
-        return self._store(body, name, dry_run, self.cluster.objects.get(self.key(name)))
+        existing = self.cluster.objects.get(self.key(name))
+        reply = self._store(body, name, dry_run, existing)
+        self.transport.emit("PATCH", 201 if existing is None else 200)
+        return reply
+
+    def watch(self, *, name: str, timeout_seconds: float):
+        """A watch on one CRD: each event is one look at it (so it establishes after a few)."""
+        self.log("watch", name)
+        deadline = time.monotonic() + timeout_seconds
+        cluster, key = self.cluster, self.key(name)
+
+        class Watch:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return None
+
+            def __iter__(self):
+                kind = "ADDED"
+                while time.monotonic() < deadline:
+                    obj = cluster.objects.get(key)
+                    if obj is None:
+                        yield "DELETED", {}
+                        return
+                    cluster.read_crd(obj)
+                    yield kind, copy.deepcopy(obj)
+                    kind = "MODIFIED"
+                    threading.Event().wait(0.002)
+
+        return Watch()
 
     def create(self, body, *, dry_run: bool = False, field_manager=None):
         meta = body["metadata"]
@@ -142,6 +191,7 @@ class FakeClient:
 
     def delete(self, name: str, *, propagation_policy=None, dry_run: bool = False):
         self.log("delete", name)
+        self.cluster.propagation.append(propagation_policy)
         if self.key(name) not in self.cluster.objects:
             raise status_error(NotFound, f'{self.mapping.resource.resource} "{name}" not found')
         obj = self.cluster.objects[self.key(name)] if dry_run else self.cluster.objects.pop(self.key(name))
@@ -180,12 +230,13 @@ class FakeDyn:
         self.cluster = cluster
         self.mapper = FakeMapper(cluster)
         self.namespace = namespace
+        self.transport = FakeTransport()
 
     def rest_mapping(self, gvk: GroupVersionKind) -> RESTMapping:
         return self.mapper.rest_mapping(gvk.group_kind, gvk.version)
 
     def resource(self, mapping: RESTMapping) -> FakeClient:
-        return FakeClient(self.cluster, mapping)
+        return FakeClient(self.cluster, mapping, transport=self.transport)
 
 
 @pytest.fixture(autouse=True)
@@ -242,7 +293,7 @@ def lines(results: List[ManifestResult]) -> List[str]:
 
 def test_apply_in_dependency_order_with_crd_in_the_same_source(dyn):
     seen = []
-    results = apply_manifests(dyn, APP, progress=lambda i, n, r: seen.append((i, n, str(r))))
+    results = apply_manifests(dyn, APP, progress=lambda i, n, r: seen.append((i, n, str(r))), keep_replies=True)
     assert lines(results) == [
         "namespace/demo created",
         "configmap/cfg created",
@@ -254,14 +305,30 @@ def test_apply_in_dependency_order_with_crd_in_the_same_source(dyn):
     assert dyn.mapper.resets >= 2  # once after the CRD, once more while discovery lagged
     assert results[-1].gvr == GroupVersionResource("example.com", "v1", "widgets")
     assert results[-1].namespace == "demo" and results[-1].object["spec"] == {"size": 1}
-    assert results[2].object["status"]["conditions"][-1]["type"] == "Established"
+    assert results[2].object["metadata"]["name"] == "widgets.example.com"
+    verbs = [(verb, name) for verb, _, _, name in dyn.cluster.calls]
+    # one request per object, and the CRD waited for with a watch just before its kind's turn
+    assert verbs == [("apply", "demo"), ("apply", "cfg"), ("apply", "widgets.example.com"), ("apply", "reader"),
+                     ("watch", "widgets.example.com"), ("apply", "w1")]
 
 
-def test_reapply_is_unchanged_and_a_change_is_configured(dyn):
+def test_one_request_per_object_created_then_applied(dyn, cluster):
+    first = apply_manifests(dyn, APP)
+    assert {r.action for r in first} == {"created"} and all(r.object is None for r in first)
+    cluster.calls.clear()
+    again = apply_manifests(dyn, APP)
+    assert {r.action for r in again} == {"applied"}
+    assert [verb for verb, *_ in cluster.calls] == ["apply"] * 5  # no GET, and no wait: the CRD is Established
+
+
+def test_reapply_is_unchanged_and_a_change_is_configured_with_report_changes(dyn, cluster):
     apply_manifests(dyn, APP)
-    assert {r.action for r in apply_manifests(dyn, APP)} == {"unchanged"}
+    cluster.calls.clear()
+    assert {r.action for r in apply_manifests(dyn, APP, report_changes=True)} == {"unchanged"}
+    assert [verb for verb, *_ in cluster.calls].count("get") == 5
     changed = APP.replace("size: 1", "size: 2")
-    assert [(r.name, r.action) for r in apply_manifests(dyn, changed) if r.action != "unchanged"] == [("w1", "configured")]
+    assert [(r.name, r.action) for r in apply_manifests(dyn, changed, report_changes=True)
+            if r.action != "unchanged"] == [("w1", "configured")]
 
 
 @pytest.mark.parametrize(
@@ -280,12 +347,13 @@ def test_apply_action(before, after, expected):
     assert apply_action(before, after) == expected
 
 
-def test_crd_names_refused_fails_fast(dyn, cluster):
+def test_crd_names_refused_fails_its_resources(dyn, cluster):
     cluster.accept_names = False
     with pytest.raises(ManifestApplyError) as info:
-        apply_manifests(dyn, CRD)
-    assert isinstance(info.value.result.error, CRDNotEstablished)
+        apply_manifests(dyn, APP)
+    assert isinstance(info.value.result.error, CRDNotEstablished) and info.value.result.name == "w1"
     assert 'names not accepted: "widgets" is already in use' in str(info.value)
+    assert [r.action for r in info.value.results] == ["created"] * 4 + ["failed"]
 
 
 def test_crd_never_established_times_out_naming_it(dyn, cluster):
@@ -293,9 +361,32 @@ def test_crd_never_established_times_out_naming_it(dyn, cluster):
     with pytest.raises(ManifestApplyError) as info:
         apply_manifests(dyn, APP, crd_timeout=0.05)
     err = info.value
-    assert "customresourcedefinition widgets.example.com was not Established after 0.05s" in str(err)
-    assert str(err).startswith("<string>: document 2 (line 11): apply CustomResourceDefinition widgets.example.com: ")
-    assert [r.action for r in err.results] == ["created", "created", "failed"]
+    assert str(err) == ("<string>: document 0 (line 1): apply Widget demo/w1: "
+                        "customresourcedefinition widgets.example.com was not Established after 0.05s")
+    assert err.result.error.document == 2 and err.result.error.line == 11  # the CRD's own place
+    assert [r.action for r in err.results] == ["created"] * 4 + ["failed"]
+
+
+def test_a_crd_no_later_object_uses_is_not_waited_for(dyn, cluster):
+    cluster.establish_after = 10**9
+    results = apply_manifests(dyn, CRD + "---\n" + NO_NS_CM, namespace="default", crd_timeout=0.05)
+    assert [r.action for r in results] == ["created", "created"]
+    assert "watch" not in [verb for verb, *_ in cluster.calls]
+
+
+def _crds_and_resources(count: int) -> str:
+    crds = "".join(CRD.replace("widgets", f"w{i}s").replace("widget", f"w{i}").replace("Widget", f"W{i}") + "---\n"
+                   for i in range(count))
+    crs = "".join(f"apiVersion: example.com/v1\nkind: W{i}\nmetadata: {{name: r{i}, namespace: default}}\n---\n"
+                  for i in range(count))
+    return crs + crds
+
+
+def test_several_crds_are_waited_for_at_once_before_the_first_resource(dyn, cluster):
+    results = apply_manifests(dyn, _crds_and_resources(5))
+    assert [r.action for r in results] == ["created"] * 10
+    verbs = [verb for verb, *_ in cluster.calls]
+    assert verbs == ["apply"] * 5 + ["watch"] * 5 + ["apply"] * 5
 
 
 def test_wait_established_with_a_fake_clock():
@@ -316,10 +407,10 @@ def test_wait_established_with_a_fake_clock():
     assert _established(crd)
 
 
-def test_wait_for_crds_off_does_not_poll(dyn, cluster):
-    results = apply_manifests(dyn, CRD, wait_for_crds=False)
-    assert lines(results) == ["customresourcedefinition.apiextensions.k8s.io/widgets.example.com created"]
-    assert [verb for verb, *_ in cluster.calls] == ["get", "apply"]  # the GET before apply (NotFound) only
+def test_wait_for_crds_off_does_not_wait(dyn, cluster):
+    results = apply_manifests(dyn, APP, wait_for_crds=False, stop_on_error=False)
+    assert lines(results)[2] == "customresourcedefinition.apiextensions.k8s.io/widgets.example.com created"
+    assert [verb for verb, *_ in cluster.calls] == ["apply"] * 4  # the widget did not resolve: not sent
 
 
 def test_missing_crd_names_the_document(dyn, cluster):
@@ -327,7 +418,8 @@ def test_missing_crd_names_the_document(dyn, cluster):
     with pytest.raises(ManifestApplyError) as info:
         apply_manifests(dyn, source)
     err = info.value
-    assert str(err) == ('<string>: document 0 (line 1): apply Widget demo/w1: no matches for kind "Widget" in version '
+    assert str(err) == ('<string>: document 0 (line 1): apply Widget demo/w1: resource mapping not found for name: '
+                        '"w1" namespace: "demo" from "<string>": no matches for kind "Widget" in version '
                         '"example.com/v1"; ensure CRDs are installed first')
     assert isinstance(err.result.error, NoKindMatch) and isinstance(err.__cause__, NoKindMatch)
     assert [r.action for r in err.results] == ["created", "created", "created", "failed"]
@@ -339,8 +431,21 @@ def test_keep_going_records_failures(dyn):
     results = apply_manifests(dyn, source, stop_on_error=False)
     assert [r.action for r in results] == ["created", "created", "created", "failed"]
     assert results[-1].failed and results[-1].gvr is None
-    assert str(results[-1]) == ('widget.example.com/w1 failed: no matches for kind "Widget" in version "example.com/v1"; '
+    assert str(results[-1]) == ('widget.example.com/w1 failed: resource mapping not found for name: "w1" namespace: '
+                                '"demo" from "<string>": no matches for kind "Widget" in version "example.com/v1"; '
                                 "ensure CRDs are installed first")
+    assert error_text(results[-1].error) == ('resource mapping not found for name: "w1" namespace: "demo" from '
+                                             '"<string>": no matches for kind "Widget" in version "example.com/v1"')
+    assert results[-1].note == CRD_HINT == "ensure CRDs are installed first"
+
+
+def test_no_matches_names_the_file_and_the_namespace_as_written(dyn, tmp_path):
+    path = tmp_path / "f.yaml"
+    path.write_text("apiVersion: v1\nkind: Frobnicator\nmetadata: {name: x}\n")
+    (result,) = apply_manifests(dyn, path, stop_on_error=False)
+    assert error_text(result.error) == (f'resource mapping not found for name: "x" namespace: "" from "{path}": '
+                                        'no matches for kind "Frobnicator" in version "v1"')
+    assert result.note == "ensure CRDs are installed first"
 
 
 def test_dry_run_persists_nothing_and_explains_new_crds(dyn, cluster):
@@ -358,12 +463,15 @@ def test_dry_run_persists_nothing_and_explains_new_crds(dyn, cluster):
 
 def test_dry_run_after_a_real_apply_is_unchanged(dyn):
     apply_manifests(dyn, APP)
-    assert {r.action for r in apply_manifests(dyn, APP, dry_run=True)} == {"unchanged"}
-    assert [r.action for r in apply_manifests(dyn, APP.replace("size: 1", "size: 3"), dry_run=True)][-1] == "configured"
+    assert {r.action for r in apply_manifests(dyn, APP, dry_run=True, report_changes=True)} == {"unchanged"}
+    changed = APP.replace("size: 1", "size: 3")
+    assert [r.action for r in apply_manifests(dyn, changed, dry_run=True, report_changes=True)][-1] == "configured"
+    assert {r.action for r in apply_manifests(dyn, changed, dry_run=True)} == {"applied"}
 
 
 # -- namespaces --------------------------------------------------------------------
 
+NO_NS_CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\n"
 NO_NS = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n"
 OWN_NS = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: mine}\n"
 CLUSTER_WITH_NS = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r, namespace: mine}\n"
@@ -387,7 +495,7 @@ def test_namespace_rules(cluster, text, namespace, expected):
     (doc,) = manifests.iter_documents(text)
     mapping, ns = resolve_document(dyn, doc, namespace=namespace)
     assert ns == expected
-    (result,) = apply_manifests(dyn, text, namespace=namespace)
+    (result,) = apply_manifests(dyn, text, namespace=namespace, keep_replies=True)
     assert result.namespace == expected and result.action == "created"
     assert "namespace" not in result.object["metadata"] if expected is None else result.object["metadata"]["namespace"] == expected
 
@@ -411,8 +519,40 @@ def test_invalid_namespace_argument(dyn):
 
 def test_broken_source_sends_nothing(dyn, cluster):
     with pytest.raises(ManifestError, match="document 2"):
-        apply_manifests(dyn, f"{NO_NS}---\n{OWN_NS}---\n- not a mapping\n", stop_on_error=False)
+        apply_manifests(dyn, f"{NO_NS}---\n{OWN_NS}---\n- not a mapping\n")
     assert cluster.calls == []
+
+
+STRAY = "global:\n  resolve_timeout: 5m\nroute: {receiver: x}\n"
+
+
+def test_bad_documents_are_reported_and_the_rest_applied(dyn, cluster, tmp_path):
+    (tmp_path / "a.yaml").write_text(f"{NO_NS}---\n- not a mapping\n---\n{OWN_NS}")
+    (tmp_path / "alertmanager.yaml").write_text(STRAY)
+    (tmp_path / "b.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: g-}\n---\n"
+                                     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\n")
+    seen: List[Tuple[int, int]] = []
+    results = apply_manifests(dyn, tmp_path, stop_on_error=False, progress=lambda d, t, r: seen.append((d, t)))
+    assert [(r.name, r.action, r.invalid) for r in results] == [
+        ("cfg", "created", False), ("cfg", "created", False), ("s", "created", False),
+        ("", "failed", True), ("", "failed", True), ("", "failed", True)]
+    assert seen == [(i, 6) for i in range(1, 7)]
+    bad = results[3:]
+    assert str(bad[0]) == f"{tmp_path / 'a.yaml'}: document 1 (line 5): expected a mapping (an object with apiVersion and kind), got a list"
+    assert str(bad[1]) == f"{tmp_path / 'alertmanager.yaml'}: document 0 (line 1): apiVersion is missing"
+    assert str(bad[2]).startswith(f"{tmp_path / 'b.yaml'}: document 0 (line 1): cannot apply a ConfigMap without metadata.name")
+    assert all(isinstance(r.error, ManifestError) for r in bad)
+    assert bad[1].document.obj == {"global": {"resolve_timeout": "5m"}, "route": {"receiver": "x"}}
+    with pytest.raises(ManifestError):
+        apply_manifests(dyn, tmp_path)  # stop_on_error=True: refused before anything is sent
+
+
+def test_delete_sends_background_propagation_by_default(dyn, cluster):
+    apply_manifests(dyn, NO_NS)
+    delete_manifests(dyn, NO_NS)
+    delete_manifests(dyn, NO_NS, ignore_not_found=True, propagation_policy="Orphan")
+    delete_manifests(dyn, NO_NS, ignore_not_found=True, propagation_policy=None)
+    assert cluster.propagation == ["Background", "Orphan", None]
 
 
 @pytest.mark.parametrize("operation", [apply_manifests, delete_manifests], ids=["apply", "delete"])
@@ -447,7 +587,8 @@ def test_delete_reverse_order_and_not_found(dyn, cluster):
     ]
     assert cluster.objects == {}
     assert dyn.mapper.resets >= 1
-    with pytest.raises(ManifestApplyError, match=r'delete Widget demo/w1: no matches for kind "Widget"'):
+    with pytest.raises(ManifestApplyError, match=r'delete Widget demo/w1: resource mapping not found for name: "w1" '
+                                                 r'namespace: "demo" from "<string>": no matches for kind "Widget"'):
         delete_manifests(dyn, APP)
     again = delete_manifests(dyn, APP, ignore_not_found=True)
     assert [r.action for r in again] == ["not found"] * 5  # the Widget too: its CRD (in the source) is gone
@@ -515,10 +656,8 @@ def test_public_names():
          "its CustomResourceDefinition widgets.example.com in this source was not waited for (wait_for_crds=False)"),
         (lambda c: setattr(c, "discovery_lag", 10**9), {"crd_timeout": 0.05},
          "its CustomResourceDefinition widgets.example.com is Established, but discovery did not list Widget within 0.05s"),
-        (lambda c: setattr(c, "accept_names", False), {},
-         "its CustomResourceDefinition widgets.example.com in this source failed"),
     ],
-    ids=["version-not-served", "not-waited-for", "discovery-never-lists", "crd-failed"],
+    ids=["version-not-served", "not-waited-for", "discovery-never-lists"],
 )
 def test_notes_say_why_a_custom_resource_did_not_resolve(dyn, cluster, setup, kwargs, note):
     setup(cluster)
@@ -622,6 +761,6 @@ def test_the_last_document_for_an_object_wins(dyn, cluster):
               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\n---\n"
               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {v: second}\n")
     results = apply_manifests(dyn, source, namespace="default")
-    assert [(r.name, r.action) for r in results] == [("c", "created"), ("other", "created"), ("c", "configured")]
+    assert [(r.name, r.action) for r in results] == [("c", "created"), ("other", "created"), ("c", "applied")]
     final = next(o for (gvr, ns, name), o in cluster.objects.items() if name == "c")
     assert final["data"] == {"v": "second"}
