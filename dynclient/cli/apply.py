@@ -30,7 +30,6 @@ from typing import Any, List, Optional, Sequence, TextIO, Tuple
 
 from discovery.errors import Conflict, NotFound, StatusError
 
-from .checkerr import UsageError
 from .manifest_files import KubectlError, Sources, read_sources
 from .objects import InOrder, builder_error, fail, go_text, gvk_string, gvr_string, source_error
 from .printers import qualified_kind
@@ -172,7 +171,7 @@ def enforce_namespace(session: Session, sources: Sources, namespace: Optional[st
 
 def run(session: Session, args: argparse.Namespace) -> int:
     if not args.filename:
-        raise UsageError("must specify one of -f and -k", command=NAME, cobra=False)
+        raise KubectlError("must specify one of -f and -k")
     dry_run = dry_run_strategy(args.dry_run)
     if dry_run == "client" and args.server_side:
         raise KubectlError("--dry-run=client doesn't work with --server-side (did you mean --dry-run=server instead?)")

@@ -22,7 +22,7 @@ import time
 import traceback
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO
 
-from . import api_resources, apply, delete, get, watch
+from . import annotate, api_resources, apply, create, delete, get, label, patch, scale, watch
 from .checkerr import UsageError, report
 from .flags import VALUE_ERROR_MARK, int_arg, parse_bool
 from .suggest import unknown_command_message
@@ -31,11 +31,11 @@ from .session import Session
 __all__ = ["main", "build_parser", "parse_args"]
 
 PROG = "dynclient"
-COMMANDS = (api_resources, get, apply, delete, watch)
+COMMANDS = (api_resources, get, apply, delete, watch, create, patch, label, annotate, scale)
 
 #: Boolean flags that also accept ``--flag=true|false``, as pflag's bool flags do.
 BOOL_FLAGS = frozenset({"all-namespaces", "cached", "no-headers", "ignore-not-found", "recursive", "force-conflicts",
-                        "show-managed-fields", "server-side", "all", "now", "force"})
+                        "show-managed-fields", "server-side", "all", "now", "force", "overwrite", "local"})
 
 
 class _Parser(argparse.ArgumentParser):

@@ -18,7 +18,8 @@ from discovery.errors import StatusError
 
 from .checkerr import AggregateError
 
-__all__ = ["GoAggregate", "go_text", "fail", "builder_error", "InOrder", "gvr_string", "gvk_string", "source_error", "intermixed"]
+__all__ = ["GoAggregate", "go_text", "fail", "builder_error", "InOrder", "gvr_string", "gvk_string", "source_error", "intermixed", "ObjectPrinter",
+           "without_managed_fields"]
 
 
 def go_text(err: BaseException) -> str:
@@ -164,6 +165,53 @@ def intermixed(parser: "argparse.ArgumentParser", dest: str) -> "argparse.Argume
 
     parser.parse_known_args = parse_known_args  # type: ignore[method-assign]
     return parser
+
+
+def without_managed_fields(obj: Any) -> Any:
+    """kubectl's JSON and YAML printers drop ``metadata.managedFields`` (``--show-managed-fields=false``)."""
+    if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict) and "managedFields" in obj["metadata"]:
+        meta = {k: v for k, v in obj["metadata"].items() if k != "managedFields"}
+        return {**obj, "metadata": meta}
+    return obj
+
+
+class ObjectPrinter:
+    """What a write command prints for each object: ``kind/name <operation>``, or ``-o name|json|yaml``."""
+
+    FORMATS = ("", "name", "json", "yaml")
+
+    def __init__(self, output: str, operation: str, out: TextIO) -> None:
+        from .manifest_files import KubectlError
+
+        if output not in self.FORMATS:
+            raise KubectlError(f'unable to match a printer suitable for the output format "{output}", '
+                               "allowed formats are: json,name,yaml")
+        self.output = output
+        self.operation = operation
+        self.out = out
+        self.yaml_count = 0
+
+    def line(self, obj: Any, operation: Optional[str] = None) -> str:
+        """The text for ``obj`` (without the final newline, except for YAML)."""
+        from . import gojson, goyaml
+        from .printers import qualified_kind
+
+        if self.output == "json":
+            return gojson.marshal_indent(without_managed_fields(obj))
+        if self.output == "yaml":  # the whole document, its final newline included
+            self.yaml_count += 1
+            text = goyaml.marshal(without_managed_fields(obj))
+            return text if self.yaml_count == 1 else "---\n" + text
+        api_version = str(obj.get("apiVersion") or "")
+        group = api_version.rpartition("/")[0] if "/" in api_version else ""
+        name = str((obj.get("metadata") or {}).get("name") or "") or "<unknown>"
+        label = f"{qualified_kind(str(obj.get('kind') or ''), group)}/{name}"
+        return label if self.output == "name" else f"{label} {self.operation if operation is None else operation}"
+
+    def print(self, obj: Any, operation: Optional[str] = None) -> None:
+        text = self.line(obj, operation)
+        self.out.write(text if self.output == "yaml" else text + "\n")
+        self.out.flush()
 
 
 def gvr_string(group: str, version: str, resource: str) -> str:
