@@ -162,8 +162,11 @@ class TablePrinter:
     _last_columns: Optional[List[Obj]] = field(default=None, repr=False)
     _printed_headers: bool = field(default=False, repr=False)
 
-    def print_table(self, table: Mapping[str, Any], out: Any) -> None:
-        """Write one Table's rows (and maybe headers) to ``out``, normally a ``TabWriter``."""
+    def print_table(self, table: Mapping[str, Any], out: Any, *, event_type: str = "") -> None:
+        """Write one Table's rows (and maybe headers) to ``out``, normally a ``TabWriter``.
+
+        ``event_type`` (``ADDED   ``...) adds kubectl's EVENT column in front, for ``get -w --output-watch-events``.
+        """
         columns: List[Obj] = list(table.get("columnDefinitions") or [])
         rows: List[Obj] = [dict(r) for r in table.get("rows") or []]
         no_headers = self.no_headers
@@ -177,6 +180,9 @@ class TablePrinter:
         if rows:
             self._printed_headers = True
         columns, rows = self._decorate(columns, rows)
+        if event_type:
+            columns = [{"name": "Event", "type": "string"}] + columns
+            rows = [{**row, "cells": [event_type] + list(row.get("cells") or [])} for row in rows]
         self._print(columns, rows, out, no_headers)
 
     def _decorate(self, columns: List[Obj], rows: List[Obj]) -> "tuple[List[Obj], List[Obj]]":

@@ -1,0 +1,187 @@
+"""``dynclient get -w`` / ``--watch-only``: kubectl's ``GetOptions.watch``, row by row.
+
+What kubectl 1.32 does, and so this does:
+
+* one resource type only; the objects are first read as ``get`` reads them
+  (a Table for the human output), and printed unless ``--watch-only``;
+* the watch starts at the list's ``resourceVersion``; for one named object
+  it starts at ``0`` with a ``metadata.name`` field selector, and its
+  synthetic first ADDED event is not printed (the object was just printed);
+* every event is printed with the same printer, through one tab writer
+  that remembers column widths, flushed after each event; the header comes
+  once; ``--output-watch-events`` adds kubectl's EVENT column (or wraps each
+  object as ``{"type", "object"}`` for the other outputs);
+* the watch ends when the server ends it; Ctrl-C ends it too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, Dict, List, Tuple
+
+from discovery.errors import StatusError
+
+from dynclient.paths import resource_path
+
+from . import gojson, goyaml
+from .checkerr import AggregateError
+from .debuglog import log_response_body
+from .flags import csv_values
+from .printers import TablePrinter
+from .session import Session
+from .tabwriter import new_tab_writer
+
+__all__ = ["run_watch", "format_event_type"]
+
+Obj = Dict[str, Any]
+
+_EVENT_TYPES = {"ADDED": "ADDED   ", "MODIFIED": "MODIFIED", "DELETED": "DELETED ", "ERROR": "ERROR   "}
+
+
+def format_event_type(event_type: str) -> str:
+    """kubectl's EVENT cell: the type padded to eight characters (``ADDED   ``)."""
+    return _EVENT_TYPES.get(event_type, event_type)
+
+
+class _HumanWatchPrinter:
+    """The table printer for the initial objects and every event after them."""
+
+    def __init__(self, session: Session, args: argparse.Namespace, out: Any) -> None:
+        self.out = out
+        self.events = args.output_watch_events
+        self.table = TablePrinter(no_headers=args.no_headers, wide=args.output == "wide",
+                                  with_namespace=session.all_namespaces,
+                                  label_columns=tuple(csv_values(args.label_columns)), show_labels=args.show_labels,
+                                  kind="")
+
+    def print_obj(self, obj: Obj, event_type: str = "") -> None:
+        from .get import as_table
+
+        shown = format_event_type(event_type or "ADDED") if self.events else ""
+        self.table.print_table(as_table(obj), self.out, event_type=shown)
+
+
+class _GenericWatchPrinter:
+    """name/json/yaml/jsonpath/custom-columns for each object (or each event with --output-watch-events)."""
+
+    def __init__(self, args: argparse.Namespace, out: Any) -> None:
+        from .get import make_printer
+
+        self.printer = make_printer(args)
+        self.output = args.output
+        self.out = out
+        self.events = args.output_watch_events
+        self.show_managed_fields = args.show_managed_fields
+        self.count = 0
+
+    def print_obj(self, obj: Obj, event_type: str = "") -> None:
+        from .get import omit_managed_fields
+
+        if self.output in ("json", "yaml") and not self.show_managed_fields:
+            obj = omit_managed_fields(obj)
+        if not self.events:
+            self.printer.print_obj(obj, self.out, is_list=False)
+            return
+        event = {"type": event_type or "ADDED", "object": obj}
+        # cli-runtime prints a WatchEvent as compact JSON (json.go), as YAML of that JSON (yaml.go),
+        # and -o name as the object's name.
+        if self.output == "json":
+            self.out.write(gojson.marshal(event) + "\n")
+        elif self.output == "yaml":
+            self.count += 1
+            self.out.write(("---\n" if self.count > 1 else "") + goyaml.marshal({"object": obj, "type": event["type"]}))
+        elif self.output == "name":
+            self.printer.print_obj(obj, self.out, is_list=False)
+        else:
+            self.printer.print_obj(event, self.out, is_list=False)
+
+
+def _items(obj: Obj) -> List[Obj]:
+    if isinstance(obj.get("rows"), list) and obj.get("kind") == "Table":
+        return [obj]
+    if isinstance(obj.get("items"), list):
+        kind = str(obj.get("kind") or "")
+        item_kind = kind[:-4] if kind.endswith("List") else kind
+        return [i if i.get("kind") else {"apiVersion": obj.get("apiVersion"), "kind": item_kind, **i}
+                for i in obj["items"]]
+    return [obj]
+
+
+def run_watch(session: Session, args: argparse.Namespace) -> int:
+    from .get import TABLE_ACCEPT, _list_params, _requests, _timeout_params
+
+    namespace = None if session.all_namespaces else session.namespace
+    requests = _requests(session, args, namespace)
+    if len({(r.client.gvr) for r in requests}) > 1:
+        raise ValueError("you may only specify a single resource type")
+    human = args.output in ("", "wide")
+    accept = TABLE_ACCEPT if human else "application/json"
+    extra = _timeout_params(session)
+    req = requests[0]
+    rc = req.client
+    path = resource_path(rc.gvr, rc.ns if rc.namespaced else None, req.name)
+    try:
+        if req.name is not None:
+            params = sorted(extra)
+        else:
+            params = _list_params(args, args.chunk_size, None, extra)
+        resp = rc.transport.request("GET", path, params=params or None, accept=accept)
+    except StatusError as err:
+        raise AggregateError([err]) from None
+    log_response_body(resp.content, session.verbosity)
+    current = resp.json()
+    is_list = req.name is None
+    rv = str((current.get("metadata") or {}).get("resourceVersion") or "0") if is_list else "0"
+
+    out = session.stdout
+    writer = new_tab_writer(out)
+    printer: Any = _HumanWatchPrinter(session, args, writer) if human else _GenericWatchPrinter(args, writer)
+    if not args.watch_only:
+        for obj in _items(current):
+            printer.print_obj(obj, "ADDED")
+    writer.flush()
+    out.flush()
+    skip_first = not is_list  # a named object's watch begins with a synthetic ADDED of what was just printed
+
+    watch_params: List[Tuple[str, str]] = list(extra)
+    if args.selector:
+        watch_params.append(("labelSelector", args.selector))
+    field_selector = args.field_selector
+    if req.name is not None:
+        field_selector = f"metadata.name={req.name}"
+    if field_selector:
+        watch_params.append(("fieldSelector", field_selector))
+    watch_params += [("resourceVersion", rv), ("watch", "true")]
+    list_path = resource_path(rc.gvr, rc.ns if rc.namespaced else None, None)
+    stream = rc.transport.request("GET", list_path, params=sorted(watch_params), accept=accept, stream=True,
+                                  timeout=(rc.transport.timeout[0], None))
+    try:
+        for line in stream.iter_lines():
+            if not line.strip():
+                continue
+            event = json.loads(line)
+            event_type = str(event.get("type") or "")
+            obj = event.get("object") or {}
+            if event_type == "ERROR":
+                raise _watch_error(obj)
+            if event_type == "BOOKMARK":
+                continue
+            if skip_first:
+                skip_first = False
+                continue
+            printer.print_obj(obj, event_type)
+            writer.flush()
+            out.flush()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stream.close()
+    return 0
+
+
+def _watch_error(status: Obj) -> BaseException:
+    from discovery.errors import status_error_from_response
+
+    return status_error_from_response(int(status.get("code") or 500), json.dumps(status).encode())
+
