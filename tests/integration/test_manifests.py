@@ -140,10 +140,11 @@ def test_crd_and_its_resources_apply_in_one_call(dyn, app, kubectl):
     assert kubectl("get", "deploy/web", "cm/cfg", "-n", ns, "-o", "name").stdout.split() == [
         "deployment.apps/web", "configmap/cfg"]
 
-    # Applying again changes nothing.
-    assert {r.action for r in dyn_apply(dyn, text)} == {"unchanged"}
+    # Applying again: one PATCH each, "applied"; with report_changes, kubectl's client-side words.
+    assert {r.action for r in dyn_apply(dyn, text)} == {"applied"}
+    assert {r.action for r in dyn_apply(dyn, text, report_changes=True)} == {"unchanged"}
     # One changed resource is "configured", the rest "unchanged".
-    again = dyn_apply(dyn, app_yaml(group, ns, size=5))
+    again = dyn_apply(dyn, app_yaml(group, ns, size=5), report_changes=True)
     assert [(str(r.gvk.kind), r.name, r.action) for r in again if r.action != "unchanged"] == [("Widget", "w1", "configured")]
     assert json.loads(kubectl("get", f"widgets.{group}/w1", "-n", ns, "-o", "json").stdout)["spec"]["size"] == 5
 
@@ -168,8 +169,10 @@ def test_lines_match_kubectl_apply(dyn, namespace, kubectl, tmp_path):
     theirs = kubectl("apply", "-n", other, "-f", str(path)).stdout.splitlines()
     ours = actions(apply_manifests(dyn, path, namespace=namespace))
     assert sorted(ours) == sorted(theirs)
-    assert sorted(actions(apply_manifests(dyn, path, namespace=namespace))) == sorted(
+    assert sorted(actions(apply_manifests(dyn, path, namespace=namespace, report_changes=True))) == sorted(
         kubectl("apply", "-n", other, "-f", str(path)).stdout.splitlines())
+    # Without report_changes the second apply is kubectl --server-side's one PATCH per object: "applied".
+    assert {r.action for r in apply_manifests(dyn, path, namespace=namespace)} == {"applied"}
     dyn.resource("namespaces").delete(other)
 
 
@@ -196,7 +199,7 @@ def test_dry_run_persists_nothing(dyn, app, kubectl, namespace):
     group, _ = app()
     results = apply_manifests(dyn, app_yaml(group, namespace), dry_run=True, stop_on_error=False)
     assert actions(results)[:4] == [
-        f"namespace/{namespace} unchanged (server dry run)",
+        f"namespace/{namespace} applied (server dry run)",
         "configmap/cfg created (server dry run)",
         f"customresourcedefinition.apiextensions.k8s.io/widgets.{group} created (server dry run)",
         "deployment.apps/web created (server dry run)",
@@ -204,6 +207,7 @@ def test_dry_run_persists_nothing(dyn, app, kubectl, namespace):
     # The CRD does not exist, so its resources cannot be checked: said per document.
     for result in results[4:]:
         assert result.failed and isinstance(result.error, NoKindMatch)
+        assert str(result.error).startswith(f'resource mapping not found for name: "{result.name}" namespace: ')
         assert f"its CustomResourceDefinition widgets.{group} is in this source, but a dry run does not create it" in str(result)
     assert kubectl("get", "cm,deploy", "-n", namespace, "-o", "name").stdout == ""
     assert kubectl("get", "crd", f"widgets.{group}", check=False).returncode != 0
@@ -221,8 +225,9 @@ def test_dry_run_explains_a_namespace_it_does_not_create(dyn, app, kubectl):
 def test_dry_run_of_an_applied_manifest(dyn, app):
     group, ns = app()
     apply_manifests(dyn, app_yaml(group, ns))
-    assert {r.action for r in apply_manifests(dyn, app_yaml(group, ns), dry_run=True)} == {"unchanged"}
-    changed = apply_manifests(dyn, app_yaml(group, ns, size=9), dry_run=True)
+    assert {r.action for r in apply_manifests(dyn, app_yaml(group, ns), dry_run=True, report_changes=True)} == {
+        "unchanged"}
+    changed = apply_manifests(dyn, app_yaml(group, ns, size=9), dry_run=True, report_changes=True)
     assert [r.name for r in changed if r.action == "configured"] == ["w1"]
     assert dyn.resource(f"widgets.{group}").namespace(ns).get("w1")["spec"]["size"] == 1
 
@@ -266,8 +271,9 @@ def test_missing_crd_fails_naming_the_document(dyn, namespace, tmp_path):
     with pytest.raises(ManifestApplyError) as info:
         apply_manifests(dyn, path, namespace=namespace)
     err = info.value
-    assert str(err).startswith(f"{path}: document 1 (line 5): apply Widget {namespace}/lost: no matches for kind \"Widget\"")
-    assert str(err).endswith("ensure CRDs are installed first")
+    assert str(err).startswith(f"{path}: document 1 (line 5): apply Widget {namespace}/lost: resource mapping not found "
+                               f'for name: "lost" namespace: "{namespace}" from "{path}": no matches for kind "Widget"')
+    assert str(err).endswith("; ensure CRDs are installed first")
     assert (err.source, err.document, err.line) == (str(path), 1, 5)
     assert actions(err.results[:1]) == ["configmap/ok created"] and err.results[1].failed
 
@@ -297,7 +303,7 @@ def test_cluster_scoped_object_with_a_namespace_is_accepted_like_kubectl(dyn, ku
     theirs.write_text(ours.read_text().replace(f"{name}-a", f"{name}-b"))
     try:
         assert kubectl("apply", "--server-side", "-n", "other", "-f", str(theirs)).returncode == 0
-        (result,) = apply_manifests(dyn, ours, namespace="other")
+        (result,) = apply_manifests(dyn, ours, namespace="other", keep_replies=True)
         assert result.action == "created" and result.namespace is None
         assert "namespace" not in result.object["metadata"]
     finally:
@@ -313,19 +319,20 @@ def test_cluster_scoped_object_with_a_namespace_is_accepted_like_kubectl(dyn, ku
         ("kind: ConfigMap\nmetadata: {name: a}\n", "document 0 (line 1): apiVersion is missing"),
         ("apiVersion: v1\nmetadata: {name: a}\n", "document 0 (line 1): kind is missing"),
         ("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n", "document 0 (line 1): metadata.name is missing"),
-        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, name: b}\n", "document 0 (line 3): duplicate key"),
+        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {a: .inf}\n",
+         "document 0 (line 4): json: unsupported value: +Inf"),
         ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n bad: indent\n", "document 0 (line 5): invalid YAML"),
         ("apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: g-}\n",
          "document 0 (line 1): cannot apply a ConfigMap without metadata.name"),
     ],
-    ids=["not-a-mapping", "no-apiVersion", "no-kind", "no-name", "duplicate-key", "invalid-yaml", "generateName-apply"],
+    ids=["not-a-mapping", "no-apiVersion", "no-kind", "no-name", "inf", "invalid-yaml", "generateName-apply"],
 )
 def test_manifest_errors_send_nothing(dyn, namespace, tmp_path, request_log, text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     request_log.clear()
     with pytest.raises(ManifestError) as info:
-        apply_manifests(dyn, path, namespace=namespace, stop_on_error=False)
+        apply_manifests(dyn, path, namespace=namespace)  # stop_on_error=True: refused before anything is sent
     assert str(info.value).startswith(f"{path}: {message}")
     assert request_log.infos == []
 
@@ -345,7 +352,7 @@ def test_quickstart_manifest_round_trip(dyn, kubectl):
     if phase == "Terminating":
         pytest.skip("dynclient-demo is Terminating from an earlier run on this server")
     results = apply_manifests(dyn, path)
-    assert {r.action for r in results} <= {"created", "configured", "unchanged"}
+    assert {r.action for r in results} <= {"created", "applied"}
     assert [r.gvk.kind for r in results][-2:] == ["Widget", "Widget"]
     assert kubectl("get", "wdg", "-n", "dynclient-demo", "-o", "name").stdout.split() == [
         "widget.demo.dynclient.dev/large", "widget.demo.dynclient.dev/small"]
