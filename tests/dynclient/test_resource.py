@@ -341,3 +341,44 @@ def test_a_client_made_from_a_gvr_never_heals(mock_server, transport):
     mock_server.add("GET", OLD_PATH + "/g", status=404, body="404 page not found\n", content_type="text/plain")
     with pytest.raises(dynclient.NotFound):
         client.get("g")
+
+
+# -- the same replies through the requests transport, mocked at requests' adapter (``responses``) -----------
+
+MOCK_HOST = "http://k8s.test:6443"
+
+
+@pytest.fixture
+def mocked_cms(mocked_responses):
+    from dynclient.transport import Transport
+    from tests.dynclient.conftest import make_config
+
+    t = Transport(make_config(MOCK_HOST), qps=0, burst=1, sleep=lambda s: None, max_retries=0)
+    yield ResourceClient(t, CM).namespace("team-a")
+    t.close()
+
+
+@pytest.mark.parametrize(
+    "status, body, content_type, error, text",
+    [
+        (200, HTML, "text/html", dynclient.InvalidResponse, "the body is text/html, not JSON"),
+        (200, "[]", "application/json", dynclient.InvalidResponse, "the body is an array, not a JSON object"),
+        (200, "", "application/json", dynclient.InvalidResponse, "the body is empty"),
+        (302, "", "text/plain", dynclient.StatusError,
+         "the server responded with the status code 302 but did not return more information (get configmaps c)"),
+        (502, "<html>bad gateway</html>", "text/html", dynclient.InternalError,
+         'an error on the server ("<html>bad gateway</html>") has prevented the request from succeeding '
+         "(get configmaps c)"),
+        (404, "404 page not found", "text/plain", dynclient.NotFound,
+         "the server could not find the requested resource (get configmaps c)"),
+    ],
+    ids=["html-200", "array", "empty", "redirect", "html-502", "page-not-found"],
+)
+def test_reply_shapes_through_requests(mocked_responses, mocked_cms, status, body, content_type, error, text):
+    url = MOCK_HOST + SCOPED + "/c"
+    mocked_responses.get(url, body=body, status=status, content_type=content_type,
+                         headers={"Location": "http://elsewhere/"} if status == 302 else None)
+    with pytest.raises(error) as info:
+        mocked_cms.get("c")
+    assert type(info.value) is error and text in str(info.value)
+    assert info.value.url == url and info.value.method == "GET"
