@@ -67,10 +67,11 @@ def _kubeconfig(tmp_path: Path, exec_stanza: Dict[str, Any], *, server: str = "h
 
 GOOD = f'{{"apiVersion": "{V1BETA1}", "kind": "ExecCredential", "status": {{"token": "{TOKEN}"}}}}'
 
-# (id, script body, extra exec fields, whether stdin is a terminal, expected end of the message)
+# (id, script body, extra exec fields, whether stdin is a terminal, expected end of the message).
+# Only the hanging plugin meets the timeout: the others get a generous one, for a loaded machine.
 HOSTILE = [
     pytest.param("sleep 30", {}, False,
-                 "exec: executable {cmd} did not finish within 0.5s; it was killed with its child processes",
+                 "exec: executable {cmd} did not finish within 1s; it was killed with its child processes",
                  id="hangs"),
     pytest.param("echo 'token: not json at all'", {}, False,
                  'exec plugin "{cmd}": decoding stdout: couldn\'t get version/kind; json parse error: '
@@ -98,7 +99,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize("body, fields, tty, expected", HOSTILE)
 def test_each_hostile_plugin_gets_one_line_naming_it(tmp_path, monkeypatch, body, fields, tty, expected) -> None:
-    monkeypatch.setattr(exec_plugin, "DEFAULT_TIMEOUT", 0.5)
+    monkeypatch.setattr(exec_plugin, "DEFAULT_TIMEOUT", 1.0 if body.startswith("sleep") else 30.0)
     cmd = _script(tmp_path, body)
     kc = load_kubeconfig(_kubeconfig(tmp_path, {"command": str(cmd), **fields}))
     auth = kc.rest_config().auth
@@ -164,8 +165,8 @@ def _state(pid: int) -> Optional[str]:
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
 def test_a_hanging_plugin_is_killed_with_its_children(tmp_path) -> None:
     cmd = _script(tmp_path, f"sleep 300 & echo $! > '{tmp_path}/child'\nsleep 300 & wait")
-    auth = ExecPlugin(ExecConfig(command=str(cmd), api_version=V1, interactive_mode="Never"), timeout=0.5)
-    with pytest.raises(ExecPluginError, match="did not finish within 0.5s"):
+    auth = ExecPlugin(ExecConfig(command=str(cmd), api_version=V1, interactive_mode="Never"), timeout=2)
+    with pytest.raises(ExecPluginError, match="did not finish within 2s"):
         auth.headers()
     child = int((tmp_path / "child").read_text())
     deadline = time.monotonic() + 5
