@@ -18,6 +18,9 @@ import dynclient
 from discovery.fake import FakeRequester
 from discovery.memory import MemCacheClient
 from discovery.client import DiscoveryClient
+from discovery.types import GroupVersionKind, GroupVersionResource
+from dynclient.healing import StaleCacheHealer
+from restmapper.mapping import RESTMapping, Scope
 from tests.replyserver import ReplyServer
 
 
@@ -134,3 +137,53 @@ def test_bad_kubeconfig_is_a_config_error(tmp_path):
     bad.write_text("clusters: [")
     with pytest.raises(dynclient.ConfigError, match=str(bad)):
         dynclient.connect(str(bad))
+
+
+# -- healing a stale cache: the wiring (the heal itself: test_resource.py and integration/test_stale_cache.py) ---
+
+
+def test_clients_made_from_names_carry_a_healer_and_gvrs_do_not(kube_fixtures, transport):
+    dyn = dynclient.DynamicClient(transport, MemCacheClient(DiscoveryClient(
+        FakeRequester.from_fixture_dir(kube_fixtures, aggregated=True))))
+    named = dyn.resource("deploy")
+    assert named.healer is not None and named.healer.name == "deploy"
+    assert named.healer.generation == dyn.mapper.generation
+    assert named.namespace("x").healer is named.healer  # builders keep it
+    assert dyn.resource(named.gvr).healer is None and dyn.resource(named.mapping).healer is None
+    assert [(r.gvr.resource, r.healer.name) for r in dyn.resources("po,deploy.apps")] == [
+        ("pods", "po"), ("deployments", "deploy.apps")]
+
+
+class FakeMapper:
+    def __init__(self, allow: bool) -> None:
+        self.allow, self.generation, self.asked = allow, 4, []
+
+    def try_reset(self, *, seen_generation=None):
+        self.asked.append(seen_generation)
+        return self.allow
+
+
+OLD = RESTMapping(GroupVersionResource("a.example.com", "v1", "gadgets"),
+                  GroupVersionKind("a.example.com", "v1", "Gadget"), Scope.NAMESPACE)
+NEW = RESTMapping(GroupVersionResource("b.example.com", "v1", "gadgets"),
+                  GroupVersionKind("b.example.com", "v1", "Gadget"), Scope.NAMESPACE)
+
+
+@pytest.mark.parametrize(
+    "allow, resolved, expected",
+    [(True, NEW, NEW), (True, OLD, None), (False, NEW, None), (True, dynclient.NoResourceMatch, None)],
+    ids=["moved", "same-mapping", "reset-refused", "name-gone"],
+)
+def test_stale_cache_healer(allow, resolved, expected):
+    mapper = FakeMapper(allow)
+
+    def resolve(name):
+        assert name == "gd"
+        if resolved is dynclient.NoResourceMatch:
+            raise dynclient.NoResourceMatch(OLD.resource)
+        return resolved
+
+    healer = StaleCacheHealer(mapper, resolve)
+    assert healer.for_name("gd").remap(OLD) == expected
+    assert mapper.asked == [4]  # the generation the name was resolved at
+    assert healer.rediscoveries == (1 if allow else 0)
