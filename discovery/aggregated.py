@@ -11,7 +11,8 @@ serves both.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from collections import abc
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 from .errors import DiscoveryError
 from .model import APIGroup, APIResource, APIResourceList
@@ -84,40 +85,66 @@ def is_aggregated(content_type: str) -> Optional[str]:
     return version if version in AGGREGATED_VERSIONS else None
 
 
-def _mapping(value: Any, what: str) -> Mapping[str, Any]:
+# The helpers below run for every field of every resource of a cluster with thousands of
+# CRDs: the common case (the right JSON type) is one ``type() is`` test, and the
+# description of the field (``what``) is only formatted when it is wrong.
+What = Union[str, Callable[[], str]]
+
+
+def _describe(what: What) -> str:
+    return what if isinstance(what, str) else what()
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
+            float: "number"}.get(type(value), type(value).__name__)
+
+
+def _mapping(value: Any, what: What) -> Mapping[str, Any]:
+    if type(value) is dict:
+        return value
     if value is None:
         return {}
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{what} must be a JSON object, got {type(value).__name__}")
+    if not isinstance(value, abc.Mapping):
+        raise ValueError(f"{_describe(what)} must be a JSON object, got a JSON {_json_type(value)}")
     return value
 
 
-def _list(value: Any, what: str) -> List[Any]:
+def _list(value: Any, what: What) -> List[Any]:
+    if type(value) is list:
+        return value
     if value is None:
         return []
-    if not isinstance(value, list):
-        raise ValueError(f"{what} must be a JSON array, got {type(value).__name__}")
-    return value
+    raise ValueError(f"{_describe(what)} must be a JSON array, got a JSON {_json_type(value)}")
 
 
-def _str(value: Any, what: str) -> str:
+def _str(value: Any, what: What) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValueError(f"{what} must be a string, got {type(value).__name__}")
+        raise ValueError(f"{_describe(what)} must be a string, got a JSON {_json_type(value)}")
     return value
 
 
-def _strs(value: Any, what: str) -> Tuple[str, ...]:
-    return tuple(_str(v, what) for v in _list(value, what))
+def _strs(value: Any, what: What) -> Tuple[str, ...]:
+    items = _list(value, what)
+    for v in items:
+        if type(v) is not str:
+            _str(v, what)  # raises for anything but a string
+    return tuple(items)
 
 
-def _response_kind(value: Any, what: str) -> Optional[Tuple[str, str, str]]:
+def _response_kind(value: Any, what: What) -> Optional[Tuple[str, str, str]]:
     """``(group, version, kind)``, or ``None`` when absent or all-empty (client-go ``emptyKind``)."""
     if value is None:
         return None
     kind = _mapping(value, what)
-    gvk = (_str(kind.get("group"), what), _str(kind.get("version"), what), _str(kind.get("kind"), what))
+    get = kind.get
+    gvk = (_str(get("group"), what), _str(get("version"), what), _str(get("kind"), what))
     return None if gvk == ("", "", "") else gvk
 
 
@@ -127,19 +154,20 @@ def _convert_resource(data: Mapping[str, Any]) -> Tuple[APIResource, bool]:
     A resource without one is not listed, but is still returned so that its
     subresources can be converted against it.
     """
-    name = _str(data.get("resource"), "resource")
-    gvk = _response_kind(data.get("responseKind"), f"resource {name!r} responseKind")
+    get = data.get
+    name = _str(get("resource"), "resource")
+    gvk = _response_kind(get("responseKind"), lambda: f"resource {name!r} responseKind")
     group, version, kind = gvk or ("", "", "")
     resource = APIResource(
-        name=name,
-        singular_name=_str(data.get("singularResource"), "singularResource"),
-        namespaced=data.get("scope") == "Namespaced",
-        kind=kind,
-        verbs=_strs(data.get("verbs"), "verbs"),
-        short_names=_strs(data.get("shortNames"), "shortNames"),
-        categories=_strs(data.get("categories"), "categories"),
-        group=group,
-        version=version,
+        name,
+        _str(get("singularResource"), "singularResource"),
+        get("scope") == "Namespaced",
+        kind,
+        _strs(get("verbs"), "verbs"),
+        _strs(get("shortNames"), "shortNames"),
+        _strs(get("categories"), "categories"),
+        group,
+        version,
     )
     return resource, gvk is not None
 
@@ -147,18 +175,20 @@ def _convert_resource(data: Mapping[str, Any]) -> Tuple[APIResource, bool]:
 def _convert_subresource(parent: APIResource, data: Mapping[str, Any]) -> Optional[APIResource]:
     """client-go ``convertAPISubresource``: ``None`` when the subresource has no response kind."""
     sub = _str(data.get("subresource"), "subresource")
-    gvk = _response_kind(data.get("responseKind"), f"subresource {parent.name}/{sub} responseKind")
+    gvk = _response_kind(data.get("responseKind"), lambda: f"subresource {parent.name}/{sub} responseKind")
     if gvk is None:
         return None
     group, version, kind = gvk
     return APIResource(
-        name=f"{parent.name}/{sub}",
-        singular_name=parent.singular_name,
-        namespaced=parent.namespaced,
-        kind=kind,
-        verbs=_strs(data.get("verbs"), "verbs"),
-        group=group,
-        version=version,
+        f"{parent.name}/{sub}",
+        parent.singular_name,
+        parent.namespaced,
+        kind,
+        _strs(data.get("verbs"), "verbs"),
+        (),
+        (),
+        group,
+        version,
     )
 
 
@@ -170,8 +200,8 @@ def _convert_group(
     versions: List[str] = []
     resources: Dict[GroupVersion, APIResourceList] = {}
     failed: Dict[GroupVersion, Exception] = {}
-    for entry in _list(data.get("versions"), f"group {name!r} versions"):
-        entry = _mapping(entry, f"group {name!r} version entry")
+    for entry in _list(data.get("versions"), lambda: f"group {name!r} versions"):
+        entry = _mapping(entry, lambda: f"group {name!r} version entry")
         version = _str(entry.get("version"), "version")
         gv = GroupVersion(name, version)
         if entry.get("freshness") == "Stale":
@@ -179,15 +209,18 @@ def _convert_group(
             continue
         versions.append(version)
         converted: List[APIResource] = []
-        for raw in _list(entry.get("resources"), f"{gv} resources"):
-            raw = _mapping(raw, f"{gv} resource")
+        for raw in _list(entry.get("resources"), lambda: f"{gv} resources"):
+            raw = _mapping(raw, lambda: f"{gv} resource")
             resource, has_kind = _convert_resource(raw)
             if has_kind:
                 converted.append(resource)
-            for raw_sub in _list(raw.get("subresources"), f"{gv} {resource.name} subresources"):
-                sub = _convert_subresource(resource, _mapping(raw_sub, f"{gv} {resource.name} subresource"))
-                if sub is not None:
-                    converted.append(sub)
+            subs = raw.get("subresources")
+            if subs is not None:
+                for raw_sub in _list(subs, lambda: f"{gv} {resource.name} subresources"):
+                    sub = _convert_subresource(
+                        resource, _mapping(raw_sub, lambda: f"{gv} {resource.name} subresource"))
+                    if sub is not None:
+                        converted.append(sub)
         resources[gv] = APIResourceList(gv, tuple(converted))
     group = APIGroup(name=name, versions=tuple(versions), preferred_version=versions[0] if versions else "")
     return group, resources, failed

@@ -29,7 +29,7 @@ Deliberate differences from Go, all where Go's answer is accidental:
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from discovery.types import GroupKind, GroupVersion, GroupVersionKind, GroupVersionResource
 
@@ -73,6 +73,8 @@ class _Segment:
         order = list(dict.fromkeys(default_group_versions))
         self.default_group_versions: Tuple[GroupVersion, ...] = tuple(order)
         self.rank: Dict[GroupVersion, int] = {gv: i for i, gv in enumerate(order)}
+        # The same ranks keyed by (group, version): no GroupVersion is built to look one up.
+        self.rank_by_pair: Dict[Tuple[str, str], int] = {(gv.group, gv.version): i for i, gv in enumerate(order)}
         self.plural_to_singular: Dict[GroupVersionResource, GroupVersionResource] = {}
         self.resource_to_kind: Dict[GroupVersionResource, GroupVersionKind] = {}
         self.kind_to_plural: Dict[GroupVersionKind, GroupVersionResource] = {}
@@ -80,6 +82,9 @@ class _Segment:
 
     def sort_rank(self, gv: GroupVersion) -> int:
         return self.rank.get(gv, len(self.rank))
+
+    def pair_rank(self, group: str, version: str) -> int:
+        return self.rank_by_pair.get((group, version), len(self.rank_by_pair))
 
 
 class _ResourceEntry(NamedTuple):
@@ -119,39 +124,48 @@ class _Index(NamedTuple):
 
 
 def _build_index(segments: Sequence[_Segment]) -> _Index:
-    resources: Dict[str, List[_ResourceEntry]] = {}
-    kinds: Dict[str, List[_KindEntry]] = {}
-    mappings: Dict[GroupKind, List[_MappingEntry]] = {}
+    # Each entry is kept with its sort key, computed once: (segment, rank of its
+    # group-version in the segment, name).
+    resources: Dict[str, List[Tuple[tuple, _ResourceEntry]]] = {}
+    kinds: Dict[str, List[Tuple[tuple, _KindEntry]]] = {}
+    mappings: Dict[GroupKind, List[Tuple[tuple, _MappingEntry]]] = {}
     for n, seg in enumerate(segments):
+        rank = seg.pair_rank
         for order, (plural, singular) in enumerate(seg.plural_to_singular.items()):
+            key = (n, rank(plural.group, plural.version), plural.resource)
             # ResourcesFor appends the plural when either its singular or its plural matches.
-            for match in dict.fromkeys((singular, plural)):
+            for match in ((singular,) if singular == plural else (singular, plural)):
                 resources.setdefault(match.resource, []).append(
-                    _ResourceEntry(n, match.group, match.version, match, plural, singular, order))
-        for key, kind in seg.resource_to_kind.items():
-            kinds.setdefault(key.resource, []).append(_KindEntry(n, key.group, key.version, kind))
+                    (key, _ResourceEntry(n, match.group, match.version, match, plural, singular, order)))
+        for res_key, kind in seg.resource_to_kind.items():
+            kinds.setdefault(res_key.resource, []).append(
+                ((n, rank(kind.group, kind.version), kind.kind), _KindEntry(n, res_key.group, res_key.version, kind)))
+        unranked = len(seg.rank)
         for gvk, plural in seg.kind_to_plural.items():
             mapping = RESTMapping(plural, gvk, seg.kind_to_scope[gvk])
+            default_rank = seg.rank_by_pair.get((gvk.group, gvk.version))
             mappings.setdefault(gvk.group_kind, []).append(
-                _MappingEntry(n, gvk.version, seg.rank.get(gvk.group_version), mapping))
+                ((n, unranked if default_rank is None else default_rank),
+                 _MappingEntry(n, gvk.version, default_rank, mapping)))
 
     # The orders Go produces: members in union order; inside a member, sorted by
     # preferred group version, then by name (resourceByPreferredGroupVersion,
-    # kindByPreferredGroupVersion). Sorting once here keeps lookups sort-free.
-    def resource_key(e: _ResourceEntry) -> tuple:
-        return e.segment, segments[e.segment].sort_rank(e.plural.group_version), e.plural.resource
-
-    def kind_key(e: _KindEntry) -> tuple:
-        return e.segment, segments[e.segment].sort_rank(e.kind.group_version), e.kind.kind
-
-    def mapping_key(e: _MappingEntry) -> tuple:
-        return e.segment, len(segments[e.segment].rank) if e.default_rank is None else e.default_rank
+    # kindByPreferredGroupVersion). Sorting once here keeps lookups sort-free;
+    # a name with one entry (most CRD names per member) needs no sort at all.
+    def ordered(entries: List[Tuple[tuple, Any]]) -> tuple:
+        if len(entries) > 1:
+            entries.sort(key=_first)
+        return tuple(e for _, e in entries)
 
     return _Index(
-        {k: tuple(sorted(v, key=resource_key)) for k, v in resources.items()},
-        {k: tuple(sorted(v, key=kind_key)) for k, v in kinds.items()},
-        {k: tuple(sorted(v, key=mapping_key)) for k, v in mappings.items()},
+        {k: ordered(v) for k, v in resources.items()},
+        {k: ordered(v) for k, v in kinds.items()},
+        {k: ordered(v) for k, v in mappings.items()},
     )
+
+
+def _first(pair: Tuple[tuple, Any]) -> tuple:
+    return pair[0]
 
 
 def _unique(items: Iterable) -> list:
