@@ -266,3 +266,37 @@ def test_a_bundle_with_one_corrupt_certificate_names_it(tmp_path) -> None:
 def test_a_bundle_with_comments_between_certificates_loads(tmp_path) -> None:
     path = _write(tmp_path, {"certificate-authority-data": b64(b"# corp CA\n" + CA_PEM + b"\nnotes\n" + CA_PEM)})
     assert load_kubeconfig(path).rest_config().ca_data.count(b"BEGIN CERTIFICATE") == 2
+
+
+# -- any server or proxy URL: a ConfigError or a config, never a Python error -------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_URL_PARTS = st.sampled_from(["https://", "http://", "socks5://", "", "h", "[", "]", ":", "@", "/", "?", "#", "::1",
+                              "fe80::1%eth0", "99999", "65535", "0", "-1", "abc", "user:", ".", " ", "%"])
+_URLS = st.lists(_URL_PARTS, min_size=1, max_size=10).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(server=_URLS, proxy_scheme=st.sampled_from(["http://", "socks5://", "https://", "ftp://"]),
+       proxy_rest=st.one_of(st.none(), _URLS))
+def test_any_server_or_proxy_url_is_a_config_or_a_config_error(server, proxy_scheme, proxy_rest) -> None:
+    from urllib.parse import urlsplit
+
+    from dynclient.config import Kubeconfig
+
+    cluster: Dict[str, Any] = {"server": server}
+    if proxy_rest is not None:
+        cluster["proxy-url"] = f"{proxy_scheme}user:{PASSWORD}@{proxy_rest}"
+    doc = {"current-context": "ctx", "clusters": [{"name": "prod", "cluster": cluster}],
+           "contexts": [{"name": "ctx", "context": {"cluster": "prod", "user": "u"}}],
+           "users": [{"name": "u", "user": {"token": TOKEN}}]}
+    try:
+        config = Kubeconfig.from_dict(doc).rest_config()
+    except ConfigError as err:
+        assert_no_secret(str(err))
+        return
+    port = urlsplit(config.host).port  # the transport can use what was accepted: these do not raise
+    assert port is None or 0 <= port <= 65535
+    if config.proxy_url:
+        urlsplit(config.proxy_url).port
