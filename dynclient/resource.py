@@ -188,11 +188,15 @@ class ResourceClient:
 
     # -- read verbs -------------------------------------------------------------
 
-    def get(self, name: str, *, resource_version: Optional[str] = None) -> Obj:
-        """GET one object (or its subresource)."""
+    def get(self, name: str, *, resource_version: Optional[str] = None, accept: str = "application/json") -> Obj:
+        """GET one object (or its subresource).
+
+        ``accept`` asks for another JSON form, such as kubectl's Table
+        (``application/json;as=Table;v=v1;g=meta.k8s.io``).
+        """
         params = [("resourceVersion", resource_version)] if resource_version else None
         self._item_path(name)  # checked before any request
-        return self._json("GET", lambda c: c._item_path(name), name, params=params)
+        return self._json("GET", lambda c: c._item_path(name), name, params=params, accept=accept)
 
     def list(
         self,
@@ -204,11 +208,16 @@ class ResourceClient:
         resource_version: Optional[str] = None,
         resource_version_match: Optional[str] = None,
         timeout_seconds: Optional[int] = None,
+        accept: str = "application/json",
     ) -> Obj:
-        """One LIST call; a namespaced resource without a namespace lists every namespace."""
+        """One LIST call; a namespaced resource without a namespace lists every namespace.
+
+        ``accept`` asks for another JSON form (a Table); its ``items``, when
+        present, must still be a list of objects.
+        """
         params = _list_params(label_selector, field_selector, limit, continue_, resource_version,
                               resource_version_match, timeout_seconds)
-        client, reply, url = self._send("GET", lambda c: c._path(), params=params)
+        client, reply, url = self._send("GET", lambda c: c._path(), params=params, accept=accept)
         try:
             obj = decode_object(reply, method="GET", url=url)
         except StatusError as err:

@@ -382,3 +382,16 @@ def test_reply_shapes_through_requests(mocked_responses, mocked_cms, status, bod
         mocked_cms.get("c")
     assert type(info.value) is error and text in str(info.value)
     assert info.value.url == url and info.value.method == "GET"
+
+
+TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+
+
+@pytest.mark.parametrize("verb", ["get", "list"])
+def test_get_and_list_can_ask_for_a_table(mock_server, cms, verb):
+    path = SCOPED + "/c" if verb == "get" else SCOPED
+    mock_server.add("GET", path, json={"kind": "Table", "rows": []})
+    client = cms.namespace("team-a")
+    got = client.get("c", accept=TABLE) if verb == "get" else client.list(accept=TABLE)
+    assert got == {"kind": "Table", "rows": []}
+    assert mock_server.calls[0].headers["Accept"] == TABLE
