@@ -179,3 +179,40 @@ def test_the_cli_prints_whose_token_it_is_not_the_token(tmp_path) -> None:
     assert out.stderr == (f'error: kubeconfig {path}: context "ctx": user "alice": token: the token of user "alice" '
                           f"contains an invalid character, {NEWLINE}; it cannot be sent in an HTTP header\n")
     assert_no_secret(out.stdout + out.stderr)
+
+
+# -- any token, any impersonated name: a sendable header or a ConfigError that does not show it ------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_TEXT = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x2FFF), min_size=1, max_size=40)
+
+
+def _sendable(value: str) -> bool:
+    # What Go's httpguts.ValidHeaderFieldValue accepts and http.client can encode.
+    return not any((c < " " and c != "\t") or c == "\x7f" for c in value) and all(ord(c) < 256 for c in value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(token=_TEXT)
+def test_any_token_gives_a_sendable_header_or_a_silent_error(token) -> None:
+    marker = f"<{token}>"
+    try:
+        header = StaticToken(marker, user="alice").headers()["Authorization"]
+    except ConfigError as err:
+        assert marker not in str(err)
+        return
+    assert _sendable(header) and header == f"Bearer {marker}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(user=_TEXT, group=_TEXT)
+def test_any_impersonated_name_gives_sendable_headers_or_an_error(user, group) -> None:
+    user, group = f"\u27e6{user}", f"\u27e6{group}"  # a mark no message contains, to see a value leak
+    try:
+        pairs = Impersonation(user=user, groups=(group,)).header_pairs()
+    except ConfigError as err:
+        assert "\u27e6" not in str(err)
+        return
+    assert [v for _, v in pairs] == [user, group]
+    assert all(not any((c < " " and c != "\t") or c == "\x7f" for c in v) for _, v in pairs)
