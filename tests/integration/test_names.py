@@ -376,3 +376,18 @@ def test_names_from_manifests_take_the_same_path(proxy, via_proxy, namespace):
                         for line in sent), sent
     with pytest.raises(dynclient.NotFound):
         dyn.resource("configmaps").namespace(namespace).get("victim")
+
+
+@pytest.mark.parametrize("name, escaped", [("foo?x=1", "foo%3Fx=1"), ("a#b c", "a%23b%20c")], ids=["query", "hash"])
+def test_cli_get_sends_and_says_what_kubectl_does(proxy, via_proxy, namespace, name, escaped):
+    _, kubectl, cli, _ = via_proxy
+    base = f"/api/v1/namespaces/{namespace}/configmaps/"
+    kubectl("api-resources")
+    cli("api-resources")
+    proxy.clear()
+    ours = cli("get", "cm", name, "-n", namespace)
+    ours_lines = [method_and_path(line) for line in proxy.seen(base)]
+    proxy.clear()
+    theirs = kubectl("get", "cm", name, "-n", namespace)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
+    assert ours_lines == [method_and_path(line) for line in proxy.seen(base)] == [f"GET {base}{escaped}"]
