@@ -30,10 +30,13 @@ def _split(url: str) -> "tuple[str, str, str]":
 
 
 def shown_url(url: str) -> str:
-    """``url`` fit for an error message: any ``user:password@`` becomes ``<redacted>@``."""
+    """``url`` fit for an error message: ``user:password@`` becomes ``<redacted>@``, a query or fragment ``...``."""
     prefix, netloc, rest = _split(url.strip())
     if "@" in netloc:
         netloc = "<redacted>@" + netloc.rpartition("@")[2]
+    cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=-1)
+    if cut >= 0:
+        rest = rest[:cut] + "..."  # a query may carry a token (?access_token=)
     return prefix + netloc + rest
 
 

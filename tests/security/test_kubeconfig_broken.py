@@ -300,3 +300,10 @@ def test_any_server_or_proxy_url_is_a_config_or_a_config_error(server, proxy_sch
     assert port is None or 0 <= port <= 65535
     if config.proxy_url:
         urlsplit(config.proxy_url).port
+
+
+def test_a_query_in_a_broken_server_url_is_not_shown(tmp_path) -> None:
+    path = _write(tmp_path, {"server": f"https://h:99999/k8s?access_token={TOKEN}"})
+    with pytest.raises(ConfigError) as info:
+        load_kubeconfig(path).rest_config()
+    assert str(info.value).endswith('server "https://h:99999/k8s...": invalid port (out of range 0-65535)')
