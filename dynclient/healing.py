@@ -34,14 +34,16 @@ def is_unserved_404(err: StatusError) -> bool:
 
     Either the plain ``404 page not found`` of an unserved group-version (no
     Status at all), or the Status ``the server could not find the requested
-    resource`` of an unknown resource in a served group-version (no
-    ``details.name``).
+    resource`` of an unknown resource in a served group-version (empty
+    ``details``: no name, no kind). A 404 that names an object or its
+    namespace came from a handler and is never healed.
     """
     if not isinstance(err, NotFound):
         return False
     if not err.from_status:
         return True
-    return not err.details.get("name")
+    details = err.details
+    return not details.get("name") and not details.get("kind")
 
 
 class Healer(Protocol):
