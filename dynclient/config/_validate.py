@@ -60,12 +60,12 @@ def normalized_server(server: str, err: "_Where") -> str:
     try:
         parts = urlsplit(server.strip())
     except ValueError:
-        raise err("server", f"is not a valid URL: {server}") from None
+        raise err("server", f"is not a valid URL: {shown_url(server)}") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise err("server", f"must be an https:// (or http://) URL, got {server}")
+        raise err("server", f"must be an https:// (or http://) URL, got {shown_url(server)}")
     if not parts.hostname:
-        raise err("server", f"has no host: {server}")
+        raise err("server", f"has no host: {shown_url(server)}")
     # clientcmd drops the query and fragment of a server URL that has a path; a trailing
     # slash would double up when request paths are appended.
     return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
