@@ -22,7 +22,8 @@ import time
 import traceback
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO
 
-from . import annotate, api_resources, apply, create, delete, get, label, patch, scale, watch
+from . import (annotate, api_resources, api_versions, apply, auth, cluster_info, config_cmd, create, delete, get,
+               label, patch, scale, version, watch)
 from .checkerr import UsageError, report
 from .flags import VALUE_ERROR_MARK, int_arg, parse_bool
 from .suggest import unknown_command_message
@@ -31,11 +32,13 @@ from .session import Session
 __all__ = ["main", "build_parser", "parse_args"]
 
 PROG = "dynclient"
-COMMANDS = (api_resources, get, apply, delete, watch, create, patch, label, annotate, scale)
+COMMANDS = (api_resources, get, apply, delete, watch, create, patch, label, annotate, scale, api_versions, version,
+            config_cmd, auth, cluster_info)
 
 #: Boolean flags that also accept ``--flag=true|false``, as pflag's bool flags do.
 BOOL_FLAGS = frozenset({"all-namespaces", "cached", "no-headers", "ignore-not-found", "recursive", "force-conflicts",
-                        "show-managed-fields", "server-side", "all", "now", "force", "overwrite", "local"})
+                        "show-managed-fields", "server-side", "all", "now", "force", "overwrite", "local", "minify", "raw",
+                        "quiet", "client"})
 
 
 class _Parser(argparse.ArgumentParser):
