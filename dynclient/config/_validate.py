@@ -1,5 +1,12 @@
 """Checks on the cluster and user a context selects (clientcmd ``validation.go``, ``ConfirmUsable``).
 
+What client-go only finds while building the transport is checked here
+too, so that it is reported with its file and field instead of failing the
+first request as if the network were at fault: ports and IPv6 hosts of
+``server`` and ``proxy-url``, CA and client certificate/key PEM and whether
+the key matches, a CA next to ``insecure-skip-tls-verify``, and token and
+impersonation values that cannot be sent as headers.
+
 Only the stanzas actually used are checked, so a broken entry elsewhere in a
 merged KUBECONFIG does not stop other contexts from working. Errors name the
 file the stanza came from, the context, the entry and the field.
@@ -96,7 +103,7 @@ def check_cluster(cluster: ClusterInfo, name: str, context: Optional[str]) -> st
         if problem:
             raise err("proxy-url", problem, value=shown_url(cluster.proxy_url))
         proxy = urlsplit(cluster.proxy_url)
-        # Never echo the proxy URL: it may carry user:password.
+        # Never echo the proxy URL as written: it may carry user:password (shown_url drops it).
         if proxy.scheme.lower() == "https":
             # TLS to the proxy and TLS to the server inside it: the standard library cannot nest them.
             raise err("proxy-url", "https proxies are not supported; use an http:// (CONNECT) or socks5:// proxy")
