@@ -496,3 +496,23 @@ def test_requests_loads_only_with_the_client(statement, loaded):
     code = f"{statement}; import sys; print('requests' in sys.modules, 'urllib3' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
     assert out.split() == [str(loaded), str(loaded)]
+
+
+@pytest.mark.parametrize(
+    "reply, match",
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 7\r\n\r\nnotgzip", "DecodeError|Error -3"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"kind\":", "IncompleteRead"),
+    ],
+    ids=["corrupt-gzip", "truncated-content-length"],
+)
+def test_a_broken_whole_body_is_a_connection_error(reply, match):
+    server = _RawServer(reply, "close")
+    pool = ConnectionPool(server.url)
+    try:
+        resp = pool.request("GET", "/x", timeout=TIMEOUT)
+        with pytest.raises(ConnectionError, match=match):
+            resp.content
+    finally:
+        pool.close()
+        server.close()
