@@ -200,8 +200,14 @@ def run_child(cmd: List[str], env: Dict[str, str]) -> Tuple[float, int, float]:
     return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
-def peers(kc: str, plural: str, legacy_client: bool) -> Dict[str, Any]:
-    out = {"dynclient": lambda cache: [sys.executable, "-c", DYN_CHILD, kc, cache, plural, "1" if legacy_client else "0"]}
+def peers(kc: str, plural: str, legacy_client: bool, starts: Optional[List[int]] = None) -> Dict[str, Any]:
+    """Command builders by peer name; ``starts`` runs dynclient once per legacy connect-ramp start."""
+    def dyn(start: Optional[int]) -> Any:
+        prefix = ["env", f"DYNCLIENT_BENCH_START={start}"] if start else []
+        return lambda cache: prefix + [sys.executable, "-c", DYN_CHILD, kc, cache, plural,
+                                       "1" if legacy_client else "0"]
+
+    out = {f"dynclient(start={k})": dyn(k) for k in starts} if starts else {"dynclient": dyn(None)}
     if shutil.which("kubectl"):
         out["kubectl"] = lambda cache: ["kubectl", "--kubeconfig", kc, "--cache-dir", cache, "get", plural,
                                         "-n", "default"]
@@ -209,7 +215,8 @@ def peers(kc: str, plural: str, legacy_client: bool) -> Dict[str, Any]:
 
 
 def measure_size(n: int, *, runs: int, delay: float, aggregated: bool, backlog: int,
-                 only: Optional[List[str]] = None, env_extra: Optional[Dict[str, str]] = None) -> Dict[str, Dict[str, float]]:
+                 only: Optional[List[str]] = None, env_extra: Optional[Dict[str, str]] = None,
+                 starts: Optional[List[int]] = None) -> Dict[str, Dict[str, float]]:
     """Median cold/warm wall time, peak RSS, requests and connections per peer, at ``n`` CRD groups."""
     server = ScaleServer(n, delay=delay, aggregated=aggregated, backlog=backlog)
     env = dict(os.environ, PYTHONPATH=str(ROOT), **(env_extra or {}))
@@ -218,8 +225,8 @@ def measure_size(n: int, *, runs: int, delay: float, aggregated: bool, backlog: 
     try:
         with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
             kc = write_kubeconfig(server.url, tmp)
-            all_peers = peers(kc, plural, legacy_client=False)
-            chosen = {k: v for k, v in all_peers.items() if not only or k in only}
+            all_peers = peers(kc, plural, legacy_client=False, starts=starts)
+            chosen = {k: v for k, v in all_peers.items() if not only or k.split("(")[0] in only}
             for _ in range(runs):
                 for name, cmd in chosen.items():  # interleaved, so drift hits both peers alike
                     rec = samples.setdefault(name, {k: [] for k in (
@@ -253,6 +260,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--legacy", action="store_true", help="serve legacy discovery only")
     parser.add_argument("--backlog", type=int, default=1024, help="listen backlog of the server (default 1024)")
     parser.add_argument("--only", default="", help="comma list of peers (dynclient,kubectl)")
+    parser.add_argument("--starts", default="", help="comma list: run dynclient once per legacy connect-ramp start")
     parser.add_argument("--out", default="", help="results file (default bench/results/scale-<date>.json)")
     args = parser.parse_args(argv)
     if not FIXTURES.is_dir():
@@ -262,17 +270,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     mode = "legacy" if args.legacy else "aggregated"
     print(f"{mode} discovery, {args.delay * 1000:.0f} ms per request, backlog {args.backlog}, median of {args.runs}"
           f" runs, fresh process each")
-    print(f"{'groups':>6} {'client':<10} {'cold s':>7} {'warm s':>7} {'cold cpu':>8} {'warm cpu':>8} {'cold MiB':>8} "
+    print(f"{'groups':>6} {'client':<18} {'cold s':>7} {'warm s':>7} {'cold cpu':>8} {'warm cpu':>8} {'cold MiB':>8} "
           f"{'warm MiB':>8} {'cold req':>8} {'cold conn':>9} {'cold/kubectl':>12} {'warm/kubectl':>12}")
     rows = []
     for n in sizes:
         figures = measure_size(n, runs=args.runs, delay=args.delay, aggregated=not args.legacy,
-                               backlog=args.backlog, only=[p for p in args.only.split(",") if p] or None)
+                               backlog=args.backlog, only=[p for p in args.only.split(",") if p] or None,
+                               starts=[int(k) for k in args.starts.split(",") if k] or None)
         base = figures.get("kubectl")
         for peer, f in figures.items():
             cold_ratio = f["cold_s"] / base["cold_s"] if base else float("nan")
             warm_ratio = f["warm_s"] / base["warm_s"] if base else float("nan")
-            print(f"{n:>6} {peer:<10} {f['cold_s']:>7.2f} {f['warm_s']:>7.2f} {f['cold_cpu_s']:>8.2f} "
+            print(f"{n:>6} {peer:<18} {f['cold_s']:>7.2f} {f['warm_s']:>7.2f} {f['cold_cpu_s']:>8.2f} "
                   f"{f['warm_cpu_s']:>8.2f} {f['cold_rss_kib'] / 1024:>8.0f} "
                   f"{f['warm_rss_kib'] / 1024:>8.0f} {f['cold_req']:>8.0f} {f['cold_conn']:>9.0f} "
                   f"{cold_ratio:>11.2f}x {warm_ratio:>11.2f}x", flush=True)
