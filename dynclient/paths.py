@@ -27,7 +27,7 @@ __all__ = [
     "escape_segment", "escape_field_value", "one_term_equal_selector",
 ]
 
-_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 #: What Go's ``shouldEscape(c, encodePath)`` leaves raw: unreserved characters and ``$&+,/:;=@``
 #: (``/`` never reaches here: a segment with one is refused first).
@@ -75,7 +75,7 @@ def check_subresource(subresource: str) -> str:
 def check_namespace(namespace: str) -> str:
     """A namespace is a safe path segment and a DNS-1123 label (at most 63 characters)."""
     _check_segment(namespace, "namespace")
-    if len(namespace) > 63 or not _NAMESPACE.match(namespace):
+    if len(namespace) > 63 or not _NAMESPACE.fullmatch(namespace):  # fullmatch: "$" would let "ns\n" by
         raise ValueError(f"namespace {namespace!r} is not a valid DNS-1123 label")
     return namespace
 

@@ -65,13 +65,15 @@ def test_names_are_escaped_as_go_escapes_a_path(name, escaped):
         (None, "a/%", None, "invalid resource name \"a/%\": [may not contain '/' may not contain '%']"),
         (None, "", None, "resource name may not be empty"),
         ("Bad_NS", "x", None, "not a valid DNS-1123 label"),
+        ("ns\n", "x", None, "not a valid DNS-1123 label"),
         ("../etc", "x", None, "invalid namespace \"../etc\": [may not contain '/']"),
         (None, "x", "status?dryRun=All", None),
         (None, "x", "../../secrets", "invalid subresource \"../../secrets\": [may not contain '/']"),
         (None, "x", "..", "invalid subresource \"..\": [may not be '..']"),
         (None, "a\nb/c", None, "invalid resource name \"a\\nb/c\": [may not contain '/']"),
     ],
-    ids=["dotdot", "dot", "slash", "percent", "both", "empty", "bad-namespace", "namespace-traversal",
+    ids=["dotdot", "dot", "slash", "percent", "both", "empty", "bad-namespace", "namespace-trailing-newline",
+         "namespace-traversal",
          "subresource-query-is-escaped", "subresource-traversal", "subresource-dotdot", "message-escapes-newline"],
 )
 def test_unsafe_segments_are_refused_with_client_go_messages(ns, name, sub, message):
