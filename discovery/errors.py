@@ -445,10 +445,11 @@ def status_error_from_response(
                                                                            content_type=content_type)
     if not status.get("code"):
         status["code"] = code
-    if isinstance(retry_after, str) and _RETRY_AFTER.fullmatch(retry_after.strip()):
+    if isinstance(retry_after, str) and _RETRY_AFTER.fullmatch(retry_after):
         # The header is the server's promise too; keep it when the Status body does not carry one.
+        # Digits only, as strconv.Atoi reads it (no spaces, no fractions, no dates).
         details = status.setdefault("details", {})
-        details.setdefault("retryAfterSeconds", int(retry_after.strip()))
+        details.setdefault("retryAfterSeconds", int(retry_after))
     cls = _BY_REASON.get(str(status.get("reason") or "")) or _BY_CODE.get(code) or StatusError
     return cls(status, method=method, url=url, content_type=content_type or "", body=body_excerpt(body),
                from_status=from_status)
