@@ -1,11 +1,12 @@
-"""retry.on_conflict: what is retried, how often, with which backoff."""
+"""tools.retry.on_conflict: what is retried, how often, with which backoff; dynclient.retry keeps the old names."""
 
 from __future__ import annotations
 
 import pytest
 
 import dynclient
-from dynclient import retry
+import dynclient.retry as wire_retry
+from dynclient.tools import retry
 
 
 def conflict():
@@ -69,6 +70,11 @@ def test_backoff_delays_match_client_go(backoff, expected):
     ids=["first", "third", "capped", "full-jitter-first", "full-jitter-capped"],
 )
 def test_jittered_backoff_stays_in_its_band(failures, base, cap, floor, low, high):
-    waits = [retry.jittered_backoff(failures, base=base, cap=cap, floor=floor) for _ in range(200)]
+    waits = [wire_retry.jittered_backoff(failures, base=base, cap=cap, floor=floor) for _ in range(200)]
     assert all(low <= w <= high for w in waits)
     assert max(waits) - min(waits) > (high - low) / 10  # it is jittered, not constant
+
+
+@pytest.mark.parametrize("name", ["Backoff", "DEFAULT_RETRY", "DEFAULT_BACKOFF", "on_conflict", "on_error"])
+def test_the_old_module_re_exports_the_moved_names(name):
+    assert getattr(wire_retry, name) is getattr(retry, name)

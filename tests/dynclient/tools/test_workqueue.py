@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from dynclient.workqueue import (
+from dynclient.tools.workqueue import (
     BucketRateLimiter,
     DelayingQueue,
     ItemExponentialFailureRateLimiter,

@@ -11,7 +11,7 @@ import pytest
 from dynclient.watch import Watch
 
 from discovery.types import GroupVersionKind, GroupVersionResource
-from dynclient.informer import Informer, InformerFactory, Store, by_label, meta_namespace_key, namespace_index
+from dynclient.tools.informer import Informer, InformerFactory, Store, by_label, meta_namespace_key, namespace_index
 from dynclient.resource import ResourceClient
 from restmapper.mapping import RESTMapping, Scope
 

@@ -1,0 +1,552 @@
+"""A dynamic informer: list-then-watch into an indexed, thread-safe store, with event handlers.
+
+After client-go's ``tools/cache``:
+
+* ``Store`` is ``thread_safe_store.go`` with its indexers: objects keyed
+  ``namespace/name`` (``name`` when cluster-scoped), plus named indexes such
+  as ``namespace`` or ``by_label("app")`` looked up with ``by_index``.
+* ``Informer`` is a Reflector and a shared informer in one. It LISTs (page
+  by page, falling back to one full LIST if the continue token expires, as
+  the pager does), replaces the store, then WATCHes from the list's
+  resourceVersion with bookmarks. Drops, read timeouts and transient
+  errors resume the watch from the last resourceVersion (``Watch``); a 410
+  means the history is gone, so it LISTs again and turns the difference
+  into events: objects that vanished meanwhile are deleted with their last
+  known state (client-go's ``DeletedFinalStateUnknown``, here the plain
+  dict), changed ones updated, new ones added.
+* Handlers see a consistent story per object: ``on_add`` first, then
+  ``on_update(old, new)``, then ``on_delete``. A name re-created with a new
+  uid is a delete of the old object and an add of the new one, never an
+  update across uids. Handlers run one at a time on the informer's thread,
+  in order; an exception is logged and never stops the informer. A handler
+  added later first gets a synthetic ``on_add`` for every stored object.
+* ``resync_period`` re-delivers ``on_update(obj, obj)`` for every object.
+* ``InformerFactory`` shares one informer per (resource, namespace,
+  label selector, field selector), like ``SharedInformerFactory``.
+
+Objects in the store and given to handlers are shared: treat them as
+read-only (``copy.deepcopy`` before changing one), as client-go asks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
+
+from discovery.errors import Expired, Gone
+from discovery.types import GroupVersionResource
+from restmapper.mapping import RESTMapping
+
+from ..resource import ResourceClient
+from ..retry import jittered_backoff
+from ..watch import Watch
+
+__all__ = [
+    "Informer",
+    "InformerFactory",
+    "Store",
+    "EventHandler",
+    "IndexFunc",
+    "meta_namespace_key",
+    "namespace_index",
+    "by_label",
+    "NAMESPACE_INDEX",
+]
+
+log = logging.getLogger("dynclient.informer")
+
+Obj = Dict[str, Any]
+IndexFunc = Callable[[Mapping[str, Any]], Iterable[str]]
+ResourceArg = Union[str, GroupVersionResource, RESTMapping, ResourceClient]
+
+#: The name client-go gives the namespace index.
+NAMESPACE_INDEX = "namespace"
+
+
+def meta_namespace_key(obj: Mapping[str, Any]) -> str:
+    """``namespace/name``, or ``name`` for a cluster-scoped object (client-go ``MetaNamespaceKeyFunc``)."""
+    meta = obj.get("metadata") or {}
+    ns = meta.get("namespace")
+    return f"{ns}/{meta.get('name', '')}" if ns else str(meta.get("name", ""))
+
+
+def namespace_index(obj: Mapping[str, Any]) -> List[str]:
+    """Index function: the object's namespace (client-go ``MetaNamespaceIndexFunc``)."""
+    ns = (obj.get("metadata") or {}).get("namespace")
+    return [ns] if ns else []
+
+
+def by_label(key: str) -> IndexFunc:
+    """An index function on the value of label ``key`` (objects without it are not indexed)."""
+
+    def index(obj: Mapping[str, Any]) -> List[str]:
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        return [labels[key]] if key in labels else []
+
+    index.__name__ = f"by_label_{key}"
+    return index
+
+
+def _uid(obj: Optional[Mapping[str, Any]]) -> Optional[str]:
+    return None if obj is None else (obj.get("metadata") or {}).get("uid")
+
+
+def _rv(obj: Optional[Mapping[str, Any]]) -> Optional[str]:
+    return None if obj is None else (obj.get("metadata") or {}).get("resourceVersion")
+
+
+class Store:
+    """A thread-safe map of key -> object with named indexes (client-go ``ThreadSafeStore`` + ``Indexer``)."""
+
+    def __init__(self, indexers: Optional[Mapping[str, IndexFunc]] = None) -> None:
+        self._lock = threading.RLock()
+        self._items: Dict[str, Obj] = {}
+        self._indexers: Dict[str, IndexFunc] = dict(indexers or {})
+        self._indices: Dict[str, Dict[str, Set[str]]] = {name: {} for name in self._indexers}
+
+    # -- reads ----------------------------------------------------------------
+
+    def get(self, key: str) -> Optional[Obj]:
+        """The object stored under ``key`` (``namespace/name`` or ``name``), or ``None``."""
+        with self._lock:
+            return self._items.get(key)
+
+    def list(self) -> List[Obj]:
+        """Every stored object."""
+        with self._lock:
+            return list(self._items.values())
+
+    def keys(self) -> List[str]:
+        """Every key."""
+        with self._lock:
+            return list(self._items)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def by_index(self, name: str, value: str) -> List[Obj]:
+        """The objects whose index ``name`` includes ``value``."""
+        with self._lock:
+            if name not in self._indexers:
+                raise KeyError(f"no index named {name!r} (have {sorted(self._indexers)})")
+            return [self._items[k] for k in sorted(self._indices[name].get(value, ()))]
+
+    def index_values(self, name: str) -> List[str]:
+        """Every value index ``name`` currently holds (client-go ``ListIndexFuncValues``)."""
+        with self._lock:
+            if name not in self._indexers:
+                raise KeyError(f"no index named {name!r}")
+            return sorted(v for v, keys in self._indices[name].items() if keys)
+
+    def add_indexers(self, indexers: Mapping[str, IndexFunc]) -> None:
+        """Add indexes, built over the objects already stored; an existing name must not be redefined."""
+        with self._lock:
+            for name, func in indexers.items():
+                known = self._indexers.get(name)
+                if known is not None:
+                    if known is not func:
+                        raise ValueError(f"index {name!r} already exists")
+                    continue
+                self._indexers[name] = func
+                self._indices[name] = {}
+                for key, obj in self._items.items():
+                    for value in func(obj):
+                        self._indices[name].setdefault(value, set()).add(key)
+
+    # -- writes (the informer's) ----------------------------------------------
+
+    def put(self, key: str, obj: Obj) -> Optional[Obj]:
+        """Store ``obj`` under ``key``; returns the object it replaced."""
+        with self._lock:
+            old = self._items.get(key)
+            self._items[key] = obj
+            self._reindex(key, old, obj)
+            return old
+
+    def pop(self, key: str) -> Optional[Obj]:
+        """Remove ``key``; returns the object it held."""
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._reindex(key, old, None)
+            return old
+
+    def _reindex(self, key: str, old: Optional[Obj], new: Optional[Obj]) -> None:
+        for name, func in self._indexers.items():
+            index = self._indices[name]
+            for value in func(old) if old is not None else ():
+                keys = index.get(value)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del index[value]  # keeps memory flat as values come and go
+            for value in func(new) if new is not None else ():
+                index.setdefault(value, set()).add(key)
+
+
+@dataclass(frozen=True, eq=False)
+class EventHandler:
+    """One registration of handlers; pass it to ``Informer.remove_event_handler``."""
+
+    on_add: Optional[Callable[[Obj], None]] = None
+    on_update: Optional[Callable[[Obj, Obj], None]] = None
+    on_delete: Optional[Callable[[Obj], None]] = None
+
+
+class Informer:
+    """Keeps ``store`` equal to the server's objects of one resource, and tells handlers what changed.
+
+    ``what`` is anything ``DynamicClient.resource`` takes (``"configmaps"``,
+    a GVR, a RESTMapping) or a ``ResourceClient``. ``watch_timeout`` is the
+    server-side length of each watch request (random 5-10 minutes by
+    default, as the Reflector does); ``watch_read_timeout`` is how long a
+    silent connection is trusted before it is reopened from the last
+    resourceVersion (default ``watch_timeout + 30s``): what catches a
+    connection that stalls without closing.
+    """
+
+    def __init__(
+        self,
+        dyn: Any,
+        what: ResourceArg,
+        namespace: Optional[str] = None,
+        label_selector: Optional[str] = None,
+        field_selector: Optional[str] = None,
+        resync_period: Optional[float] = None,
+        indexers: Optional[Mapping[str, IndexFunc]] = None,
+        *,
+        page_size: int = 500,
+        watch_timeout: Optional[float] = None,
+        watch_read_timeout: Optional[float] = None,
+        backoff_base: float = 0.2,
+        max_backoff: float = 30.0,
+    ) -> None:
+        client = what if isinstance(what, ResourceClient) else dyn.resource(what)
+        self.client: ResourceClient = client.namespace(namespace) if namespace is not None else client
+        self.namespace = namespace
+        self.label_selector = label_selector
+        self.field_selector = field_selector
+        self.resync_period = resync_period
+        self.page_size = page_size
+        self.watch_timeout = watch_timeout
+        self.watch_read_timeout = watch_read_timeout
+        self.backoff_base = backoff_base
+        self.max_backoff = max_backoff
+        self.store = Store({NAMESPACE_INDEX: namespace_index} if indexers is None else indexers)
+        #: Counters: lists, relists (after the first), watch events, watch reconnects, handler errors.
+        self.stats: Dict[str, int] = {"lists": 0, "relists": 0, "events": 0, "reconnects": 0, "handler_errors": 0}
+        self.last_sync_resource_version = ""
+        self._handlers: List[EventHandler] = []
+        self._dispatch = threading.RLock()  # store changes and their notifications happen as one step
+        self._synced = threading.Event()
+        self._stop = threading.Event()
+        self._watch: Optional[Watch] = None
+        self._watch_lock = threading.Lock()
+        self._threads: List[threading.Thread] = []
+        self._reconnects_before = 0
+
+    def __repr__(self) -> str:
+        return f"<Informer {self.client.gvr} namespace={self.namespace!r} synced={self.has_synced()}>"
+
+    # -- handlers ------------------------------------------------------------------
+
+    def add_event_handler(
+        self,
+        on_add: Optional[Callable[[Obj], None]] = None,
+        on_update: Optional[Callable[[Obj, Obj], None]] = None,
+        on_delete: Optional[Callable[[Obj], None]] = None,
+    ) -> EventHandler:
+        """Register handlers; ``on_add`` is first called for every object already stored."""
+        handler = EventHandler(on_add, on_update, on_delete)
+        with self._dispatch:
+            for obj in self.store.list():
+                self._call(handler.on_add, obj)
+            self._handlers.append(handler)
+        return handler
+
+    def remove_event_handler(self, handler: EventHandler) -> None:
+        """Stop calling a registration returned by ``add_event_handler``."""
+        with self._dispatch:
+            self._handlers.remove(handler)
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def start(self) -> "Informer":
+        """Start the list/watch thread (and the resync thread); returns self. Starting twice is a no-op."""
+        if self._threads:
+            return self
+        self._stop.clear()
+        run = threading.Thread(target=self._run, name=f"informer-{self.client.gvr.resource}", daemon=True)
+        self._threads.append(run)
+        if self.resync_period:
+            self._threads.append(threading.Thread(target=self._resync_loop, name="informer-resync", daemon=True))
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the threads and close the watch; waits up to ``timeout`` seconds for them."""
+        self._stop.set()
+        with self._watch_lock:
+            watch = self._watch
+        if watch is not None:
+            watch.stop()
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout)
+        self._threads = []
+
+    @property
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self._threads)
+
+    def has_synced(self) -> bool:
+        """True once the first LIST is in the store (client-go ``HasSynced``)."""
+        return self._synced.is_set()
+
+    def wait_for_sync(self, timeout: Optional[float] = None) -> bool:
+        """Block until ``has_synced()`` or ``timeout``; returns whether it synced."""
+        return self._synced.wait(timeout)
+
+    def __enter__(self) -> "Informer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # -- the reflector -----------------------------------------------------------
+
+    def _run(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                rv = self._list_and_replace()
+            except Exception as err:  # noqa: BLE001 - the loop must survive anything and try again
+                failures += 1
+                log.warning("%s: list failed (%s: %s); retrying", self, type(err).__name__, err)
+                self._stop.wait(self._backoff(failures))
+                continue
+            failures = 0
+            try:
+                self._watch_from(rv)
+            except Gone as err:
+                log.info("%s: watch expired (%s); relisting", self, err)
+            except Exception as err:  # noqa: BLE001
+                failures += 1
+                log.warning("%s: watch failed (%s: %s); relisting", self, type(err).__name__, err)
+                self._stop.wait(self._backoff(failures))
+
+    def _backoff(self, failures: int) -> float:
+        return jittered_backoff(failures, base=self.backoff_base, cap=self.max_backoff)
+
+    def _list_pages(self) -> Tuple[List[Obj], str]:
+        """One consistent LIST, page by page; a continue token that expires falls back to a full LIST."""
+        items: List[Obj] = []
+        token: Optional[str] = None
+        while True:
+            try:
+                page = self.client.list(label_selector=self.label_selector, field_selector=self.field_selector,
+                                        limit=self.page_size, continue_=token)
+            except Expired:
+                if token is None:
+                    raise
+                page = self.client.list(label_selector=self.label_selector, field_selector=self.field_selector)
+                return list(page.get("items") or []), (page.get("metadata") or {}).get("resourceVersion", "")
+            items.extend(page.get("items") or [])
+            meta = page.get("metadata") or {}
+            token = meta.get("continue")
+            if not token:
+                return items, meta.get("resourceVersion", "")
+
+    def _list_and_replace(self) -> str:
+        items, rv = self._list_pages()
+        if self._stop.is_set():
+            return rv
+        self.stats["lists"] += 1
+        if self._synced.is_set():
+            self.stats["relists"] += 1
+        self._replace(items)
+        self.last_sync_resource_version = rv
+        self._synced.set()
+        return rv
+
+    def _start_watch(self, rv: str) -> Watch:
+        """The watch the Reflector loop consumes: the resource client's own, resuming from ``rv``."""
+        return self.client.watch(
+            resource_version=rv, label_selector=self.label_selector, field_selector=self.field_selector,
+            server_timeout=self.watch_timeout, read_timeout=self.watch_read_timeout,
+            backoff_base=self.backoff_base, max_backoff=self.max_backoff,
+        )
+
+    def _watch_from(self, rv: str) -> None:
+        watch = self._start_watch(rv)
+        with self._watch_lock:
+            if self._stop.is_set():
+                return
+            self._watch = watch
+        try:
+            for kind, obj in watch:
+                self.stats["events"] += 1
+                self.stats["reconnects"] = self._reconnects_before + watch.reconnects
+                self._apply(kind, obj)
+        finally:
+            self._reconnects_before += watch.reconnects
+            self.stats["reconnects"] = self._reconnects_before
+            self.last_sync_resource_version = watch.resource_version
+            with self._watch_lock:
+                self._watch = None
+
+    # -- store changes and notifications ------------------------------------------
+
+    def _apply(self, kind: str, obj: Obj) -> None:
+        key = meta_namespace_key(obj)
+        with self._dispatch:
+            if kind in ("ADDED", "MODIFIED"):
+                self._upsert(key, obj)
+            elif kind == "DELETED":
+                old = self.store.get(key)
+                if old is not None and _uid(old) in (None, _uid(obj)):
+                    self.store.pop(key)
+                    self._notify_delete(obj)
+
+    def _replace(self, items: List[Obj]) -> None:
+        """Make the store equal to a fresh LIST, notifying the difference (DeltaFIFO ``Replace``)."""
+        fresh = {meta_namespace_key(obj): obj for obj in items}
+        with self._dispatch:
+            for key in self.store.keys():
+                if key not in fresh:
+                    old = self.store.pop(key)
+                    if old is not None:
+                        self._notify_delete(old)
+            for key, obj in fresh.items():
+                self._upsert(key, obj, only_if_changed=True)
+
+    def _upsert(self, key: str, obj: Obj, only_if_changed: bool = False) -> None:
+        old = self.store.get(key)
+        if old is not None and _uid(old) != _uid(obj):
+            # The name was deleted and re-created while we were not looking.
+            self.store.pop(key)
+            self._notify_delete(old)
+            old = None
+        if old is not None and _rv(old) == _rv(obj) and (only_if_changed or _rv(obj)):
+            return  # nothing new (a relist of an unchanged object, or a replayed event)
+        self.store.put(key, obj)
+        if old is None:
+            for handler in list(self._handlers):
+                self._call(handler.on_add, obj)
+        else:
+            for handler in list(self._handlers):
+                self._call(handler.on_update, old, obj)
+
+    def _notify_delete(self, obj: Obj) -> None:
+        for handler in list(self._handlers):
+            self._call(handler.on_delete, obj)
+
+    def _call(self, fn: Optional[Callable[..., None]], *args: Obj) -> None:
+        if fn is None:
+            return
+        try:
+            fn(*args)
+        except Exception:  # noqa: BLE001 - a handler must never kill the informer
+            self.stats["handler_errors"] += 1
+            log.exception("%s: event handler %r failed", self, fn)
+
+    def _resync_loop(self) -> None:
+        assert self.resync_period
+        while not self._stop.wait(self.resync_period):
+            if not self._synced.is_set():
+                continue
+            with self._dispatch:
+                for obj in self.store.list():
+                    for handler in list(self._handlers):
+                        self._call(handler.on_update, obj, obj)
+
+
+InformerKey = Tuple[GroupVersionResource, Optional[str], Optional[str], Optional[str]]
+
+
+class InformerFactory:
+    """Hands out one shared ``Informer`` per (resource, namespace, label selector, field selector).
+
+    Like client-go's ``SharedInformerFactory``: ``for_resource`` returns the
+    same informer to every caller asking for the same thing, ``start()``
+    starts the ones not yet running, ``shutdown()`` stops them all.
+    ``informer_options`` (``resync_period``, ``watch_timeout``...) apply to
+    every informer it makes.
+    """
+
+    def __init__(self, dyn: Any, *, namespace: Optional[str] = None, **informer_options: Any) -> None:
+        self.dyn = dyn
+        self.namespace = namespace
+        self._options = informer_options
+        self._informers: Dict[InformerKey, Informer] = {}
+        self._lock = threading.Lock()
+        self._started = False
+
+    def for_resource(
+        self,
+        what: ResourceArg,
+        *,
+        namespace: Optional[str] = None,
+        label_selector: Optional[str] = None,
+        field_selector: Optional[str] = None,
+        indexers: Optional[Mapping[str, IndexFunc]] = None,
+    ) -> Informer:
+        """The shared informer for ``what``; extra ``indexers`` are added to it."""
+        client = what if isinstance(what, ResourceClient) else self.dyn.resource(what)
+        ns = namespace if namespace is not None else self.namespace
+        key = (client.gvr, ns if client.namespaced else None, label_selector or None, field_selector or None)
+        with self._lock:
+            informer = self._informers.get(key)
+            if informer is None:
+                informer = Informer(self.dyn, client, key[1], label_selector, field_selector, **self._options)
+                self._informers[key] = informer
+                if self._started:
+                    informer.start()
+        if indexers:
+            informer.store.add_indexers(indexers)
+        return informer
+
+    @property
+    def informers(self) -> Dict[InformerKey, Informer]:
+        with self._lock:
+            return dict(self._informers)
+
+    def start(self) -> None:
+        """Start every informer made so far (and, from now on, each new one at once)."""
+        with self._lock:
+            self._started = True
+            informers = list(self._informers.values())
+        for informer in informers:
+            informer.start()
+
+    def wait_for_cache_sync(self, timeout: Optional[float] = None) -> Dict[InformerKey, bool]:
+        """Wait for every started informer to sync; returns key -> synced."""
+        end = None if timeout is None else time.monotonic() + timeout
+        result = {}
+        for key, informer in self.informers.items():
+            left = None if end is None else max(0.0, end - time.monotonic())
+            result[key] = informer.wait_for_sync(left)
+        return result
+
+    def shutdown(self) -> None:
+        """Stop every informer and wait for their threads."""
+        with self._lock:
+            self._started = False
+            informers = list(self._informers.values())
+        for informer in informers:
+            informer.stop()
+
+    def __enter__(self) -> "InformerFactory":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.shutdown()
