@@ -264,3 +264,13 @@ def test_disable_compression_sends_no_accept_encoding(mock_server, make_transpor
     mock_server.add("GET", "/x", json={})
     make_transport(make_config(mock_server.url, disable_compression=True)).request("GET", "/x")
     assert "Accept-Encoding" not in mock_server.calls[0].headers
+
+
+@pytest.mark.parametrize("code", [301, 302, 307, 308])
+def test_redirects_are_not_followed(mocked_responses, make, code):
+    """A redirect could carry the bearer token to another host: requests must not follow it (client-go neither
+    follows one to another host); the single registered call is the only one made."""
+    mocked_responses.get(f"{HOST}/x", status=code, headers={"Location": "http://elsewhere.test/steal"})
+    resp = make(make_config(HOST, auth=_RefreshingAuth())).request("GET", "/x")
+    assert resp.status_code == code
+    assert [c.request.url for c in mocked_responses.calls] == [f"{HOST}/x"]
