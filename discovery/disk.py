@@ -315,11 +315,14 @@ class DiskCachedDiscoveryClient(DerivedQueries):
                 self._our_files.add(path)
         except OSError as err:
             self._made_dirs.discard(directory)  # removed under us, perhaps: check it again next time
-            if err.errno in _UNWRITABLE and not self._unwritable:
-                self._unwritable = True
+            with self._lock:  # the lanes fail together: one of them warns
+                first = err.errno in _UNWRITABLE and not self._unwritable
+                if first:
+                    self._unwritable = True
+            if first:
                 logger.warning("cannot write the discovery cache in %s (%s); discovery works from memory in "
                                "this process", self._cache_dir, err.strerror or err)
-            else:
+            elif not self._unwritable:
                 logger.info("failed to write cache to %s due to %s", path, err)
         finally:
             if tmp is not None:

@@ -154,18 +154,11 @@ def _build_index(segments: Sequence[_Segment]) -> _Index:
     # a name with one entry (most CRD names per member) needs no sort at all.
     def ordered(entries: List[Tuple[tuple, Any]]) -> tuple:
         if len(entries) > 1:
-            entries.sort(key=_first)
+            entries.sort(key=lambda pair: pair[0])
         return tuple(e for _, e in entries)
 
-    return _Index(
-        {k: ordered(v) for k, v in resources.items()},
-        {k: ordered(v) for k, v in kinds.items()},
-        {k: ordered(v) for k, v in mappings.items()},
-    )
-
-
-def _first(pair: Tuple[tuple, Any]) -> tuple:
-    return pair[0]
+    return _Index({k: ordered(v) for k, v in resources.items()}, {k: ordered(v) for k, v in kinds.items()},
+                  {k: ordered(v) for k, v in mappings.items()})
 
 
 def _unique(items: Iterable) -> list:
@@ -201,16 +194,24 @@ class DefaultRESTMapper:
 
         The members are copied, so adding to them afterwards changes nothing here.
         """
+        return cls._fused(mappers, discovery_failures, copy=True)
+
+    @classmethod
+    def _fused(cls, mappers: Sequence["DefaultRESTMapper"],
+               discovery_failures: Optional[Mapping[GroupVersion, BaseException]], *, copy: bool) -> "DefaultRESTMapper":
+        """``union``; with ``copy=False`` the members' maps are adopted (callers that drop the members)."""
         self = cls.__new__(cls)
         self._segments = []
         for mapper in mappers:
             for seg in mapper._segments:
-                copy = _Segment(seg.default_group_versions)
-                copy.plural_to_singular = dict(seg.plural_to_singular)
-                copy.resource_to_kind = dict(seg.resource_to_kind)
-                copy.kind_to_plural = dict(seg.kind_to_plural)
-                copy.kind_to_scope = dict(seg.kind_to_scope)
-                self._segments.append(copy)
+                if copy:
+                    dup = _Segment(seg.default_group_versions)
+                    dup.plural_to_singular = dict(seg.plural_to_singular)
+                    dup.resource_to_kind = dict(seg.resource_to_kind)
+                    dup.kind_to_plural = dict(seg.kind_to_plural)
+                    dup.kind_to_scope = dict(seg.kind_to_scope)
+                    seg = dup
+                self._segments.append(seg)
         self._failures = dict(discovery_failures or {})
         self._index = _build_index(self._segments)
         return self
