@@ -68,7 +68,10 @@ def test_fail_with_code_body_and_retry_after() -> None:
     fake = FakeRequester({"/x": {}}).fail("/x", 429, body="slow down", retry_after="3")
     with pytest.raises(TooManyRequests) as info:
         fake.get("/x", accept=ACCEPT_JSON)
-    assert info.value.retry_after_seconds == 3 and info.value.message == "slow down"
+    assert info.value.retry_after_seconds == 3
+    # a body that is not a Status: client-go's generic message, the body kept as the cause
+    assert info.value.message == "the server has received too many requests and has asked us to try again later"
+    assert info.value.causes[0]["message"] == "slow down"
     fake.heal("/x")
     assert fake.get("/x", accept=ACCEPT_JSON).body == b"{}"
 
