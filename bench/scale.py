@@ -19,8 +19,8 @@ is the median of ``--runs``; peak RSS is the child's ``ru_maxrss``.
 ``--backlog`` sets the server's listen backlog (5 is socketserver's default,
 what a small server has): together they measure the legacy fetch's connects.
 
-Results go to ``bench/results/scale-<date>.json``; ``bench/plot.py scale``
-draws them (an SVG, no matplotlib needed).
+Results go to ``bench/results/scale-<date>.json``, and ``bench/plot.py scale``
+draws them beside it as an SVG (no matplotlib needed).
 """
 
 from __future__ import annotations
@@ -291,7 +291,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"date": date, "mode": mode, "delay_s": args.delay, "backlog": args.backlog,
                                "runs": args.runs, "rows": rows}, indent=1) + "\n")
-    print(f"wrote {out}")
+    svg = out.with_suffix(".svg")
+    subprocess.run([sys.executable, str(ROOT / "bench" / "plot.py"), "scale", str(out), str(svg)], check=True)
+    print(f"wrote {out} and {svg}")
     return 0
 
 
