@@ -130,6 +130,7 @@ class _Built(NamedTuple):
     delegate: RESTMapper
     generation: int
     memo: "LRUCache[Hashable, object]"
+    fresh: bool  # discovery.fresh right after the build: no data came from an older cache
 
 
 class DeferredDiscoveryRESTMapper:
@@ -187,7 +188,8 @@ class DeferredDiscoveryRESTMapper:
                 if built is None:
                     delegate = self._build()
                     self._generation += 1
-                    built = self._built = _Built(delegate, self._generation, LRUCache(maxsize=_MAX_MEMO))
+                    built = self._built = _Built(delegate, self._generation, LRUCache(maxsize=_MAX_MEMO),
+                                                 bool(self._discovery.fresh))
         return built
 
     @property
@@ -199,6 +201,17 @@ class DeferredDiscoveryRESTMapper:
         """
         built = self._built
         return built.generation if built is not None else self._generation
+
+    @property
+    def built_from_cache(self) -> bool:
+        """Whether the current mappings came (partly) from a cache written before this process asked.
+
+        A 404 for a resource resolved from such mappings may mean the cache
+        is out of date, where one resolved from fresh data means the object
+        or the resource is really gone. False before the first build.
+        """
+        built = self._built
+        return built is not None and not built.fresh
 
     @property
     def reset_limiter(self) -> ResetLimiter:

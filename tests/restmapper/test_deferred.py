@@ -186,6 +186,18 @@ def test_try_reset_is_limited_and_skips_a_reset_already_done() -> None:
     assert discovery.calls["invalidate"] == 2
 
 
+@pytest.mark.parametrize("fresh, from_cache", [(True, False), (False, True)], ids=["fresh", "from-disk-cache"])
+def test_built_from_cache_says_where_the_mappings_came_from(fresh: bool, from_cache: bool) -> None:
+    discovery = FakeDiscovery(crd_server(), fresh=fresh)
+    mapper = DeferredDiscoveryRESTMapper(discovery)
+    assert mapper.built_from_cache is False  # nothing built yet
+    mapper.kind_for(GVR("", "", "po"))
+    assert mapper.built_from_cache is from_cache
+    assert mapper.try_reset(seen_generation=mapper.generation) is True  # stale data always resets; fresh has a token
+    mapper.kind_for(GVR("", "", "po"))
+    assert mapper.built_from_cache is False  # rebuilt from the server
+
+
 @pytest.mark.parametrize(
     "burst, rate",
     [pytest.param(-1, 1.0, id="negative-burst"), pytest.param(1, -1.0, id="negative-rate"),
