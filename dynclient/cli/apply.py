@@ -88,6 +88,9 @@ def mapping_error(doc: Any, err: BaseException) -> KubectlError:
 
     meta = doc.obj.get("metadata") or {}
     name, ns = meta.get("name") or "", meta.get("namespace") or ""
+    cause = getattr(err, "cause", None)  # the library's ResourceMappingNotFound wraps the mapper's error
+    if isinstance(cause, NoKindMatch):
+        err = cause
     if isinstance(err, NoKindMatch):
         return KubectlError(f'resource mapping not found for name: "{name}" namespace: "{ns}" from "{doc.source}": '
                             f"{err}\nensure CRDs are installed first")

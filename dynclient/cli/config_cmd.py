@@ -12,7 +12,7 @@ YAML (the default) has sorted keys; ``-o json`` keeps the fields in the
 order of clientcmd's v1 types.
 
 ``use-context`` writes ``current-context`` into the file that sets one
-(else the first file), keeping the rest of it as it was.
+(else the first file), re-encoding that file as kubectl does.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from .manifest_files import KubectlError
 from .session import Session
@@ -241,27 +241,30 @@ def _use_context(session: Session, args: argparse.Namespace, config: Dict[str, A
     if args.name not in config["contexts"]:
         raise KubectlError(f'no context exists with the name: "{args.name}"')
     path = _target_file(paths)
-    text = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+    _write_current_context(path, args.name)
     session.stdout.write(f'Switched to context "{args.name}".\n')
-    _write_current_context(path, text, args.name)
 
 
-def _write_current_context(path: str, text: str, name: str) -> None:
-    """Replace (or add) the top-level ``current-context`` line, leaving every other byte alone."""
-    import re
+def _write_current_context(path: str, name: str) -> None:
+    """Write ``path`` back with ``current-context: name``, serialized as kubectl writes a kubeconfig.
 
+    kubectl (``clientcmd.ModifyConfig``) re-encodes the whole file: sorted
+    keys, empty fields dropped, ``preferences: {}``; comments do not survive.
+    Paths stay as the file wrote them.
+    """
     from . import goyaml
 
-    value = name if goyaml.resolves_to_string(name) and re.fullmatch(r"[A-Za-z0-9._@/:-]+", name) \
-        else json.dumps(name)
-    line = f"current-context: {value}"
-    pattern = re.compile(r"^current-context:.*$", re.M)
-    new = pattern.sub(line, text, count=1) if pattern.search(text) else (text.rstrip("\n") + "\n" if text else "") + line + "\n"
+    single = merged([path], False) if os.path.exists(path) else merged([], False)
+    for section, kind in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
+        if os.path.exists(path):
+            single[section] = {e["name"]: dict(e.get(kind) or {}) for e in _load(path).get(section) or []
+                               if isinstance(e, dict) and e.get("name")}
+    single["current-context"] = name
+    text = goyaml.marshal(view_document(single))
     tmp = f"{path}.dynclient-tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(new)
-    if os.path.exists(path):
-        os.chmod(tmp, os.stat(path).st_mode & 0o777)
+        fh.write(text)
+    os.chmod(tmp, os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o600)
     os.replace(tmp, path)
 
 

@@ -130,6 +130,7 @@ def _create(session: Session, args: argparse.Namespace, documents: List[Any], po
     try:
         results = create_manifests(session.client(), documents, namespace=session.explicit_namespace,
                                    field_manager=args.field_manager, dry_run=dry_run, stop_on_error=False,
+                                   keep_replies=True,
                                    progress=lambda done, total, result: emit(result))
     except ManifestApplyError as err:
         results = list(getattr(err, "results", None) or [])
