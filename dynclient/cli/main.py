@@ -23,7 +23,7 @@ import traceback
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO
 
 from . import (annotate, api_resources, api_versions, apply, auth, cluster_info, config_cmd, create, delete, get,
-               label, patch, scale, version, watch)
+               label, patch, scale, version, wait, watch)
 from .checkerr import UsageError, report
 from .flags import VALUE_ERROR_MARK, int_arg, parse_bool
 from .suggest import unknown_command_message
@@ -33,7 +33,7 @@ __all__ = ["main", "build_parser", "parse_args"]
 
 PROG = "dynclient"
 COMMANDS = (api_resources, get, apply, delete, watch, create, patch, label, annotate, scale, api_versions, version,
-            config_cmd, auth, cluster_info)
+            config_cmd, auth, cluster_info, wait)
 
 #: Boolean flags that also accept ``--flag=true|false``, as pflag's bool flags do.
 BOOL_FLAGS = frozenset({"all-namespaces", "cached", "no-headers", "ignore-not-found", "recursive", "force-conflicts",
