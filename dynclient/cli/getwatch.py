@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any, Dict, List, Tuple
+import time
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from discovery.errors import StatusError
+from discovery.errors import StatusError, TransportError
 
 from dynclient.paths import resource_path
 
@@ -154,10 +155,13 @@ def run_watch(session: Session, args: argparse.Namespace) -> int:
         watch_params.append(("fieldSelector", field_selector))
     watch_params += [("resourceVersion", rv), ("watch", "true")]
     list_path = resource_path(rc.gvr, rc.ns if rc.namespaced else None, None)
+    # --request-timeout bounds the watch too (client-go's http.Client timeout): kubectl then ends quietly, exit 0.
+    limit = session.request_timeout_ns / 1e9
+    deadline = time.monotonic() + limit if limit > 0 else None
     stream = rc.transport.request("GET", list_path, params=sorted(watch_params), accept=accept, stream=True,
-                                  timeout=(rc.transport.timeout[0], None))
+                                  timeout=(rc.transport.timeout[0], limit if limit > 0 else None))
     try:
-        for line in stream.iter_lines():
+        for line in _lines(stream, deadline):
             if not line.strip():
                 continue
             event = json.loads(line)
@@ -178,6 +182,19 @@ def run_watch(session: Session, args: argparse.Namespace) -> int:
     finally:
         stream.close()
     return 0
+
+
+def _lines(stream: Any, deadline: Optional[float]) -> Iterator[bytes]:
+    """The stream's lines, until the server ends it or, with ``--request-timeout``, until that time is up."""
+    try:
+        for line in stream.iter_lines():
+            yield line
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+    except (OSError, TransportError):
+        if deadline is None:
+            raise
+        # The timeout cut the stream: what kubectl's watch reports only at -v=4 and up.
 
 
 def _watch_error(status: Obj) -> BaseException:

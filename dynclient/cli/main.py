@@ -22,8 +22,8 @@ import time
 import traceback
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO
 
-from . import (annotate, api_resources, api_versions, apply, auth, cluster_info, config_cmd, create, delete, get,
-               label, patch, scale, version, wait, watch)
+from . import (annotate, api_resources, api_versions, apply, auth, cluster_info, config_cmd, create, delete, diff,
+               get, label, patch, scale, version, wait, watch)
 from .checkerr import UsageError, report
 from .flags import VALUE_ERROR_MARK, int_arg, parse_bool
 from .suggest import unknown_command_message
@@ -33,7 +33,7 @@ __all__ = ["main", "build_parser", "parse_args"]
 
 PROG = "dynclient"
 COMMANDS = (api_resources, get, apply, delete, watch, create, patch, label, annotate, scale, api_versions, version,
-            config_cmd, auth, cluster_info, wait)
+            config_cmd, auth, cluster_info, wait, diff)
 
 #: Boolean flags that also accept ``--flag=true|false``, as pflag's bool flags do.
 BOOL_FLAGS = frozenset({"all-namespaces", "cached", "no-headers", "ignore-not-found", "recursive", "force-conflicts",
@@ -139,22 +139,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _normalize_bools(argv: Sequence[str]) -> List[str]:
-    """``--cached=false`` -> nothing, ``--cached=true`` -> ``--cached`` (argparse has no such syntax)."""
+def _bool_actions(parser: argparse.ArgumentParser, command: str) -> Dict[str, argparse.Action]:
+    """The command's flags that take no value (store_true), by every spelling, with the global ones."""
+    target = parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            target = action.choices[command]
+    return {opt: a for opt, a in target._option_string_actions.items() if a.nargs == 0 and a.const is True}
+
+
+def _normalize_bools(argv: Sequence[str], parser: Optional[argparse.ArgumentParser] = None) -> List[str]:
+    """``--cached=false`` -> nothing, ``--cached=true`` / ``-w=true`` -> the bare flag (argparse has no such syntax).
+
+    A flag is a bool when the command defines it as one (``get --raw`` takes a
+    value where ``config view --raw`` does not); ``BOOL_FLAGS`` covers flags
+    the parser does not know.
+    """
+    bools = _bool_actions(parser, _command_in(argv)) if parser is not None else {}
     out: List[str] = []
     for i, token in enumerate(argv):
         if token == "--":
             return out + list(argv[i:])
-        name, eq, value = token[2:].partition("=")
-        if token.startswith("--") and eq and name in BOOL_FLAGS:
+        flag, eq, value = token.partition("=")
+        action = bools.get(flag) if token.startswith("-") else None
+        is_bool = action is not None or (parser is None and flag.startswith("--") and flag[2:] in BOOL_FLAGS)
+        if flag.startswith("--") and not action and parser is not None and flag[2:] in BOOL_FLAGS:
+            is_bool = not any(o == flag for o in _value_options(parser, _command_in(argv)))
+        if eq and is_bool and (flag.startswith("--") or len(flag) == 2):
             try:
                 if parse_bool(value):
-                    out.append(f"--{name}")
+                    out.append(flag)
             except ValueError as err:
-                raise UsageError(f'invalid argument "{value}" for "--{name}" flag: {err}') from None
+                name = _pflag_name(action.option_strings) if action is not None else flag
+                raise UsageError(f'invalid argument "{value}" for "{name}" flag: {err}') from None
             continue
         out.append(token)
     return out
+
+
+def _value_options(parser: argparse.ArgumentParser, command: str) -> List[str]:
+    target = parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            target = action.choices[command]
+    return [opt for opt, a in target._option_string_actions.items() if a.nargs != 0]
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -162,7 +190,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = build_parser()
     _Parser.argv = list(argv)
     try:
-        normalized = _normalize_bools(argv)
+        normalized = _normalize_bools(argv, parser)
     except UsageError as err:
         err.command = err.command or _command_in(argv)
         raise
