@@ -150,13 +150,15 @@ def _run(session: Session, args: argparse.Namespace) -> int:
                 raise conflict_error(err) from None
             if not args.show_managed_fields:
                 live, merged = without_managed_fields(live), without_managed_fields(merged)
-            if mapping.group_version_kind.group == "" and mapping.group_version_kind.kind == "Secret":
+            secret = mapping.group_version_kind.group == "" and mapping.group_version_kind.kind == "Secret"
+            if secret:
                 live, merged = mask_secrets(live, merged)
             gvk = mapping.group_version_kind
             name = file_name(gvk.group, gvk.version, gvk.kind, ns or "", doc.name)
-            if live is not None:
+            if live is not None or secret:
+                # kubectl's Masker turns a missing Secret into a nil object, which it writes as "null".
                 with open(os.path.join(live_dir, name), "w", encoding="utf-8") as fh:
-                    fh.write(goyaml.marshal(live))
+                    fh.write(goyaml.marshal(live) if live is not None else "null\n")
             with open(os.path.join(merged_dir, name), "w", encoding="utf-8") as fh:
                 fh.write(goyaml.marshal(merged))
         if stops:

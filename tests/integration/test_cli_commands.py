@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, List, Tuple
+from typing import Callable, Dict, List, Tuple
 
 import pytest
 import yaml
@@ -225,3 +225,46 @@ def test_version_server_part_is_kubectls(tool):
     assert plain[0].startswith("Client Version: v")
     assert tool("dynclient", "version", "--client")[1] == plain[0] + "\n"
     assert tool("dynclient", "version", "-o", "xml")[0:3:2] == (1, "error: --output must be 'yaml' or 'json'\n")
+
+
+# -- diff -------------------------------------------------------------------------------------------
+
+def _normalized(run: Run) -> Run:
+    """Temp dir names, file times, and per-object creation stamps and uids differ between any two runs."""
+    import re
+
+    code, out, err = run
+    out = re.sub(r"/(LIVE|MERGED)-\d+/", r"/\1-N/", out)
+    out = re.sub(r"\t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [+-]\d{4}", "\tTIME", out)
+    out = re.sub(r"(creationTimestamp|uid): .*", r"\1: X", out)
+    return code, out, err
+
+
+DIFF_FILES: Dict[str, str] = {
+    "changed.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  a: \"9\"\n",
+    "same.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok1\n",
+    "new.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: brandnew\ndata:\n  x: \"1\"\n",
+    "bad.yaml": "foo: 1\n",
+    "frob.yaml": "apiVersion: v1\nkind: Frobnicator\nmetadata:\n  name: x\n",
+    "secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: conf\nstringData:\n  p: hunter2\n",
+}
+
+DIFF_CASES = [
+    ("changed-and-new", ["-f", "changed.yaml", "-f", "new.yaml"]),
+    ("no-change", ["-f", "same.yaml"]),
+    ("bad-document", ["-f", "same.yaml", "-f", "bad.yaml"]),
+    ("unknown-kind", ["-f", "frob.yaml"]),
+    ("secret-masked", ["-f", "secret.yaml"]),
+    ("no-file", []),
+]
+
+
+@pytest.mark.parametrize("argv", [c[1] for c in DIFF_CASES], ids=[c[0] for c in DIFF_CASES])
+def test_diff_like_kubectl_server_side(tool, dyn, namespace, tmp_path, argv):
+    for name, text in DIFF_FILES.items():
+        (tmp_path / name).write_text(text)
+    _fresh(dyn, namespace)
+    mine = _normalized(tool("dynclient", "-n", namespace, "diff", "--force-conflicts", *argv))
+    theirs = _normalized(tool("kubectl", "-n", namespace, "diff", "--server-side", "--force-conflicts", *argv))
+    assert mine == theirs
+    assert "hunter2" not in mine[1]
