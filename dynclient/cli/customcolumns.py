@@ -21,7 +21,7 @@ from typing import Any, List, Mapping, Sequence, TextIO
 
 from .jsonpath import JSONPath, fmt_print
 from .printers import escape_terminal
-from .tabwriter import new_tab_writer
+from .tabwriter import TabWriter, new_tab_writer
 
 __all__ = ["Column", "CustomColumnsError", "relaxed_jsonpath", "columns_from_spec", "columns_from_template",
            "CustomColumnsPrinter"]
@@ -97,7 +97,8 @@ class CustomColumnsPrinter:
         self._printed_headers = False
 
     def print_obj(self, obj: Mapping[str, Any], out: TextIO) -> None:
-        w = new_tab_writer(out)
+        # As kubectl: write into the caller's tab writer when given one (get -w shares one across events).
+        w = out if isinstance(out, TabWriter) else new_tab_writer(out)
         try:
             if not self.no_headers and not self._printed_headers:
                 w.write("\t".join(c.header for c in self.columns) + "\n")
@@ -107,7 +108,8 @@ class CustomColumnsPrinter:
             for item in items:
                 w.write("\t".join(self._cell(p, item) for p in parsers) + "\n")
         finally:
-            w.flush()
+            if w is not out:
+                w.flush()
 
     @staticmethod
     def _cell(parser: JSONPath, obj: Any) -> str:

@@ -1,7 +1,8 @@
 """kubectl's ``-v=8`` response bodies, for the requests the CLI makes itself.
 
 client-go logs ``"Response Body" body="..."`` at ``-v=8``, the body quoted
-as Go's ``%q`` and cut at 1024 bytes (10240 at ``-v=9``, whole at ``-v=10``)
+as Go's ``%q`` (or, when it holds a newline, as klog's ``body=<`` block of
+tab-indented lines) and cut at 1024 bytes (10240 at ``-v=9``, whole at ``-v=10``)
 with `` [truncated N chars]``. Headers are not logged here, so a bearer
 token can never reach the log (kubectl masks it as ``Bearer <masked>``).
 """
@@ -12,7 +13,7 @@ import logging
 
 from .jsonpath import go_quote
 
-__all__ = ["log_response_body", "truncate_body", "LOGGER"]
+__all__ = ["log_response_body", "truncate_body", "klog_string", "LOGGER"]
 
 LOGGER = "dynclient.cli"
 log = logging.getLogger(LOGGER)
@@ -29,9 +30,19 @@ def truncate_body(body: str, verbosity: int) -> str:
     return raw[:limit].decode("utf-8", "replace") + f" [truncated {len(raw) - limit} chars]"
 
 
+def klog_string(value: str) -> str:
+    """klog's text form of a string value: Go-quoted, or a ``<`` block of tab-indented lines if it has a newline."""
+    if "\n" not in value:
+        return go_quote(value)
+    lines = value.split("\n")
+    last = lines.pop()
+    text = "<\n" + "".join(f"\t{line}\n" for line in lines)
+    return text + (" >" if last == "" else f"\t{last}\n >")
+
+
 def log_response_body(content: bytes, verbosity: int) -> None:
     """Log a reply's body as kubectl's ``-v=8`` does (nothing below -v=8)."""
     if verbosity < 8:
         return
     text = content.decode("utf-8", "replace")
-    log.debug('"Response Body" body=%s', go_quote(truncate_body(text, verbosity)))
+    log.debug('"Response Body" body=%s', klog_string(truncate_body(text, verbosity)))

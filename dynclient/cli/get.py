@@ -42,7 +42,7 @@ from .customcolumns import CustomColumnsPrinter, columns_from_spec, columns_from
 from .debuglog import log_response_body
 from .duration import format_go_duration
 from .flags import bool_value_arg, csv_values, int_arg
-from .jsonpath import JSONPath, JSONPathError, execute_error_text, parse_error_text, to_float64
+from .jsonpath import JSONPath, JSONPathError, execute_error_text, parse_error_text
 from .sorting import SortError, sort_field, sort_objects, sort_rows
 from .printers import JSONPrinter, NamePrinter, TablePrinter, YAMLPrinter, qualified_kind
 from .session import Session
@@ -440,7 +440,7 @@ class _ObjectPrinter:
 
 
 class JSONPathPrinter:
-    """``-o jsonpath=...``: kubectl's ``JSONPathPrinter`` (a list goes through a JSON round trip first)."""
+    """``-o jsonpath=...``: kubectl's ``JSONPathPrinter`` over the object's (or the List's) unstructured content."""
 
     def __init__(self, template: str, *, allow_missing_keys: bool, as_json: bool) -> None:
         self.template = template
@@ -450,7 +450,7 @@ class JSONPathPrinter:
             raise ValueError(parse_error_text(template, err)) from None
 
     def print_obj(self, obj: Obj, out: Any, *, is_list: bool) -> None:
-        data = to_float64(obj) if is_list else obj
+        data = obj  # runtime.Unstructured content, lists included: int64 numbers stay ints
         try:
             out.write(self.jsonpath.execute(data))
         except JSONPathError as err:
@@ -462,7 +462,7 @@ class _ColumnsPrinter:
         self.printer = printer
 
     def print_obj(self, obj: Obj, out: Any, *, is_list: bool) -> None:
-        self.printer.print_obj(to_float64(obj) if is_list else obj, out)
+        self.printer.print_obj(obj, out)
 
 
 def _read_template(path: str, what: str) -> str:

@@ -7,13 +7,11 @@ braces is printed as is; inside ``{...}`` are field paths (``.a.b``,
 (``[?(@.x=="y")]``, ``[?(@.x)]``, ``< > <= >= == !=``), quoted text
 (``{"\\n"}``), and ``{range ...}`` ... ``{end}`` loops.
 
-Values are what ``encoding/json`` decodes into ``interface{}``: dicts,
-lists, str, bool, None, int (Go ``int64``) and float (Go ``float64``). A
-list of objects that kubectl printed went through a JSON round trip, so all
-its numbers are float64 (``10000000`` prints as ``1e+07``); pass
-``floats=True`` to ``execute`` for that. Maps print as compact Go JSON, other
-values with Go's ``fmt.Print``. Several results of one expression are
-separated by a space.
+Values are what unstructured decoding makes of JSON: dicts, lists, str,
+bool, None, int (Go ``int64``) and float (Go ``float64``, printed by
+``fmt.Print``: ``1.5``, ``1e+21``; ``to_float64`` gives what a plain
+``encoding/json`` round trip would). Maps and lists print as compact Go
+JSON. Several results of one expression are separated by a space.
 """
 
 from __future__ import annotations

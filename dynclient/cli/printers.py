@@ -123,10 +123,10 @@ def label_header(label: str) -> str:
 
 
 def format_labels(labels: Mapping[str, Any]) -> str:
-    """apimachinery ``labels.FormatLabels``: ``k=v`` pairs sorted by key, joined by commas; ``<none>`` if empty."""
+    """apimachinery ``labels.FormatLabels``: the ``k=v`` strings sorted, joined by commas; ``<none>`` if empty."""
     if not labels:
         return "<none>"
-    return ",".join(f"{k}={labels[k]}" for k in sorted(labels))
+    return ",".join(sorted(f"{k}={v}" for k, v in labels.items()))  # Set.String() sorts the k=v strings
 
 
 def escape_terminal(text: str) -> str:
