@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import argparse
 import shutil
-from typing import Any, List, Optional, Sequence, TextIO, Tuple
+from typing import Any, Dict, List, Optional, Sequence, TextIO, Tuple
 
 from discovery.errors import Conflict, NotFound, StatusError
 
 from .manifest_files import KubectlError, Sources, read_sources
-from .objects import InOrder, builder_error, fail, go_text, gvk_string, gvr_string, source_error
+from .objects import (InOrder, ObjectPrinter, builder_error, fail, go_text, gvk_string, gvr_string, source_error,
+                      without_managed_fields)
 from .printers import qualified_kind
 from .session import Session
 
@@ -66,6 +67,7 @@ def add_parser(sub: "argparse._SubParsersAction", parents: Sequence[argparse.Arg
     p.add_argument("--force-conflicts", action="store_true",
                    help="Take ownership of fields another field manager owns.")
     p.add_argument("--field-manager", default="dynclient", help="Name of the manager owning the applied fields.")
+    p.add_argument("-o", "--output", default="", help="Output format: name, json or yaml.")
     return p
 
 
@@ -76,10 +78,25 @@ def dry_run_strategy(value: str) -> str:
     raise KubectlError(f'Invalid dry-run value ({value}). Must be "none", "server", or "client".')
 
 
-def result_line(result: Any, dry_run: bool) -> str:
-    """``kind.group/name serverside-applied``, plus `` (server dry run)`` for a dry run."""
+def result_line(result: Any, dry_run: bool, printer: Optional[ObjectPrinter] = None) -> str:
+    """``kind.group/name serverside-applied``, plus `` (server dry run)`` for a dry run; or ``-o``'s text."""
+    if printer is not None and printer.output == "name":
+        return printer.line({"apiVersion": result.document.api_version, "kind": result.gvk.kind,
+                             "metadata": {"name": result.name}})
     line = f"{qualified_kind(result.gvk.kind, result.gvk.group)}/{result.name} serverside-applied"
     return line + " (server dry run)" if dry_run else line
+
+
+def list_text(objects: List[Any], output: str) -> str:
+    """Several objects as kubectl's apply prints them: a ``metav1.List`` (JSON in its field order)."""
+    from . import gojson, goyaml
+
+    if output == "yaml":
+        return goyaml.marshal({"apiVersion": "v1", "items": objects, "kind": "List", "metadata": {}})
+    items = ",\n".join("\n".join("        " + line for line in gojson.marshal_indent(obj).splitlines())
+                       for obj in objects)
+    return ('{\n    "kind": "List",\n    "apiVersion": "v1",\n    "metadata": {},\n    "items": [\n'
+            + items + "\n    ]\n}\n")
 
 
 def mapping_error(doc: Any, err: BaseException) -> KubectlError:
@@ -215,8 +232,10 @@ def _apply(session: Session, args: argparse.Namespace, sources: Sources, namespa
     from dynclient.manifests import ManifestApplyError, apply_manifests
 
     progress = Progress(session.stderr)
+    output = ObjectPrinter(args.output, "serverside-applied", session.stdout)
     printer = InOrder(session.stdout, [sources.position(d) for d in sources.documents], before=progress.clear)
     seen: set = set()
+    collected: Dict[int, Any] = {}
 
     def emit(result: Any) -> None:
         if result is None or id(result) in seen:
@@ -225,7 +244,11 @@ def _apply(session: Session, args: argparse.Namespace, sources: Sources, namespa
         position = sources.position(result.document)
         error = result.error if result.failed else None
         if error is None:
-            printer.add(position, result_line(result, dry_run))
+            if args.output in ("json", "yaml"):
+                collected[position] = result.object or result.document.obj
+                printer.add(position, None)
+            else:
+                printer.add(position, result_line(result, dry_run, output))
             return
         printer.add(position, None)
         if isinstance(error, MappingError):
@@ -244,7 +267,8 @@ def _apply(session: Session, args: argparse.Namespace, sources: Sources, namespa
     try:
         results = apply_manifests(session.client(), list(sources.documents), namespace=namespace,
                                   field_manager=args.field_manager, force=args.force_conflicts, dry_run=dry_run,
-                                  stop_on_error=False, progress=on_progress)
+                                  stop_on_error=False, progress=on_progress,
+                                  keep_replies=args.output in ("json", "yaml"))
     except ManifestApplyError as err:
         results = list(getattr(err, "results", None) or [])
         if not any(r.failed for r in results):
@@ -254,6 +278,12 @@ def _apply(session: Session, args: argparse.Namespace, sources: Sources, namespa
     for result in results:
         emit(result)
     printer.finish()
+    if collected:
+        objects = [without_managed_fields(collected[k]) for k in sorted(collected)]
+        if len(objects) == 1:
+            output.print(objects[0])
+        else:
+            session.stdout.write(list_text(objects, args.output))
 
 
 def _library_text(err: BaseException) -> str:

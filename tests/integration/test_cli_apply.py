@@ -166,6 +166,7 @@ APPLY_CASES = [
     ("client-dry-run-with-server-side", {"a.yaml": cm("cdry-a")},
      ["apply", "-f", "a.yaml", "--dry-run=client", "--server-side"]),
     ("bad-dry-run", {"a.yaml": cm("x")}, ["apply", "-f", "a.yaml", "--dry-run=bogus"]),
+    ("output-name", {"a.yaml": cm("on-a") + "---\n" + cm("on-b")}, ["apply", "-f", "a.yaml", "-o", "name"]),
     ("file-order-not-install-order", {"o.yaml": cm("first") + "---\napiVersion: v1\nkind: Namespace\nmetadata:\n"
                                       "  name: NSNAME\n---\n" + cm("last")}, ["apply", "-f", "o.yaml"]),
 ]
@@ -185,6 +186,19 @@ def test_apply_conflict_prints_kubectls_advice(tools, dyn, tmp_path, namespace):
     mine, theirs = tools("-n", namespace, "apply", "-f", "c.yaml")
     assert mine == theirs
     assert mine[0] == 1 and "--force-conflicts" in mine[2]
+
+
+@pytest.mark.parametrize("output", ["json", "yaml"])
+def test_apply_output_objects_like_kubectl(tools, tmp_path, namespace, output):
+    """One object prints as itself, several as a List (JSON in metav1.List's field order), no managedFields."""
+    import re
+
+    files(tmp_path, {"a.yaml": cm("oo-a", data='data:\n  h: "<&>"\n') + "---\n" + cm("oo-b"), "one.yaml": cm("oo-c")})
+    for path in ("a.yaml", "one.yaml"):
+        mine, theirs = tools("-n", namespace, "apply", "-f", path, "-o", output, "--dry-run=server")
+        stamp = re.compile(r'"?(uid|creationTimestamp)"?: .*')
+        assert (mine[0], stamp.sub("", mine[1]), mine[2]) == (theirs[0], stamp.sub("", theirs[1]), theirs[2])
+        assert "managedFields" not in mine[1]
 
 
 def test_apply_from_stdin(kubeconfig, tmp_path, namespace):
