@@ -1,0 +1,230 @@
+"""``FakeCluster``: an in-process API server for unit tests, under the real dynclient stack.
+
+    cluster = FakeCluster()
+    dyn = cluster.connect()                      # an ordinary DynamicClient
+    dyn.resource("cm").namespace("default").create({...})
+    cluster.fail("PATCH", "configmaps", 500, times=2)
+    cluster.requests                             # what the code under test sent
+
+Wiring (client-go ``testing/fixture.go``): an ``ObjectTracker`` stores
+objects, a ``Registry`` applies the verbs' rules, a ``FakeAPIServer``
+routes paths and serves discovery, a ``ReactorChain`` sits in front, and a
+``FakeAdapter`` (a requests transport adapter) is mounted on the client's
+Session for the fake host. See ``dynclient.testing`` for what is modelled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+
+from .adapter import FakeAdapter
+from .discoverydocs import DiscoveryDocuments, ResourceInfo, load_release
+from .reactors import Reactor, ReactorChain, RequestRecord, failure
+from .registry import Registry
+from .server import FakeAPIServer, Reply, Request
+from .statuses import ApiError
+from .tracker import ObjectTracker
+
+__all__ = ["FakeCluster", "DEFAULT_HOST", "DEFAULT_NAMESPACES"]
+
+DEFAULT_HOST = "http://fake-cluster.local"
+DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+Obj = Dict[str, Any]
+
+
+class FakeCluster:
+    """A fake Kubernetes API server held in memory. Thread-safe; one per test is cheap (about a millisecond).
+
+    ``history`` keeps only the last N writes for watches and continue
+    tokens (etcd compaction; ``None``: keep all, compact by hand with
+    ``compact()``). ``bookmark_interval`` is how often an idle watch that
+    allows bookmarks gets one. ``discovery_file`` replaces the recorded
+    release (``python -m dynclient.testing.record`` writes one).
+    """
+
+    def __init__(self, *, host: str = DEFAULT_HOST, namespaces: Sequence[str] = DEFAULT_NAMESPACES,
+                 history: Optional[int] = None, bookmark_interval: Optional[float] = 1.0,
+                 discovery_file: Optional[os.PathLike] = None, clock: Callable[[], float] = time.time,
+                 seed: Optional[int] = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.host = host.rstrip("/")
+        release = load_release(Path(discovery_file)) if discovery_file else None
+        self.discovery = DiscoveryDocuments(release)
+        self.tracker = ObjectTracker(history=history)
+        self.registry = Registry(self.tracker, self.discovery, clock=clock, rng=random.Random(seed))
+        self.server = FakeAPIServer(self.discovery, self.tracker, self.registry, bookmark_interval=bookmark_interval)
+        self.reactors = ReactorChain()
+        self.adapter = FakeAdapter(self.server, self.reactors, sleep=sleep)
+        for name in namespaces:
+            self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+    # -- clients ---------------------------------------------------------------
+
+    def kubeconfig(self, namespace: str = "default") -> Dict[str, Any]:
+        """A kubeconfig (as a dict) whose current context is this cluster."""
+        return {"apiVersion": "v1", "kind": "Config", "current-context": "fake",
+                "clusters": [{"name": "fake", "cluster": {"server": self.host}}],
+                "users": [{"name": "fake", "user": {}}],
+                "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake", "namespace": namespace}}]}
+
+    def write_kubeconfig(self, path: os.PathLike, namespace: str = "default") -> str:
+        """Write ``kubeconfig()`` to ``path`` (JSON is YAML) for code that reads a file; returns the path."""
+        Path(path).write_text(json.dumps(self.kubeconfig(namespace), indent=1))
+        return os.fspath(path)
+
+    def connect(self, *, namespace: Optional[str] = None, cache_dir: Optional[str] = None, **options: Any) -> Any:
+        """An ordinary ``DynamicClient`` talking to this cluster.
+
+        Without ``cache_dir`` discovery is cached in memory only, so nothing
+        is written anywhere; ``options`` go to ``dynclient.connect``.
+        """
+        import dynclient
+
+        if cache_dir is None:
+            options.setdefault("disk_cache", False)
+        dyn = dynclient.connect(self.kubeconfig(), namespace=namespace, cache_dir=cache_dir, **options)
+        self.mount(_session_of(dyn.transport))
+        return dyn
+
+    def mount(self, session: Any) -> None:
+        """Route a requests ``Session``'s requests for this cluster's host to the fake."""
+        session.mount(self.host + "/", self.adapter)
+
+    @contextlib.contextmanager
+    def install(self) -> Iterator["FakeCluster"]:
+        """While active, every dynclient connection to ``host`` (``dynclient.connect(path)`` in the code
+        under test, the CLI) goes to this cluster; use with ``write_kubeconfig``."""
+        _Installed.add(self)
+        try:
+            yield self
+        finally:
+            _Installed.remove(self)
+
+    # -- control ---------------------------------------------------------------
+
+    def fail(self, method: str, resource: str, code: int = 500, *, times: Optional[int] = 1,
+             message: Optional[str] = None, retry_after: Optional[int] = None) -> Reactor:
+        """Answer matching requests with the Status a real server sends for ``code`` (``times=None``: always).
+
+        ``method`` is an HTTP method or a verb (``"watch"``); ``resource`` a plural, ``"*"`` for any.
+        """
+        text = message or f"injected by FakeCluster.fail({method!r}, {resource!r}, {code})"
+        return self.reactors.prepend(Reactor(method, resource, failure(code, text, retry_after), times=times))
+
+    def delay(self, method: str, resource: str, seconds: float, *, times: Optional[int] = None) -> Reactor:
+        """Wait ``seconds`` before answering matching requests (past the client's read timeout: a timeout)."""
+        return self.reactors.prepend(Reactor(method, resource, lambda request: None, times=times, delay=seconds))
+
+    def prepend_reactor(self, method: str, resource: str, react: Callable[[Request], Optional[Reply]], *,
+                        times: Optional[int] = None) -> Reactor:
+        """Put ``react`` first: it returns a ``Reply`` to answer, or ``None`` to let the request through."""
+        return self.reactors.prepend(Reactor(method, resource, react, times=times))
+
+    @property
+    def requests(self) -> List[RequestRecord]:
+        """Every request so far, in order (a copy)."""
+        with self.adapter._log_lock:
+            return list(self.adapter.log)
+
+    def clear_requests(self) -> None:
+        with self.adapter._log_lock:
+            self.adapter.log.clear()
+
+    def compact(self, revision: Optional[int] = None) -> int:
+        """Forget history up to ``revision`` (default: now): older watches and continue tokens get 410."""
+        return self.tracker.compact(revision)
+
+    @property
+    def resource_version(self) -> str:
+        return str(self.tracker.revision)
+
+    # -- direct access ---------------------------------------------------------------
+
+    def add_resource(self, group: str, version: str, resource: str, kind: str, *, namespaced: bool = True,
+                     **options: Any) -> ResourceInfo:
+        """Serve a resource without a CRD (``short_names``, ``categories``, ``subresources``...)."""
+        return self.discovery.add_resource(group, version, resource, kind, namespaced=namespaced, **options)
+
+    def info_for(self, api_version: str, kind: str) -> ResourceInfo:
+        group, _, version = api_version.rpartition("/")
+        for info in self.discovery.resources().values():
+            if info.group == group and info.version == version and info.kind == kind:
+                return info
+        raise LookupError(f"FakeCluster serves no {kind} in {api_version}")
+
+    def create(self, obj: Obj, *, manager: str = "fake-cluster") -> Obj:
+        """Store ``obj`` as a POST would (names, uid, resourceVersion, CRDs served); raises on refusal."""
+        info = self.info_for(obj.get("apiVersion", ""), obj.get("kind", ""))
+        ns = (obj.get("metadata") or {}).get("namespace") or ("default" if info.namespaced else "")
+        return _checked(lambda: self.registry.create(info, ns, obj, {}, manager))
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str = "") -> Optional[Obj]:
+        """The stored object, or ``None``."""
+        info = self.info_for(api_version, kind)
+        obj = self.tracker.get(info.group_resource, namespace if info.namespaced else "", name)
+        return json.loads(json.dumps(self.registry.render(info, obj))) if obj is not None else None
+
+    def objects(self, api_version: str, kind: str, namespace: Optional[str] = None) -> List[Obj]:
+        info = self.info_for(api_version, kind)
+        return [json.loads(json.dumps(self.registry.render(info, o)))
+                for o in self.tracker.items(info.group_resource, namespace)]
+
+
+def _checked(call: Callable[[], Obj]) -> Obj:
+    try:
+        return json.loads(json.dumps(call()))
+    except ApiError as err:
+        from discovery.errors import status_error_from_response
+
+        raise status_error_from_response(err.code, json.dumps(err.body).encode()) from None
+
+
+def _session_of(transport: Any) -> Any:
+    """The requests Session under a dynclient ``Transport`` (``transport.pool._session``)."""
+    # A private attribute until dynclient.http offers a seam; see dynclient.testing's docs.
+    return transport.pool._session
+
+
+class _Installed:
+    """Clusters routed into every new ``dynclient.http.ConnectionPool`` (by host)."""
+
+    _lock = threading.Lock()
+    _by_host: Dict[str, FakeCluster] = {}
+    _original: Any = None
+
+    @classmethod
+    def add(cls, cluster: FakeCluster) -> None:
+        from dynclient import http
+
+        with cls._lock:
+            if cluster.host in cls._by_host:
+                raise RuntimeError(f"another FakeCluster is already installed for {cluster.host}")
+            cls._by_host[cluster.host] = cluster
+            if cls._original is None:
+                original = cls._original = http.ConnectionPool.__init__
+
+                def init(pool: Any, base_url: str, *args: Any, **kw: Any) -> None:
+                    original(pool, base_url, *args, **kw)
+                    found = cls._by_host.get(base_url.rstrip("/"))
+                    if found is not None:
+                        found.mount(pool._session)
+
+                http.ConnectionPool.__init__ = init  # type: ignore[method-assign]
+
+    @classmethod
+    def remove(cls, cluster: FakeCluster) -> None:
+        from dynclient import http
+
+        with cls._lock:
+            cls._by_host.pop(cluster.host, None)
+            if not cls._by_host and cls._original is not None:
+                http.ConnectionPool.__init__ = cls._original  # type: ignore[method-assign]
+                cls._original = None
+
+
