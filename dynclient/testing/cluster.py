@@ -15,6 +15,7 @@ Session for the fake host. See ``dynclient.testing`` for what is modelled.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -34,7 +35,23 @@ from .tracker import ObjectTracker
 
 __all__ = ["FakeCluster", "DEFAULT_HOST", "DEFAULT_NAMESPACES"]
 
-DEFAULT_HOST = "http://fake-cluster.local"
+DEFAULT_HOST = "https://fake-cluster.local"
+#: The CA the fake kubeconfig names. Its private key was thrown away: no TLS ever happens (the adapter
+#: answers before any socket), but an https server with a CA is what makes the client send credentials.
+FAKE_CA_PEM = """\
+-----BEGIN CERTIFICATE-----
+MIIBuDCCAV2gAwIBAgIUA4PYJSz6fOeGP4IfHOu7KzY6upcwCgYIKoZIzj0EAwIw
+MDEuMCwGA1UEAwwlZHluY2xpZW50IEZha2VDbHVzdGVyIChubyBrZXkgZXhpc3Rz
+KTAgFw0yNjEyMDMxMzU5MjlaGA8yMTI2MTEwOTEzNTkyOVowMDEuMCwGA1UEAwwl
+ZHluY2xpZW50IEZha2VDbHVzdGVyIChubyBrZXkgZXhpc3RzKTBZMBMGByqGSM49
+AgEGCCqGSM49AwEHA0IABGky9Bcskup0uaxu06AKDN/JqDmv1bgxviUtoqOydAVR
+0dbWJZOsCUDGpAuyX26ef0KLhylJyFL3tr0okS6woAmjUzBRMB0GA1UdDgQWBBTs
+3DFghKjlt2Drnp9w8TE76N1qEjAfBgNVHSMEGDAWgBTs3DFghKjlt2Drnp9w8TE7
+6N1qEjAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0kAMEYCIQDq/CoZlPXI
+6+RMnpiVqQ8xzHHSIxN+xBB/FRPZsRBNugIhAImx89QUZh7pG1/6P8ln4Fi0b0ET
+fDRzToyIcAJY+7Db
+-----END CERTIFICATE-----
+"""
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 Obj = Dict[str, Any]
 
@@ -43,22 +60,27 @@ class FakeCluster:
     """A fake Kubernetes API server held in memory. Thread-safe; one per test is cheap (about a millisecond).
 
     ``history`` keeps only the last N writes for watches and continue
-    tokens (etcd compaction; ``None``: keep all, compact by hand with
-    ``compact()``). ``bookmark_interval`` is how often an idle watch that
+    tokens, and ``compaction_interval`` compacts every so many seconds to the
+    revision of the interval before, as etcd's ``--etcd-compaction-interval``
+    (both ``None``: keep everything; compact by hand with ``compact()``). ``bookmark_interval`` is how often an idle watch that
     allows bookmarks gets one. ``discovery_file`` replaces the recorded
-    release (``python -m dynclient.testing.record`` writes one).
+    release (``python -m dynclient.testing.record`` writes one). With
+    ``token``, requests must carry it as a bearer token (else the real 401).
     """
 
     def __init__(self, *, host: str = DEFAULT_HOST, namespaces: Sequence[str] = DEFAULT_NAMESPACES,
-                 history: Optional[int] = None, bookmark_interval: Optional[float] = 1.0,
+                 history: Optional[int] = None, compaction_interval: Optional[float] = None,
+                 bookmark_interval: Optional[float] = 1.0,
                  discovery_file: Optional[os.PathLike] = None, clock: Callable[[], float] = time.time,
-                 seed: Optional[int] = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 seed: Optional[int] = None, token: Optional[str] = None, sleep: Callable[[float], None] = time.sleep) -> None:
         self.host = host.rstrip("/")
         release = load_release(Path(discovery_file)) if discovery_file else None
         self.discovery = DiscoveryDocuments(release)
-        self.tracker = ObjectTracker(history=history)
+        self.tracker = ObjectTracker(history=history, compaction_interval=compaction_interval)
         self.registry = Registry(self.tracker, self.discovery, clock=clock, rng=random.Random(seed))
-        self.server = FakeAPIServer(self.discovery, self.tracker, self.registry, bookmark_interval=bookmark_interval)
+        self.server = FakeAPIServer(self.discovery, self.tracker, self.registry, bookmark_interval=bookmark_interval,
+                                     token=token)
+        self.token = token
         self.reactors = ReactorChain()
         self.adapter = FakeAdapter(self.server, self.reactors, sleep=sleep)
         for name in namespaces:
@@ -69,8 +91,11 @@ class FakeCluster:
     def kubeconfig(self, namespace: str = "default") -> Dict[str, Any]:
         """A kubeconfig (as a dict) whose current context is this cluster."""
         return {"apiVersion": "v1", "kind": "Config", "current-context": "fake",
-                "clusters": [{"name": "fake", "cluster": {"server": self.host}}],
-                "users": [{"name": "fake", "user": {}}],
+                "clusters": [{"name": "fake", "cluster": {
+                    "server": self.host,
+                    **({"certificate-authority-data": base64.b64encode(FAKE_CA_PEM.encode()).decode()}
+                       if self.host.startswith("https:") else {})}}],
+                "users": [{"name": "fake", "user": {"token": self.token} if self.token else {}}],
                 "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake", "namespace": namespace}}]}
 
     def write_kubeconfig(self, path: os.PathLike, namespace: str = "default") -> str:

@@ -88,6 +88,7 @@ class Registry:
         fields = parse_field_selector(query.get("fieldSelector"))
         limit = _int_param(query.get("limit"), "limit")
         start = ""
+        self.tracker.maybe_compact()
         with self.tracker.lock:
             revision = self.tracker.revision
             token = query.get("continue")
@@ -132,10 +133,12 @@ class Registry:
         with self.tracker.lock:
             if self.tracker.get(info.group_resource, ns, meta["name"]) is not None:
                 raise already_exists(info.resource, meta["name"], info.group)
-            if info.namespaced and not dry_run:
+            if info.namespaced:
                 self._require_namespace(info, ns, meta["name"])
-            for key in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"):
+            for key in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds"):
                 meta.pop(key, None)
+            if query.get("_apply") is None:
+                meta.pop("managedFields", None)
             meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
             meta["creationTimestamp"] = self.now()
             if kinds.has_generation(info, obj):

@@ -114,13 +114,18 @@ class FakeAPIServer:
     """Answers requests from discovery, the registry and the tracker."""
 
     def __init__(self, discovery: DiscoveryDocuments, tracker: ObjectTracker, registry: Registry, *,
-                 bookmark_interval: Optional[float] = 1.0) -> None:
+                 bookmark_interval: Optional[float] = 1.0, token: Optional[str] = None) -> None:
         self.discovery = discovery
         self.tracker = tracker
         self.registry = registry
         self.bookmark_interval = bookmark_interval
+        #: When set, a request without ``Authorization: Bearer <token>`` gets the real 401.
+        self.token = token
 
     def handle(self, request: Request) -> Reply:
+        if self.token is not None and request.headers.get("authorization") != f"Bearer {self.token}":
+            return Reply.json(401, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                                    "message": "Unauthorized", "reason": "Unauthorized", "code": 401})
         try:
             if request.target is None:
                 return self._non_resource(request)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 __all__ = ["ObjectTracker", "Change", "GroupResource"]
 
@@ -38,7 +39,8 @@ class Change:
 class ObjectTracker:
     """Thread-safe storage; ``changed`` is notified after every write (watches wait on it)."""
 
-    def __init__(self, *, history: Optional[int] = None, start_revision: int = 1) -> None:
+    def __init__(self, *, history: Optional[int] = None, start_revision: int = 1,
+                 compaction_interval: Optional[float] = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self._objects: Dict[GroupResource, Dict[Key, Obj]] = {}
@@ -47,6 +49,11 @@ class ObjectTracker:
         #: Writes at or below this revision are forgotten.
         self.compacted = 0
         self.history = history
+        #: etcd's ``--etcd-compaction-interval``: every interval, compact to the revision of the one before.
+        self.compaction_interval = compaction_interval
+        self._clock = clock
+        self._tick = clock()
+        self._tick_revision = start_revision
 
     @property
     def revision(self) -> int:
@@ -108,6 +115,16 @@ class ObjectTracker:
             self.compacted = self._changes[drop - 1].revision
             del self._changes[:drop]
         self.changed.notify_all()
+
+    def maybe_compact(self) -> None:
+        """Run the periodic compaction when its interval has passed (called on reads and writes)."""
+        if self.compaction_interval is None:
+            return
+        with self.lock:
+            now = self._clock()
+            if now - self._tick >= self.compaction_interval:
+                self.compact(self._tick_revision)
+                self._tick, self._tick_revision = now, self._revision
 
     def compact(self, revision: Optional[int] = None) -> int:
         """Forget the history up to ``revision`` (default: now), as etcd compaction does; returns it."""
