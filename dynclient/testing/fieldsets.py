@@ -117,6 +117,19 @@ def _overlaps(a: Path, b: Path) -> bool:
     return a[:n] == b[:n]
 
 
+def _clashes(path: Path, owned: Path, live: Any, applied: Any) -> bool:
+    """Whether applying ``path`` takes a value from whoever owns ``owned``.
+
+    An applied empty map above someone else's fields only claims the map,
+    not what is in it; anything else overlapping with a different value clashes.
+    """
+    if not _overlaps(path, owned):
+        return False
+    if len(path) < len(owned) and isinstance(get_path(applied, path), dict):
+        return False
+    return get_path(live, path) != get_path(applied, path)
+
+
 def _dotted(path: Path) -> str:
     return "".join(f".{p}" for p in path)
 
@@ -187,7 +200,7 @@ def apply(live: Optional[Dict[str, Any]], applied: Dict[str, Any], *, manager: s
             continue
         for path in mine:
             for owned in entry.paths:
-                if _overlaps(path, owned) and get_path(live_obj, path) != get_path(applied, path):
+                if _clashes(path, owned, live_obj, applied):
                     conflicts.append((entry.manager, _dotted(owned if len(owned) < len(path) else path)))
                     clashing.setdefault(index, set()).add(owned)
     if conflicts and not force:
