@@ -18,7 +18,7 @@ from discovery.errors import StatusError
 
 from .apply import dry_run_strategy
 from .manifest_files import KubectlError
-from .objects import ObjectPrinter, builder_error, fail, intermixed
+from .objects import ObjectPrinter, builder_error, fail, gvk_string, intermixed
 from .session import Session
 from .targets import find
 
@@ -94,6 +94,10 @@ def run(session: Session, args: argparse.Namespace) -> int:
             patched: Any = visit.client.patch(visit.name, body, args.type.lower(), dry_run=dry_run == "server",
                                               field_manager=args.field_manager)
         except StatusError as err:
+            if err.code == 415 and args.type.lower() == "strategic":
+                gvk = visit.client.gvk
+                err = KubectlError(f"application/strategic-merge-patch+json is not supported by "
+                                   f"{gvk_string(gvk.group, gvk.version, gvk.kind)}: {err.message}")
             errors.append(err)
             continue
         printer.print(patched, "patched" if patched != visit.obj else "patched (no change)")

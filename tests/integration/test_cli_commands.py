@@ -268,3 +268,49 @@ def test_diff_like_kubectl_server_side(tool, dyn, namespace, tmp_path, argv):
     theirs = _normalized(tool("kubectl", "-n", namespace, "diff", "--server-side", "--force-conflicts", *argv))
     assert mine == theirs
     assert "hunter2" not in mine[1]
+
+
+# -- custom resources ----------------------------------------------------------------------------
+
+@pytest.fixture
+def gizmo_crd(dyn):
+    """A namespaced CRD with a scale subresource, served and in discovery."""
+    import time
+
+    from . import crds
+
+    group = crds.unique_group("f2")
+    names = crds.install(dyn, [crds.crd(group, "Gizmo", scale=True)])
+    deadline = time.monotonic() + 60
+    while True:  # discovery lags Established
+        dyn.mapper.reset()
+        try:
+            dyn.resource(f"gizmos.{group}")
+            break
+        except dynclient.MappingError:
+            assert time.monotonic() < deadline, "the CRD's kind never appeared in discovery"
+            time.sleep(0.2)
+    yield group
+    crds.uninstall(dyn, names)
+
+
+@pytest.mark.parametrize("argv", [
+    ["patch", "gizmo.GROUP", "g1", "-p", '{"spec":{"size":1}}'],
+    ["patch", "gizmo.GROUP", "g1", "--type", "merge", "-p", '{"spec":{"size":2}}'],
+    ["scale", "gizmo.GROUP", "g1", "--replicas=3"],
+    ["label", "gizmo.GROUP", "g1", "x=y"],
+    ["delete", "gizmo.GROUP", "g1"],
+], ids=["strategic-refused", "merge", "scale-subresource", "label", "delete"])
+def test_custom_resources_like_kubectl(tool, dyn, namespace, gizmo_crd, argv):
+    rc = dyn.resource(f"gizmos.{gizmo_crd}").namespace(namespace)
+    argv = [a.replace("GROUP", gizmo_crd) for a in argv]
+    results = []
+    for which in ("dynclient", "kubectl"):
+        try:
+            rc.delete("g1")
+        except dynclient.NotFound:
+            pass
+        rc.create({"apiVersion": f"{gizmo_crd}/v1", "kind": "Gizmo", "metadata": {"name": "g1"},
+                   "spec": {"replicas": 1}})
+        results.append(tool(which, "-n", namespace, *argv))
+    assert results[0] == results[1]
