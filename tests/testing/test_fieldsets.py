@@ -75,9 +75,11 @@ def test_forced_fields_leave_the_old_owner():
 def test_dropped_field_is_removed_unless_someone_else_owns_it():
     live = apply(None, cm({"a": "1", "b": "1"}), "alice")
     live = apply(live, cm({"b": "1"}), "bob")
-    after = apply(live, cm({}), "alice")
+    after = apply(live, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}, "alice")
     assert after["data"] == {"b": "1"}
     assert "alice" not in owners(after)
+    claimed = apply(live, cm({}), "alice")  # an empty map claims the map, not bob's field in it
+    assert owners(claimed)["alice"] == {("data",)} and claimed["data"] == {"b": "1"}
 
 
 def test_update_takes_changed_fields_from_others():
