@@ -201,6 +201,25 @@ def test_apply_output_objects_like_kubectl(tools, tmp_path, namespace, output):
         assert "managedFields" not in mine[1]
 
 
+FORBIDDEN_CASES = [
+    ("apply", ["apply", "-f", "f.yaml"]),
+    ("apply-client-dry-run", ["apply", "-f", "f.yaml", "--dry-run=client"]),
+    ("create", ["create", "-f", "f.yaml"]),
+    ("delete", ["delete", "-f", "f.yaml"]),
+]
+
+
+@pytest.mark.parametrize("argv", [c[1] for c in FORBIDDEN_CASES], ids=[c[0] for c in FORBIDDEN_CASES])
+def test_forbidden_like_kubectl(tools, kubeconfig, tmp_path, namespace, argv):
+    from .test_cli_commands import require_context
+
+    require_context(kubeconfig, "unprivileged")
+    files(tmp_path, {"f.yaml": cm("forbidden")})
+    mine, theirs = tools("--context", "unprivileged", "-n", namespace, *argv)
+    assert mine == theirs
+    assert mine[0] == 1 and "Forbidden" in mine[2]
+
+
 def test_apply_from_stdin(kubeconfig, tmp_path, namespace):
     proc = subprocess.run([sys.executable, "-m", "dynclient", "--kubeconfig", kubeconfig, "-n", namespace,
                            "apply", "-f", "-"], input=cm("stdin-a") + "---\nfoo: 1\n", capture_output=True,
