@@ -329,3 +329,25 @@ def test_cascade_becomes_the_propagation_policy(cascade, policy):
     warnings: List[str] = []
     assert cascade_policy(cascade, warnings.append) == policy
     assert bool(warnings) == (cascade in ("true", "false"))
+
+
+@pytest.mark.parametrize("argv", [
+    ["delete", "cm", "held", "--timeout=2s"],
+    ["delete", "cm", "held", "--timeout=2s", "--wait=false"],
+], ids=["waits-then-times-out", "no-wait"])
+def test_delete_waits_for_the_object_to_go(tool, dyn, namespace, argv):
+    """kubectl waits until the object is gone; a finalizer keeps it, so the wait times out with kubectl's error."""
+    rc = dyn.resource(GVR_CM).namespace(namespace)
+    results = []
+    for which in ("dynclient", "kubectl"):
+        try:
+            rc.patch("held", {"metadata": {"finalizers": None}}, "merge")
+            rc.delete("held")
+        except dynclient.NotFound:
+            pass
+        rc.create({"apiVersion": "v1", "kind": "ConfigMap",
+                   "metadata": {"name": "held", "finalizers": ["dynclient.example.com/hold"]}})
+        results.append(tool(which, "-n", namespace, *argv))
+    rc.patch("held", {"metadata": {"finalizers": None}}, "merge")
+    assert results[0] == results[1]
+    assert results[0][1] == 'configmap "held" deleted\n'
