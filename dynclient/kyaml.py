@@ -62,8 +62,8 @@ from yaml.events import (AliasEvent, DocumentEndEvent, DocumentStartEvent, Mappi
 
 from discovery.errors import DynclientError
 
-__all__ = ["KYAMLError", "KubectlLoader", "PyKubectlLoader", "load_all", "safe_load", "split_documents", "resolve_plain", "load_all_located",
-           "MAX_DEPTH", "PURE_PYTHON"]
+__all__ = ["KYAMLError", "KubectlLoader", "PyKubectlLoader", "load_all", "load_all_located", "safe_load",
+           "resolve_plain", "MAX_DEPTH", "PURE_PYTHON"]
 
 #: Nesting deeper than this is refused. go-yaml's own limit is 10,000, but a
 #: Python value that deep cannot be JSON-encoded, compared or copied within
@@ -350,16 +350,14 @@ def _build(next_event: Callable[[], Any], first: Any, item_lines: Optional[List[
     stack: List[List[Any]] = []  # [container, is_mapping, pending key, key is merge]
     decoded, aliased = 1, 0  # the document node counts, as in go-yaml
     event = first
-    result: Any = None
     while True:
-        if isinstance(event, _Alias) or isinstance(event, AliasEvent):
-            line = None if isinstance(event, _Alias) else event.start_mark.line
+        if isinstance(event, (_Alias, AliasEvent)):
             if isinstance(event, AliasEvent):
                 target = anchors.get(event.anchor)
                 if target is None:
-                    raise _Failure(f"unknown anchor '{event.anchor}' referenced", line)
+                    raise _Failure(f"unknown anchor '{event.anchor}' referenced", event.start_mark.line)
                 if target is _OPEN:
-                    raise _Failure(f"anchor '{event.anchor}' value contains itself", line)
+                    raise _Failure(f"anchor '{event.anchor}' value contains itself", event.start_mark.line)
                 for _, _, events in recorders:
                     events.append(_Alias(event.anchor, target))
             else:
@@ -445,7 +443,6 @@ def _build(next_event: Callable[[], Any], first: Any, item_lines: Optional[List[
             if recorders and not isinstance(event, AliasEvent):
                 for _, _, events in recorders:
                     events.append(event)
-    return result  # pragma: no cover - the loop returns
 
 
 def _note_item(stack: List[List[Any]], event: Any, item_lines: List[int]) -> None:
@@ -545,13 +542,13 @@ else:  # pragma: no cover - depends on how PyYAML was built
     KubectlLoader = PyKubectlLoader  # type: ignore[misc]
 
 
-def split_documents(text: str) -> Iterator[Tuple[str, int]]:
+def _split_documents(text: str) -> Iterator[Tuple[str, int]]:
     """kubectl's ``YAMLReader``: ``(piece, 0-based line it starts on)`` per document.
 
     A line starting with ``---`` ends a document when anything was read
     since the last one; each line comes back ending in ``\\n``, without a
-    ``\\r`` before it. Raises ``ValueError`` for text after a separator
-    that is not a comment, as kubectl does.
+    ``\\r`` before it. Raises ``_Failure`` for text after a separator that
+    is not a comment, as kubectl refuses it.
     """
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -627,7 +624,7 @@ def load_all_located(text: str, *, source: str, loader: Any = None) -> Iterator[
     """``load_all`` plus, per document, the 1-based line of each element of its top-level ``items``."""
     loader_class = loader or KubectlLoader
     index = 0
-    pieces = split_documents(text.lstrip("\ufeff"))
+    pieces = _split_documents(text.lstrip("\ufeff"))
     while True:
         try:
             piece, start = next(pieces)

@@ -242,3 +242,12 @@ def test_errors_never_show_a_secret_value(secret, breakage):
         list(load_all(text, source="secret.yaml"))
     except KYAMLError as err:
         assert secret not in str(err)
+
+
+@pytest.mark.parametrize("text", [d[1] for d in DEEP if not d[0].startswith("json")],
+                         ids=[d[0] for d in DEEP if not d[0].startswith("json")])
+def test_deep_nesting_on_the_pure_python_parser(text):
+    error = _bounded(lambda: list(load_all(text, source="deep.yaml", loader=PyKubectlLoader)), seconds=5,
+                     megabytes=128)
+    assert isinstance(error, KYAMLError), repr(error)
+    assert str(error).startswith("deep.yaml: document 0") and "depth" in str(error)
