@@ -32,6 +32,7 @@ TWO_ARGUMENTS = "you must specify two arguments: verb resource or verb resource/
 
 def add_parser(sub: "argparse._SubParsersAction", parents: Sequence[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = sub.add_parser(NAME, parents=list(parents), allow_abbrev=False, help="Inspect authorization")
+    p.set_defaults(group_help=p.format_help)
     inner = p.add_subparsers(dest="auth_command", metavar="SUBCOMMAND", parser_class=type(p))
     can_i = inner.add_parser("can-i", parents=list(parents), allow_abbrev=False, help="Check whether an action is allowed")
     can_i.command = f"{NAME} can-i"
@@ -77,7 +78,8 @@ def _resource(session: Session, text: str) -> GroupVersionResource:
 
 def run(session: Session, args: argparse.Namespace) -> int:
     if getattr(args, "auth_command", None) != "can-i":
-        raise KubectlError("unknown auth subcommand: use can-i")
+        session.stdout.write(args.group_help())  # kubectl prints the group's help and succeeds
+        return 0
     words = list(args.words)
     if len(words) != 2:
         raise KubectlError(f"{TWO_ARGUMENTS}\nSee 'dynclient auth can-i -h' for help and examples.")

@@ -41,6 +41,7 @@ PATH_FIELDS = {"cluster": ("certificate-authority",), "user": ("client-certifica
 
 def add_parser(sub: "argparse._SubParsersAction", parents: Sequence[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = sub.add_parser(NAME, parents=list(parents), allow_abbrev=False, help="Modify or view kubeconfig files")
+    p.set_defaults(group_help=p.format_help)
     inner = p.add_subparsers(dest="config_command", metavar="SUBCOMMAND", parser_class=type(p))
     view = inner.add_parser("view", parents=list(parents), allow_abbrev=False, help="Display merged kubeconfig settings")
     view.add_argument("--minify", action="store_true", help="Only the settings of the current context.")
@@ -271,8 +272,8 @@ def _write_current_context(path: str, name: str) -> None:
 def run(session: Session, args: argparse.Namespace) -> int:
     command = getattr(args, "config_command", None)
     if not command:
-        raise KubectlError('unknown command "config" subcommand: use view, get-contexts, current-context or '
-                           "use-context")
+        session.stdout.write(args.group_help())  # kubectl prints the group's help and succeeds
+        return 0
     paths, must_exist = _files(session)
     config = merged(paths, must_exist)
     if command == "view":

@@ -71,3 +71,25 @@ def test_minify(files):
     assert (list(config["contexts"]), list(config["clusters"]), list(config["users"])) == (["b"], ["d"], ["u"])
     with pytest.raises(KubectlError, match="current-context must exist in order to minify"):
         minify(config, "")
+
+
+@pytest.mark.parametrize("argv", [["config"], ["auth"]], ids=["config", "auth"])
+def test_a_group_alone_prints_its_help(argv, capsys):
+    from dynclient.cli.main import main
+
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: dynclient {argv[0]}") and "SUBCOMMAND" in out
+
+
+def test_get_contexts_and_current_context_from_a_file(files, capsys):
+    from dynclient.cli.main import main
+
+    first, second, _ = files
+    assert main(["--kubeconfig", first, "config", "current-context"]) == 0
+    assert capsys.readouterr().out == "a\n"
+    assert main(["--kubeconfig", first, "config", "get-contexts"]) == 0
+    assert capsys.readouterr().out == ("CURRENT   NAME   CLUSTER   AUTHINFO   NAMESPACE\n"
+                                       "*         a      c         u          ns\n")
+    assert main(["--kubeconfig", first, "config", "get-contexts", "zz"]) == 1
+    assert capsys.readouterr().err == "error: context zz not found\n"
