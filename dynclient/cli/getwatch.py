@@ -29,6 +29,7 @@ from . import gojson, goyaml
 from .checkerr import AggregateError
 from .debuglog import log_response_body
 from .flags import csv_values
+from .jsonpath import to_float64
 from .printers import TablePrinter
 from .session import Session
 from .tabwriter import new_tab_writer
@@ -94,6 +95,10 @@ class _GenericWatchPrinter:
             self.out.write(("---\n" if self.count > 1 else "") + goyaml.marshal({"object": obj, "type": event["type"]}))
         elif self.output == "name":
             self.printer.print_obj(obj, self.out, is_list=False)
+        elif self.output.startswith("jsonpath"):
+            # A WatchEvent is no runtime.Unstructured: the JSONPath printer round-trips it through
+            # encoding/json, so its numbers become float64 (10000000 prints as 1e+07).
+            self.printer.print_obj(to_float64(event), self.out, is_list=False)
         else:
             self.printer.print_obj(event, self.out, is_list=False)
 
