@@ -47,19 +47,26 @@ class FakeAdapter(requests.adapters.BaseAdapter):
         if isinstance(body, str):
             body = body.encode()
         req = Request.from_url(request.method or "GET", request.url or "/", dict(request.headers), body)
+        try:
+            reply = self.exchange(req, _read_timeout(timeout))
+        except TimeoutError as err:
+            raise requests.exceptions.ReadTimeout(str(err), request=request) from None
+        return self._response(request, reply)
+
+    def exchange(self, req: Request, read_timeout: Optional[float] = None) -> Reply:
+        """Reactors, then the server; logged. A delay past ``read_timeout`` raises ``TimeoutError`` after it."""
         delay, reply = self.reactors.run(req)
         if delay:
-            read_timeout = _read_timeout(timeout)
             if read_timeout is not None and delay > read_timeout:
                 self._sleep(read_timeout)
                 self._record(req, 0)
-                raise requests.exceptions.ReadTimeout(f"FakeCluster: no reply within {read_timeout}s "
-                                                      f"(a delay of {delay}s was injected)", request=request)
+                raise TimeoutError(f"FakeCluster: no reply within {read_timeout}s (a delay of {delay}s was "
+                                   "injected)")
             self._sleep(delay)
         if reply is None:
             reply = self.server.handle(req)
         self._record(req, reply.status)
-        return self._response(request, reply)
+        return reply
 
     def _record(self, req: Request, code: int) -> None:
         t = req.target

@@ -66,23 +66,29 @@ class FakeCluster:
     allows bookmarks gets one. ``discovery_file`` replaces the recorded
     release (``python -m dynclient.testing.record`` writes one). With
     ``token``, requests must carry it as a bearer token (else the real 401).
+    ``namespace_controller=False`` leaves a deleted namespace Terminating
+    with its objects, as a bare apiserver (the test harness) does; by
+    default its objects are deleted and it goes at once.
     """
 
     def __init__(self, *, host: str = DEFAULT_HOST, namespaces: Sequence[str] = DEFAULT_NAMESPACES,
                  history: Optional[int] = None, compaction_interval: Optional[float] = None,
                  bookmark_interval: Optional[float] = 1.0,
                  discovery_file: Optional[os.PathLike] = None, clock: Callable[[], float] = time.time,
-                 seed: Optional[int] = None, token: Optional[str] = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 seed: Optional[int] = None, namespace_controller: bool = True, token: Optional[str] = None, sleep: Callable[[float], None] = time.sleep) -> None:
         self.host = host.rstrip("/")
         release = load_release(Path(discovery_file)) if discovery_file else None
         self.discovery = DiscoveryDocuments(release)
         self.tracker = ObjectTracker(history=history, compaction_interval=compaction_interval)
-        self.registry = Registry(self.tracker, self.discovery, clock=clock, rng=random.Random(seed))
+        self.registry = Registry(self.tracker, self.discovery, clock=clock, rng=random.Random(seed),
+                                 namespace_controller=namespace_controller)
         self.server = FakeAPIServer(self.discovery, self.tracker, self.registry, bookmark_interval=bookmark_interval,
                                      token=token)
         self.token = token
         self.reactors = ReactorChain()
         self.adapter = FakeAdapter(self.server, self.reactors, sleep=sleep)
+        self._ca_pem = FAKE_CA_PEM
+        self._loopback: Optional[Any] = None
         for name in namespaces:
             self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
 
@@ -93,7 +99,7 @@ class FakeCluster:
         return {"apiVersion": "v1", "kind": "Config", "current-context": "fake",
                 "clusters": [{"name": "fake", "cluster": {
                     "server": self.host,
-                    **({"certificate-authority-data": base64.b64encode(FAKE_CA_PEM.encode()).decode()}
+                    **({"certificate-authority-data": base64.b64encode(self._ca_pem.encode()).decode()}
                        if self.host.startswith("https:") else {})}}],
                 "users": [{"name": "fake", "user": {"token": self.token} if self.token else {}}],
                 "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake", "namespace": namespace}}]}
@@ -120,6 +126,21 @@ class FakeCluster:
     def mount(self, session: Any) -> None:
         """Route a requests ``Session``'s requests for this cluster's host to the fake."""
         session.mount(self.host + "/", self.adapter)
+
+    def serve(self) -> Any:
+        """Also answer on a loopback HTTPS socket (for kubectl or a subprocess); returns the ``LoopbackServer``.
+
+        The cluster's ``host`` (and so ``kubeconfig()``) becomes the socket's
+        ``https://127.0.0.1:PORT``, with its certificate as the CA; clients
+        from ``connect()`` or ``install()`` still take the in-process path.
+        Call before ``connect()``/``install()``; ``close()`` the server after.
+        """
+        from .loopback import LoopbackServer
+
+        if self._loopback is None:
+            self._loopback = LoopbackServer(self.adapter)
+            self.host, self._ca_pem = self._loopback.url, self._loopback.ca_pem
+        return self._loopback
 
     @contextlib.contextmanager
     def install(self) -> Iterator["FakeCluster"]:

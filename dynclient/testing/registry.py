@@ -52,11 +52,14 @@ class Registry:
     """Verb logic over one tracker and one discovery (both shared with the cluster)."""
 
     def __init__(self, tracker: ObjectTracker, discovery: DiscoveryDocuments, *,
-                 clock: Callable[[], float] = time.time, rng: Optional[random.Random] = None) -> None:
+                 clock: Callable[[], float] = time.time, rng: Optional[random.Random] = None,
+                 namespace_controller: bool = True) -> None:
         self.tracker = tracker
         self.discovery = discovery
         self.clock = clock
         self.rng = rng or random.Random()
+        #: Whether a deleted namespace is emptied and removed (a controller-manager's work) or stays Terminating.
+        self.namespace_controller = namespace_controller
 
     def now(self) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock()))
@@ -303,7 +306,8 @@ class Registry:
             if policy == "Foreground" and "foregroundDeletion" not in finalizers and kinds.has_dependents(
                     info, old, self):
                 finalizers.append("foregroundDeletion")
-            if finalizers or kinds.deletes_gracefully(info):
+            graceful = kinds.deletes_gracefully(info)
+            if finalizers or graceful:
                 if meta.get("deletionTimestamp"):
                     return self.render(info, old)
                 new = _copy(old)
@@ -314,7 +318,7 @@ class Registry:
                 if dry_run:
                     return self.render(info, new)
                 kinds.on_terminating(info, new)
-                if not finalizers:
+                if not finalizers and self.namespace_controller:
                     # The controller's work (a namespace's contents) is done at once; then the object goes.
                     kinds.finalize(info, new, self)
                     gone = self.tracker.remove(info.group_resource, meta.get("namespace") or "", name)

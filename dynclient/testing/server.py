@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .discoverydocs import DiscoveryDocuments, ResourceInfo
 from .registry import Registry
 from .selectors import parse_field_selector, parse_label_selector
-from .statuses import ApiError, method_not_allowed, resource_not_found
+from .statuses import ApiError, method_not_allowed, resource_not_found, status
 from .tracker import ObjectTracker
 from .watchstream import WatchStream
 
@@ -126,6 +126,9 @@ class FakeAPIServer:
         if self.token is not None and request.headers.get("authorization") != f"Bearer {self.token}":
             return Reply.json(401, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                                     "message": "Unauthorized", "reason": "Unauthorized", "code": 401})
+        if "protobuf" in request.content_type or "cbor" in request.content_type and "apply" not in request.content_type:
+            return Reply.error(status(415, "UnsupportedMediaType", f'the body of the request was in an unknown format '
+                                      f'- FakeCluster reads JSON and YAML only, not "{request.content_type}"'))
         try:
             if request.target is None:
                 return self._non_resource(request)
