@@ -26,7 +26,7 @@ import pytest
 
 from .cluster import FakeCluster
 
-__all__ = ["fake_cluster", "dynclient_apiserver", "harness_path"]
+__all__ = ["fake_cluster", "dynclient_apiserver", "harness_path", "start_harness", "stop_harness"]
 
 
 @pytest.fixture
@@ -56,12 +56,25 @@ def dynclient_apiserver() -> Iterator[str]:
         pytest.skip("no real API server: set DYNCLIENT_TEST_KUBECONFIG or DYNCLIENT_APISERVER_HARNESS")
     if shutil.which("go") is None:
         pytest.skip(f"no real API server: Go is needed to build the harness at {harness}")
-    proc = subprocess.run([str(harness), "start"], capture_output=True, text=True, timeout=3600)
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        pytest.skip(f"{harness} start failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    path = lines[-1]
+    try:
+        path = start_harness(harness)
+    except RuntimeError as err:
+        pytest.skip(str(err))
     try:
         yield path
     finally:
-        subprocess.run([str(harness), "stop", path], capture_output=True, text=True, timeout=120)
+        stop_harness(harness, path)
+
+
+def start_harness(harness: Path, *args: str) -> str:
+    """Run ``harness start [-- args]`` and return the kubeconfig path it prints last; ``RuntimeError`` if it fails."""
+    command = [str(harness), "start", *(["--", *args] if args else [])]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"{harness} start failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return lines[-1]
+
+
+def stop_harness(harness: Path, path: str) -> None:
+    subprocess.run([str(harness), "stop", path], capture_output=True, text=True, timeout=120)
