@@ -170,6 +170,7 @@ class _Run:
         # The kinds of the other documents: a CRD is waited for only when one of them is its kind.
         self.later_kinds = {GroupKind(d.group, d.kind) for d in documents if not is_crd(d.group, d.kind)}
         self.pending: Dict[GroupKind, _Pending] = {}
+        self.list_kinds: Dict[Tuple[str, str], Optional[ResourceMappingNotFound]] = {}
         self.crd_errors: Dict[GroupKind, BaseException] = {}
         self.mapper_stale = False
         self.missing_kind_is_not_found = False
@@ -241,6 +242,32 @@ class _Run:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dynclient-apply") as pool:
             return list(pool.map(lambda item: self.send(item, step), ready))
 
+    def list_kind_error(self, doc: Document) -> Optional[ResourceMappingNotFound]:
+        """kubectl maps a List's own kind before its items: ``List``, ``<served kind>List`` or a served kind.
+
+        An object with ``items`` whose kind is not served (``kind: Foo``
+        with no Foo) applies none of its items, as with kubectl, which
+        reports the List with an empty name.
+        """
+        if doc.list_kind is None:
+            return None
+        api_version, kind = doc.list_kind
+        if kind == "List":
+            return None
+        if doc.list_kind not in self.list_kinds:
+            base = kind[: -len("List")] if kind.endswith("List") and len(kind) > len("List") else kind
+            try:
+                self.dyn.rest_mapping(GroupVersionKind.from_api_version(api_version, base))
+                self.list_kinds[doc.list_kind] = None
+            except NoKindMatch as exc:
+                cause = NoKindMatch(GroupKind(exc.group_kind.group, kind), exc.searched_versions,
+                                    discovery_failures=exc.discovery_failures)
+                self.list_kinds[doc.list_kind] = ResourceMappingNotFound(cause, name="", namespace="",
+                                                                         source=doc.source)
+            except (DynclientError, ValueError):
+                self.list_kinds[doc.list_kind] = None  # the items' own mapping reports it
+        return self.list_kinds[doc.list_kind]
+
     def reset_mapper(self) -> None:
         self.dyn.mapper.reset()
         self.mapper_stale = False
@@ -251,6 +278,9 @@ class _Run:
         crd_error = self.crd_errors.get(GroupKind(doc.group, doc.kind))
         if crd_error is not None:
             return self.failure(doc, gvk, None, doc.namespace or self.namespace, crd_error)
+        list_error = self.list_kind_error(doc)
+        if list_error is not None:
+            return self.failure(doc, gvk, None, doc.namespace or self.namespace, list_error, CRD_HINT)
         try:
             mapping, ns = self.resolve(doc)
         except NoKindMatch as exc:

@@ -65,7 +65,10 @@ class Document:
     ``index`` is the 0-based position of its document in the source and
     ``line`` the 1-based line that document starts on (0 when unknown, as
     for objects passed in as dicts). ``item`` says where inside a ``List``
-    the object sat (``"items[2]"``), empty for a top-level object.
+    the object sat (``"items[2]"``), empty for a top-level object, and
+    ``list_kind`` the ``(apiVersion, kind)`` of that List: kubectl maps the
+    List's own kind too, and applies nothing of a List whose kind is not
+    served.
     """
 
     source: str
@@ -73,6 +76,7 @@ class Document:
     line: int
     obj: Dict[str, Any] = field(repr=False)
     item: str = ""
+    list_kind: Optional[Tuple[str, str]] = None
 
     @property
     def api_version(self) -> str:
@@ -349,15 +353,15 @@ def _validate(obj: Any, source: str, index: int, line: int, item: str) -> None:
         raise fail(f"metadata.name is missing (a {obj['kind']} needs a name, or a generateName to create)")
 
 
-def _flatten(obj: Any, item_lines: List[int], source: str, index: int, line: int,
-             item: str = "") -> Iterator[Union[Document, InvalidDocument]]:
+def _flatten(obj: Any, item_lines: List[int], source: str, index: int, line: int, item: str = "",
+             list_kind: Optional[Tuple[str, str]] = None) -> Iterator[Union[Document, InvalidDocument]]:
     try:
         _validate(obj, source, index, line, item)
     except ManifestError as err:
         yield InvalidDocument(err, Document(source, index, line, obj if isinstance(obj, dict) else {}, item))
         return
     if not _is_list(obj):
-        yield Document(source, index, line, obj, item)
+        yield Document(source, index, line, obj, item, list_kind)
         return
     items = obj["items"]
     if items is None:
@@ -367,14 +371,15 @@ def _flatten(obj: Any, item_lines: List[int], source: str, index: int, line: int
                      source, index, line, item)
         yield InvalidDocument(err, Document(source, index, line, obj, item))
         return
-    list_kind = obj["kind"]
-    item_kind = list_kind[: -len("List")] if list_kind.endswith("List") else list_kind
+    own_kind = obj["kind"]
+    item_kind = own_kind[: -len("List")] if own_kind.endswith("List") else own_kind
     for i, child in enumerate(items):
         if isinstance(child, dict) and not child.get("kind") and not child.get("apiVersion"):
             # decodeToList: items of a typed list do not repeat their kind and apiVersion.
             child = {**child, "apiVersion": obj["apiVersion"], "kind": item_kind}
         child_line = item_lines[i] if i < len(item_lines) else line
-        yield from _flatten(child, [], source, index, child_line, f"{item}.items[{i}]" if item else f"items[{i}]")
+        yield from _flatten(child, [], source, index, child_line, f"{item}.items[{i}]" if item else f"items[{i}]",
+                            (obj["apiVersion"], own_kind))
 
 
 def _entries_of(source: Any) -> Iterator[Union[Document, InvalidDocument]]:

@@ -764,3 +764,29 @@ def test_the_last_document_for_an_object_wins(dyn, cluster):
     assert [(r.name, r.action) for r in results] == [("c", "created"), ("other", "created"), ("c", "applied")]
     final = next(o for (gvr, ns, name), o in cluster.objects.items() if name == "c")
     assert final["data"] == {"v": "second"}
+
+
+@pytest.mark.parametrize(
+    "head, applied",
+    [
+        ("apiVersion: v1\nkind: List\n", ["a"]),  # b takes the kind "List" less "List": none, so it is invalid
+        ("apiVersion: v1\nkind: ConfigMapList\n", ["a", "b"]),
+        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: holder}\n", ["a", "b"]),
+        ("apiVersion: v1\nkind: Foo\nmetadata: {name: x}\n", []),
+        ("apiVersion: v1\nkind: FooList\n", []),
+    ],
+    ids=["List", "served-kind-List", "served-kind-with-items", "unserved-kind-with-items", "unserved-kind-List"],
+)
+def test_a_list_whose_own_kind_is_not_served_applies_nothing(dyn, cluster, head, applied):
+    text = head + "items:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- {metadata: {name: b}}\n"
+    results = apply_manifests(dyn, text, namespace="default", stop_on_error=False)
+    assert [r.name for r in results if not r.failed] == applied
+    for result in results:
+        if result.invalid:
+            assert "items[1]: kind is missing" in str(result.error)
+        elif result.failed:
+            kind = head.split("kind: ")[1].split("\n")[0]
+            assert error_text(result.error) == ('resource mapping not found for name: "" namespace: "" from "<string>": '
+                                                f'no matches for kind "{kind}" in version "v1"')
+            assert result.note == CRD_HINT
+    assert len(results) == 2

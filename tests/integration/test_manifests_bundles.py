@@ -300,3 +300,21 @@ def test_delete_sends_background_like_kubectl(dyn, namespace, kubectl, tmp_path,
     apply_manifests(dyn, path, namespace=namespace)
     delete_manifests(dyn, path, namespace=namespace, propagation_policy=None)
     assert server_object(kubectl, "rc", "rc2", namespace)["metadata"]["finalizers"] == ["orphan"]
+
+
+@pytest.mark.parametrize(
+    "head",
+    ["apiVersion: v1\nkind: ConfigMap\nmetadata: {name: holder}\n", "apiVersion: v1\nkind: ConfigMapList\n",
+     "apiVersion: v1\nkind: Frob\nmetadata: {name: x}\n", "apiVersion: v1\nkind: FrobList\n"],
+    ids=["served-kind-with-items", "served-kind-List", "unserved-kind-with-items", "unserved-kind-List"],
+)
+def test_objects_with_items_as_kubectl_applies_them(dyn, namespace, kubectl, tmp_path, head):
+    path = tmp_path / "list.yaml"
+    path.write_text(head + "items:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- {metadata: {name: b}}\n")
+    results = apply_manifests(dyn, path, namespace=namespace, dry_run=True, stop_on_error=False)
+    proc = kubectl("apply", "--server-side", "--dry-run=server", "-n", namespace, "-f", str(path), check=False)
+    ours = [f"configmap/{r.name} serverside-applied (server dry run)" for r in results if not r.failed]
+    assert ours == proc.stdout.splitlines()
+    if any(r.failed for r in results):
+        assert proc.returncode == 1
+        assert proc.stderr.splitlines() == [f"error: {error_text(results[0].error)}", CRD_HINT]
