@@ -24,6 +24,24 @@ After client-go's ``tools/cache``:
 * ``InformerFactory`` shares one informer per (resource, namespace,
   label selector, field selector), like ``SharedInformerFactory``.
 
+Three options keep an informer small on a big cluster:
+
+* ``transform``: a function applied to every object before it is stored
+  or handed to a handler (client-go ``SetTransform``); the default keeps
+  the object whole, ``strip_managed_fields`` drops ``metadata.managedFields``
+  (often half of a small object).
+* ``metadata_only=True``: LIST and WATCH ask for ``PartialObjectMetadata``
+  (``dynclient.tools.metadata``), so the store holds metadata only, like an
+  informer on client-go's metadata client.
+* ``watch_list=True``: the initial sync is a WatchList
+  (``sendInitialEvents=true``, ``resourceVersionMatch=NotOlderThan``): the
+  server streams the current objects as ADDED events and marks the end
+  with a bookmark annotated ``k8s.io/initial-events-end``, instead of
+  building one huge LIST reply; the store is replaced at that bookmark and
+  the same stream goes on as the watch. A server that refuses it (400,
+  403, 422: an older server, or the feature turned off) gets the LIST
+  path from then on, as client-go's Reflector falls back.
+
 Objects in the store and given to handlers are shared: treat them as
 read-only (``copy.deepcopy`` before changing one), as client-go asks.
 """
@@ -36,13 +54,14 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
 
-from discovery.errors import Expired, Gone
+from discovery.errors import Expired, Gone, StatusError
 from discovery.types import GroupVersionResource
 from restmapper.mapping import RESTMapping
 
 from ..resource import ResourceClient
 from ..retry import jittered_backoff
-from ..watch import Watch
+from ..watch import INITIAL_EVENTS_END, Watch
+from .metadata import MetadataClient
 
 __all__ = [
     "Informer",
@@ -54,6 +73,7 @@ __all__ = [
     "namespace_index",
     "by_label",
     "NAMESPACE_INDEX",
+    "strip_managed_fields",
 ]
 
 log = logging.getLogger("dynclient.informer")
@@ -88,6 +108,14 @@ def by_label(key: str) -> IndexFunc:
 
     index.__name__ = f"by_label_{key}"
     return index
+
+
+def strip_managed_fields(obj: Obj) -> Obj:
+    """A transform: the object without ``metadata.managedFields`` (a shallow copy; the rest is shared)."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and "managedFields" in meta:
+        return {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+    return obj
 
 
 def _uid(obj: Optional[Mapping[str, Any]]) -> Optional[str]:
@@ -228,9 +256,21 @@ class Informer:
         watch_read_timeout: Optional[float] = None,
         backoff_base: float = 0.2,
         max_backoff: float = 30.0,
+        transform: Optional[Callable[[Obj], Obj]] = None,
+        metadata_only: bool = False,
+        watch_list: bool = False,
     ) -> None:
-        client = what if isinstance(what, ResourceClient) else dyn.resource(what)
-        self.client: ResourceClient = client.namespace(namespace) if namespace is not None else client
+        client = what if isinstance(what, (ResourceClient, MetadataClient)) else dyn.resource(what)
+        client = client.namespace(namespace) if namespace is not None else client
+        if metadata_only and not isinstance(client, MetadataClient):
+            client = MetadataClient(client)
+        #: The resource client LISTs and WATCHes go through (a ``MetadataClient`` with ``metadata_only``).
+        self.client: Any = client
+        self.transform = transform
+        self.metadata_only = metadata_only
+        self.watch_list = watch_list
+        #: True once the server refused a WatchList: the informer LISTs from then on.
+        self.watch_list_refused = False
         self.namespace = namespace
         self.label_selector = label_selector
         self.field_selector = field_selector
@@ -242,7 +282,9 @@ class Informer:
         self.max_backoff = max_backoff
         self.store = Store({NAMESPACE_INDEX: namespace_index} if indexers is None else indexers)
         #: Counters: lists, relists (after the first), watch events, watch reconnects, handler errors.
-        self.stats: Dict[str, int] = {"lists": 0, "relists": 0, "events": 0, "reconnects": 0, "handler_errors": 0}
+        #: ``watch_lists``: initial syncs (and re-syncs) streamed by a WatchList instead of a LIST.
+        self.stats: Dict[str, int] = {"lists": 0, "relists": 0, "events": 0, "reconnects": 0, "handler_errors": 0,
+                                      "watch_lists": 0}
         self.last_sync_resource_version = ""
         self._handlers: List[EventHandler] = []
         self._dispatch = threading.RLock()  # store changes and their notifications happen as one step
@@ -327,6 +369,28 @@ class Informer:
     def _run(self) -> None:
         failures = 0
         while not self._stop.is_set():
+            if self.watch_list and not self.watch_list_refused:
+                try:
+                    self._watch_list()
+                    failures = 0
+                    continue
+                except Gone as err:
+                    log.info("%s: watch expired (%s); starting over", self, err)
+                    continue
+                except StatusError as err:
+                    if err.code in (400, 403, 404, 405, 422):
+                        self.watch_list_refused = True
+                        log.info("%s: the server refused a WatchList (%s); LISTing instead", self, err)
+                    else:
+                        failures += 1
+                        log.warning("%s: WatchList failed (%s); retrying", self, err)
+                        self._stop.wait(self._backoff(failures))
+                        continue
+                except Exception as err:  # noqa: BLE001 - the loop must survive anything and try again
+                    failures += 1
+                    log.warning("%s: WatchList failed (%s: %s); retrying", self, type(err).__name__, err)
+                    self._stop.wait(self._backoff(failures))
+                    continue
             try:
                 rv = self._list_and_replace()
             except Exception as err:  # noqa: BLE001 - the loop must survive anything and try again
@@ -359,8 +423,9 @@ class Informer:
                 if token is None:
                     raise
                 page = self.client.list(label_selector=self.label_selector, field_selector=self.field_selector)
-                return list(page.get("items") or []), (page.get("metadata") or {}).get("resourceVersion", "")
-            items.extend(page.get("items") or [])
+                return ([self._transformed(item) for item in page.get("items") or []],
+                        (page.get("metadata") or {}).get("resourceVersion", ""))
+            items.extend(self._transformed(item) for item in page.get("items") or [])
             meta = page.get("metadata") or {}
             token = meta.get("continue")
             if not token:
@@ -377,6 +442,58 @@ class Informer:
         self.last_sync_resource_version = rv
         self._synced.set()
         return rv
+
+    def _transformed(self, obj: Obj) -> Obj:
+        return self.transform(obj) if self.transform is not None else obj
+
+    def _watch_list(self) -> None:
+        """Sync from a WatchList stream, then keep watching on it (raises what the server says)."""
+        watch = self.client.watch(
+            send_initial_events=True, yield_bookmarks=True, label_selector=self.label_selector,
+            field_selector=self.field_selector, server_timeout=self.watch_timeout,
+            read_timeout=self.watch_read_timeout, backoff_base=self.backoff_base, max_backoff=self.max_backoff,
+        )
+        with self._watch_lock:
+            if self._stop.is_set():
+                return
+            self._watch = watch
+        initial: Optional[Dict[str, Obj]] = {}
+        try:
+            for kind, obj in watch:
+                if initial is not None:
+                    if kind == "BOOKMARK":
+                        if ((obj.get("metadata") or {}).get("annotations") or {}).get(INITIAL_EVENTS_END) == "true":
+                            self._synced_from(list(initial.values()), watch.resource_version)
+                            initial = None
+                        continue
+                    if kind in ("ADDED", "MODIFIED"):
+                        item = self._transformed(obj)
+                        initial[meta_namespace_key(item)] = item
+                    elif kind == "DELETED":
+                        initial.pop(meta_namespace_key(obj), None)
+                    continue
+                if kind == "BOOKMARK":
+                    continue
+                self.stats["events"] += 1
+                self.stats["reconnects"] = self._reconnects_before + watch.reconnects
+                self._apply(kind, obj)
+        finally:
+            self._reconnects_before += watch.reconnects
+            self.stats["reconnects"] = self._reconnects_before
+            if watch.resource_version:
+                self.last_sync_resource_version = watch.resource_version
+            with self._watch_lock:
+                self._watch = None
+
+    def _synced_from(self, items: List[Obj], rv: str) -> None:
+        if self._stop.is_set():
+            return
+        self.stats["watch_lists"] += 1
+        if self._synced.is_set():
+            self.stats["relists"] += 1
+        self._replace(items)
+        self.last_sync_resource_version = rv
+        self._synced.set()
 
     def _start_watch(self, rv: str) -> Watch:
         """The watch the Reflector loop consumes: the resource client's own, resuming from ``rv``."""
@@ -407,6 +524,7 @@ class Informer:
     # -- store changes and notifications ------------------------------------------
 
     def _apply(self, kind: str, obj: Obj) -> None:
+        obj = self._transformed(obj)
         key = meta_namespace_key(obj)
         with self._dispatch:
             if kind in ("ADDED", "MODIFIED"):
