@@ -36,6 +36,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 import requests.adapters
+import requests.cookies
 from urllib3 import HTTPConnectionPool, HTTPHeaderDict
 from urllib3.connection import HTTPConnection
 from urllib3.exceptions import HTTPError as _Urllib3Error
@@ -530,18 +531,17 @@ class ConnectionPool:
         self._check_proxy()
         self._adapter_for(cert)
         url = self.url(self.prefix + target)
-        prepared = requests.Request(method, url, data=body).prepare()
         sent = HTTPHeaderDict()
         for name, value in headers:
             _check_header_value(name, value)
             sent.add(name, value)
-        if prepared.headers.get("Content-Length") is not None:
-            sent["Content-Length"] = prepared.headers["Content-Length"]
+        if body is not None:
+            sent["Content-Length"] = str(len(body))
         elif method in ("POST", "PUT", "PATCH"):
             sent["Content-Length"] = "0"
         if "Accept-Encoding" not in sent:
             sent["Accept-Encoding"] = SKIP_HEADER  # nothing, as Go with disable-compression (not "identity")
-        prepared.headers = sent  # type: ignore[assignment]  # a multi-valued mapping: repeated lines survive
+        prepared = _prepared(method, url, sent, body)
         try:
             resp = self._session.send(prepared, stream=True, timeout=timeout, allow_redirects=False,
                                       verify=self.scheme != "https" or self._tls_config.verify,
@@ -551,6 +551,25 @@ class ConnectionPool:
         except requests.RequestException as err:
             raise _wire_error("", err, self.proxy) from None
         return Response(resp, url, self.proxy)
+
+
+def _prepared(method: str, url: str, headers: HTTPHeaderDict, body: Optional[bytes]) -> requests.PreparedRequest:
+    """A ``PreparedRequest`` filled in directly: the URL is already encoded and the headers already final.
+
+    ``Request.prepare()`` would parse and re-quote the URL and rebuild the
+    headers as a plain dict (one value per name); the multi-valued mapping
+    keeps repeated lines (``Impersonate-Group``), and skipping the rest saves
+    a fifth of the client's time per request.
+    """
+    prepared = requests.PreparedRequest()
+    prepared.method = method
+    prepared.url = url
+    prepared.headers = headers  # type: ignore[assignment]
+    prepared.body = body
+    prepared.hooks = {"response": []}
+    # Read when a redirect reply is answered (requests works out the next request even when it does not follow).
+    prepared._cookies = requests.cookies.RequestsCookieJar()  # type: ignore[attr-defined]
+    return prepared
 
 
 def encode_query(params: Union[Mapping[str, Any], Iterable[Tuple[str, Any]], None]) -> str:
