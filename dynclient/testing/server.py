@@ -65,7 +65,9 @@ class Request:
     def verb(self) -> str:
         """The Kubernetes verb (get, list, watch, create, update, patch, delete, deletecollection)."""
         t = self.target
-        named = bool(t and t.name)
+        if t is None:
+            return self.method.lower()  # a non-resource path (discovery, /version): the method, as RBAC's verbs
+        named = bool(t.name)
         if self.method == "GET":
             return "watch" if self.query.get("watch") in ("true", "1") else "get" if named else "list"
         return {"POST": "create", "PUT": "update", "PATCH": "patch",
