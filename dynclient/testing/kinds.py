@@ -192,10 +192,6 @@ def _unserve(crd: Obj, discovery: DiscoveryDocuments, keep: Optional[Obj] = None
 # -- scale ------------------------------------------------------------------------
 
 
-def _replicas_path(info: ResourceInfo, registry_discovery: Any, obj: Obj) -> str:
-    return ".spec.replicas"
-
-
 def scale_of(info: ResourceInfo, obj: Obj, discovery: DiscoveryDocuments) -> Obj:
     if "scale" not in info.subresources:
         from .statuses import resource_not_found

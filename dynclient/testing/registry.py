@@ -98,7 +98,7 @@ class Registry:
             if token:
                 token_rv, start = _decode_continue(token)
                 if token_rv < self.tracker.compacted:
-                    raise self._continue_expired(info, ns, labels, fields, start, limit)
+                    raise self._continue_expired(start)
                 revision = token_rv
             items = [o for o in self.tracker.items(info.group_resource, ns or None)
                      if _key(o) >= start and (labels is None or labels(o)) and (fields is None or fields(o))]
@@ -113,8 +113,7 @@ class Registry:
                     {k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in items]
         return {"kind": info.kind + "List", "apiVersion": info.api_version, "metadata": meta, "items": rendered}
 
-    def _continue_expired(self, info: ResourceInfo, ns: Optional[str], labels: Any, fields: Any, start: str,
-                          limit: Optional[int]) -> ApiError:
+    def _continue_expired(self, start: str) -> ApiError:
         err = expired(_CONTINUE_TOO_OLD)
         # The server offers a token that continues at the current revision (inconsistently).
         err.body["metadata"] = {"continue": _encode_continue(self.tracker.revision, start)}

@@ -20,7 +20,6 @@ import time
 from typing import Any, Callable, Dict, List, Optional
 
 from .discoverydocs import ResourceInfo
-from .selectors import Matcher
 from .tracker import Change, ObjectTracker
 
 __all__ = ["WatchStream"]
