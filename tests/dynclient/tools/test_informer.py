@@ -56,7 +56,7 @@ class FakeInformer(Informer):
 
     def _list_pages(self):
         items, rv = self.lists.pop(0) if len(self.lists) > 1 else self.lists[0]
-        return list(items), rv
+        return [self._transformed(item) for item in items], rv  # as the real pager applies the transform
 
     def _start_watch(self, rv):
         return Watch(self._open, resource_version=rv, backoff_base=self.backoff_base, max_backoff=self.max_backoff)
