@@ -41,12 +41,13 @@ from urllib3 import HTTPConnectionPool, HTTPHeaderDict
 from urllib3.connection import HTTPConnection
 from urllib3.exceptions import HTTPError as _Urllib3Error
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
-from urllib3.exceptions import ProxyError as _Urllib3ProxyError
 from urllib3.util import SKIP_HEADER
 from urllib3.util.retry import Retry
 
 from .proxy import ProxyURL, proxy_for
 from .tlscontext import ClientCert, TLSConfig
+from .wireerrors import innermost as _innermost
+from .wireerrors import wire_error as _wire_error
 
 __all__ = ["ConnectionPool", "Response", "TLSConfig", "Headers", "LineTooLong", "encode_query"]
 
@@ -387,54 +388,6 @@ class Response:
         self.close()
 
 
-def _chain(err: BaseException) -> List[BaseException]:
-    """``err`` and what it wraps: requests' args[0], urllib3's ``reason``/``original_error``, causes."""
-    seen: List[BaseException] = []
-    current: Optional[BaseException] = err
-    while current is not None and current not in seen and len(seen) < 16:
-        seen.append(current)
-        nxt = getattr(current, "reason", None) if not isinstance(getattr(current, "reason", None), str) else None
-        if nxt is None and isinstance(current, _Urllib3ProxyError):
-            nxt = current.original_error
-        if nxt is None and current.args and isinstance(current.args[0], BaseException):
-            nxt = current.args[0]
-        if nxt is None and len(current.args) > 1 and isinstance(current.args[1], BaseException):
-            nxt = current.args[1]
-        if nxt is None:
-            nxt = current.__cause__ or current.__context__
-        current = nxt if isinstance(nxt, BaseException) else None
-    return seen
-
-
-def _is_wrapper(err: BaseException) -> bool:
-    module = type(err).__module__
-    return module.startswith(("requests", "urllib3")) or type(err) is ConnectionError and not err.args
-
-
-def _innermost(err: BaseException) -> str:
-    """The deepest error that is not a requests/urllib3 wrapper, as ``Type: message``."""
-    chain = _chain(err)
-    root = next((e for e in reversed(chain) if not _is_wrapper(e)), chain[-1])
-    return f"{type(root).__name__}: {root}"
-
-
-def _wire_error(what: str, err: BaseException, proxy: Optional[ProxyURL]) -> ConnectionError:
-    """A requests/urllib3 failure as the ``ConnectionError`` this module promises, credentials scrubbed."""
-    chain = _chain(err)
-    text = _innermost(err)
-    via_proxy = proxy is not None and any(
-        isinstance(e, (_Urllib3ProxyError, requests.exceptions.ProxyError)) or type(e).__module__ == "socks"
-        for e in chain)
-    if via_proxy:
-        assert proxy is not None
-        text = f"proxy {proxy.address} ({proxy.origin}): {text}"
-    if what:
-        text = f"{what}: {text}"
-    if proxy is not None:
-        text = proxy.scrub(text)
-    return ConnectionError(text)
-
-
 def _check_header_value(name: str, value: str) -> None:
     # http.client would refuse it with the value in the message: a token must never be printed.
     if "\n" in value or "\r" in value or "\0" in value:
@@ -546,8 +499,6 @@ class ConnectionPool:
             resp = self._session.send(prepared, stream=True, timeout=timeout, allow_redirects=False,
                                       verify=self.scheme != "https" or self._tls_config.verify,
                                       proxies=self._proxies, cert=None)
-        except requests.exceptions.InvalidSchema as err:
-            raise _wire_error("", err, self.proxy) from None
         except requests.RequestException as err:
             raise _wire_error("", err, self.proxy) from None
         return Response(resp, url, self.proxy)
