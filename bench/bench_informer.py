@@ -1,0 +1,179 @@
+"""Informer over many ConfigMaps on a real API server: sync time and memory per mode, event latency.
+
+Modes: ``full`` (whole objects), ``stripped`` (``transform=strip_managed_fields``),
+``metadata`` (``metadata_only=True``: PartialObjectMetadata) and
+``metadata_stripped`` (both) and ``watchlist`` (a WatchList start,
+``sendInitialEvents=true``). Each mode
+runs in a fresh child process, so its memory is its own: RSS is read from
+``/proc/self/statm`` after a ``gc.collect()`` before the informer starts
+and after it synced (the difference is what the store costs), and the
+peak (``ru_maxrss``). Event latency: after the ``full`` sync the child
+patches ``--updates`` objects one by one, each carrying its send time in an
+annotation; the handler notes the delay. The peer is ``kubectl get -o json``
+on the same objects (the ``kubernetes`` package is not installed here), and
+a plain ``ResourceClient.list`` as the floor.
+
+Run it against a server of its own, not a shared one::
+
+    KC=$(tests/apiserver/run start)
+    .venv/bin/python bench/bench_informer.py --kubeconfig "$KC" --objects 20000 --updates 2000
+    tests/apiserver/run stop "$KC"
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, List
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path[:0] = [ROOT]
+
+import dynclient  # noqa: E402
+
+NAMESPACE = "bench-informer"
+CM = dynclient.GroupVersionResource("", "v1", "configmaps")
+MODES = ("full", "stripped", "metadata", "metadata_stripped", "watchlist")
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+def populate(kubeconfig: str, objects: int, workers: int = 8) -> None:
+    """Create the namespace and ``objects`` ConfigMaps of about 1 KiB each (kept when already there)."""
+    with dynclient.connect(kubeconfig, qps=0, disk_cache=False) as dyn:
+        ns = dyn.resource(dynclient.GroupVersionResource("", "v1", "namespaces"))
+        try:
+            ns.create({"metadata": {"name": NAMESPACE}})
+        except dynclient.AlreadyExists:
+            pass
+        cms = dyn.resource(CM).namespace(NAMESPACE)
+        have = {o["metadata"]["name"] for o in cms.iter()}
+        todo = [i for i in range(objects) if f"cm-{i:05d}" not in have]
+        payload = "x" * 900
+
+        def make(i: int) -> None:
+            cms.create({"metadata": {"name": f"cm-{i:05d}", "labels": {"app": "bench", "shard": str(i % 10)}},
+                        "data": {"payload": payload}})
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(make, todo))
+        print(f"created {len(todo)} ConfigMaps in {time.perf_counter() - start:.1f}s", file=sys.stderr)
+
+
+def child(kubeconfig: str, mode: str, updates: int) -> Dict[str, Any]:
+    """One mode, in this (fresh) process: sync, memory, and (full) event latency."""
+    from dynclient.informer import Informer, strip_managed_fields
+
+    options: Dict[str, Any] = {"full": {}, "stripped": {"transform": strip_managed_fields},
+                               "metadata": {"metadata_only": True},
+                               "metadata_stripped": {"metadata_only": True, "transform": strip_managed_fields},
+                               "watchlist": {"watch_list": True}}[mode]
+    dyn = dynclient.connect(kubeconfig, qps=0, disk_cache=False)
+    dyn.resource(CM)  # discovery before the clock starts
+    gc.collect()
+    base = rss_mib()
+    inf = Informer(dyn, CM, namespace=NAMESPACE, **options)
+    start = time.perf_counter()
+    inf.start()
+    assert inf.wait_for_sync(600), "no sync"
+    synced = time.perf_counter() - start
+    gc.collect()
+    after = rss_mib()
+    out: Dict[str, Any] = {"mode": mode, "objects": len(inf.store), "sync_s": round(synced, 2),
+                           "rss_base_mib": round(base, 1), "rss_synced_mib": round(after, 1),
+                           "store_mib": round(after - base, 1),
+                           "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                           "stats": inf.stats}
+    if updates and mode == "full":
+        out.update(latency(dyn, inf, updates))
+    inf.stop()
+    dyn.close()
+    return out
+
+
+def latency(dyn: Any, inf: Any, updates: int) -> Dict[str, Any]:
+    delays: List[float] = []
+    done = threading.Event()
+
+    def on_update(old: Dict, new: Dict) -> None:
+        sent = ((new.get("metadata") or {}).get("annotations") or {}).get("bench/sent")
+        if sent and sent != ((old.get("metadata") or {}).get("annotations") or {}).get("bench/sent"):
+            delays.append(time.time() - float(sent))
+            if len(delays) >= updates:
+                done.set()
+
+    inf.add_event_handler(on_update=on_update)
+    cms = dyn.resource(CM).namespace(NAMESPACE)
+    names = sorted(o["metadata"]["name"] for o in inf.store.list())[:updates]
+    start = time.perf_counter()
+    for name in names:
+        cms.patch(name, {"metadata": {"annotations": {"bench/sent": repr(time.time())}}})
+    done.wait(120)
+    spent = time.perf_counter() - start
+    delays.sort()
+    q = statistics.quantiles(delays, n=100) if len(delays) > 1 else [0.0] * 99
+    return {"updates": len(delays), "latency_p50_ms": round(q[49] * 1000, 1), "latency_p99_ms": round(q[98] * 1000, 1),
+            "updates_s": round(spent, 1)}
+
+
+def peers(kubeconfig: str, runs: int = 3) -> Dict[str, Any]:
+    """``kubectl get -o json`` and a plain dynclient LIST of the same objects: best of ``runs``."""
+    kubectl = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(["kubectl", "--kubeconfig", kubeconfig, "-n", NAMESPACE, "get", "configmaps", "-o", "json"],
+                       check=True, stdout=subprocess.DEVNULL)
+        kubectl.append(time.perf_counter() - start)
+    plain = []
+    with dynclient.connect(kubeconfig, qps=0, disk_cache=False) as dyn:
+        cms = dyn.resource(CM).namespace(NAMESPACE)
+        for _ in range(runs):
+            start = time.perf_counter()
+            n = sum(1 for _ in cms.iter())
+            plain.append(time.perf_counter() - start)
+    return {"kubectl_get_json_s": round(min(kubectl), 2), "dynclient_iter_s": round(min(plain), 2), "listed": n}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kubeconfig", required=True)
+    parser.add_argument("--objects", type=int, default=20000)
+    parser.add_argument("--updates", type=int, default=2000)
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--child", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.kubeconfig, args.child, args.updates)))
+        return 0
+    populate(args.kubeconfig, args.objects)
+    results = []
+    for mode in args.modes.split(","):
+        proc = subprocess.run([sys.executable, __file__, "--kubeconfig", args.kubeconfig, "--child", mode,
+                               "--updates", str(args.updates)], check=True, capture_output=True, text=True)
+        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        print(json.dumps(results[-1]), flush=True)
+    print(json.dumps({"peers": peers(args.kubeconfig)}), flush=True)
+    full = next((r for r in results if r["mode"] == "full"), None)
+    if full:
+        print(json.dumps({f"{r['mode']}_store_over_full_store": round(r["store_mib"] / full["store_mib"], 3)
+                          for r in results if r is not full}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
