@@ -62,6 +62,14 @@ class Request:
         return self.headers.get("content-type", "")
 
     @property
+    def wants_metadata(self) -> bool:
+        """The Accept asks for ``PartialObjectMetadata(List)`` (meta.k8s.io/v1) first: metadata only."""
+        first = self.headers.get("accept", "").split(",")[0].replace(" ", "")
+        params = dict(p.split("=", 1) for p in first.split(";")[1:] if "=" in p)
+        return (params.get("as") in ("PartialObjectMetadata", "PartialObjectMetadataList")
+                and params.get("g") == "meta.k8s.io" and params.get("v") == "v1")
+
+    @property
     def verb(self) -> str:
         """The Kubernetes verb (get, list, watch, create, update, patch, delete, deletecollection)."""
         t = self.target
@@ -92,6 +100,15 @@ class Reply:
     @classmethod
     def error(cls, err: ApiError) -> "Reply":
         return cls.json(err.code, err.body)
+
+
+def partial_metadata(obj: Dict[str, Any]) -> Dict[str, Any]:
+    """An object as ``PartialObjectMetadata``: its metadata only."""
+    return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj.get("metadata", {})}
+
+
+def _metadata_render(render: Any) -> Any:
+    return lambda info, obj: partial_metadata(render(info, obj))
 
 
 def parse_target(path: str) -> Optional[Target]:
@@ -173,10 +190,15 @@ class FakeAPIServer:
     # -- verbs -------------------------------------------------------------------
 
     def _get(self, request: Request, info: ResourceInfo, t: Target) -> Reply:
-        return Reply.json(200, self.registry.get(info, t.namespace or "", t.name, t.subresource))
+        obj = self.registry.get(info, t.namespace or "", t.name, t.subresource)
+        return Reply.json(200, partial_metadata(obj) if request.wants_metadata else obj)
 
     def _list(self, request: Request, info: ResourceInfo, t: Target) -> Reply:
-        return Reply.json(200, self.registry.list(info, t.namespace, request.query))
+        listed = self.registry.list(info, t.namespace, request.query)
+        if request.wants_metadata:
+            listed = {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
+                      "metadata": listed["metadata"], "items": [partial_metadata(i) for i in listed["items"]]}
+        return Reply.json(200, listed)
 
     def _watch(self, request: Request, info: ResourceInfo, t: Target) -> Reply:
         q = request.query
@@ -195,7 +217,8 @@ class FakeAPIServer:
                              resource_version=q.get("resourceVersion", ""),
                              bookmarks=q.get("allowWatchBookmarks") == "true",
                              initial_events=q.get("sendInitialEvents") == "true", timeout=timeout,
-                             render=self.registry.render, bookmark_interval=self.bookmark_interval)
+                             render=_metadata_render(self.registry.render) if request.wants_metadata
+                             else self.registry.render, bookmark_interval=self.bookmark_interval)
         return Reply(200, stream)
 
     def _create(self, request: Request, info: ResourceInfo, t: Target) -> Reply:

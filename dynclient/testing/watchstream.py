@@ -73,7 +73,7 @@ class WatchStream:
         meta: Obj = {"resourceVersion": str(self._cursor), "creationTimestamp": None}
         if initial_end:
             meta["annotations"] = {"k8s.io/initial-events-end": "true"}
-        obj = {"kind": self._info.kind, "apiVersion": self._info.api_version, "metadata": meta}
+        obj = self._render(self._info, {"metadata": meta})
         return json.dumps({"type": "BOOKMARK", "object": obj}, separators=(",", ":")).encode() + b"\n"
 
     def _error_410(self, resource_version: str) -> None:

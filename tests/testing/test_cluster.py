@@ -368,3 +368,23 @@ def test_direct_access_and_added_resources(fake_cluster, dyn):
     with pytest.raises(dynclient.AlreadyExists):
         fake_cluster.create({"apiVersion": "example.org/v1alpha1", "kind": "Gadget",
                              "metadata": {"name": "g", "namespace": "default"}})
+
+
+METADATA = [
+    ("get", "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json", "PartialObjectMetadata"),
+    ("list", "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json",
+     "PartialObjectMetadataList"),
+    ("json", "application/json", None),
+]
+
+
+@pytest.mark.parametrize("verb, accept, kind", [m[1:] for m in METADATA], ids=[m[0] for m in METADATA])
+def test_partial_object_metadata_when_the_accept_asks(cms, verb, accept, kind):
+    cms.create(cm("a"))
+    got = cms.get("a", accept=accept) if verb == "get" else cms.list(accept=accept)
+    if kind is None:
+        assert got["kind"] == "ConfigMap" and got["data"] == {"k": "v"}
+        return
+    assert got["kind"] == kind and got["apiVersion"] == "meta.k8s.io/v1"
+    item = got if verb == "get" else got["items"][0]
+    assert "data" not in item and item["metadata"]["name"] == "a"
