@@ -57,6 +57,7 @@ import struct
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import yaml
+import yaml.scanner
 from yaml.events import (AliasEvent, DocumentEndEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
                          ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 
@@ -517,6 +518,13 @@ class _KubectlDecoding:
 
 class PyKubectlLoader(_KubectlDecoding, yaml.SafeLoader):
     """``KubectlLoader`` on PyYAML's pure-Python parser (slower; used where libyaml is missing)."""
+
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        # The pure scanner looks ahead over a run of "[" for a possible simple key, at a cost that
+        # grows with the flow level: refuse the depth before the run gets long (libyaml has a limit).
+        if self.flow_level >= MAX_DEPTH:
+            raise yaml.scanner.ScannerError(None, None, f"exceeded max depth of {MAX_DEPTH}", self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)  # type: ignore[misc]
 
 
 _CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
