@@ -378,7 +378,7 @@ METADATA = [
 ]
 
 
-@pytest.mark.parametrize("verb, accept, kind", [m[1:] for m in METADATA], ids=[m[0] for m in METADATA])
+@pytest.mark.parametrize("verb, accept, kind", METADATA, ids=[m[0] for m in METADATA])
 def test_partial_object_metadata_when_the_accept_asks(cms, verb, accept, kind):
     cms.create(cm("a"))
     got = cms.get("a", accept=accept) if verb == "get" else cms.list(accept=accept)
