@@ -71,25 +71,29 @@ def _fields(value: Union[GroupVersionResource, GroupVersionKind]) -> _Key:
 class _PatternIndex:
     """Ordered patterns, indexed by their three fields (``*`` kept as a literal key)."""
 
-    __slots__ = ("_by_key",)
+    __slots__ = ("_by_key", "_literal")
 
     def __init__(self, patterns: Sequence[Union[GroupVersionResource, GroupVersionKind]]) -> None:
         by_key: Dict[_Key, List[int]] = {}
         for i, pattern in enumerate(patterns):
             by_key.setdefault(_fields(pattern), []).append(i)
         self._by_key: Dict[_Key, Tuple[int, ...]] = {k: tuple(v) for k, v in by_key.items()}
+        # Per field, whether any pattern names a value there; discovery's patterns never name a
+        # kind, so a lookup then tries 4 keys instead of 8.
+        self._literal = tuple(any(k[i] != "*" for k in by_key) for i in range(3))
 
     def matching(self, value: Union[GroupVersionResource, GroupVersionKind]) -> FrozenSet[int]:
         """Indexes of the patterns ``value`` fits (each field equal or ``*``)."""
         g, v, n = _fields(value)
-        found: Set[int] = set()
-        by_key = self._by_key
-        for pg in {g, ANY_GROUP}:
-            for pv in {v, ANY_VERSION}:
-                for pn in {n, ANY_KIND}:
-                    hit = by_key.get((pg, pv, pn))
+        lit_g, lit_v, lit_n = self._literal
+        get = self._by_key.get
+        found: List[int] = []
+        for pg in ((g, "*") if lit_g and g != "*" else ("*",)):
+            for pv in ((v, "*") if lit_v and v != "*" else ("*",)):
+                for pn in ((n, "*") if lit_n and n != "*" else ("*",)):
+                    hit = get((pg, pv, pn))
                     if hit:
-                        found.update(hit)
+                        found.extend(hit)
         return frozenset(found)
 
 
