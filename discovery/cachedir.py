@@ -47,7 +47,13 @@ def default_cache_dir() -> str:
     env = os.environ.get("KUBECACHEDIR", "")
     if env:
         return env
-    return os.path.join(os.path.expanduser("~"), ".kube", "cache")
+    # HOME unset: Python falls back to the password database, where kubectl (homedir.HomeDir()
+    # returning "") uses ".kube/cache" under the working directory. When neither knows a home,
+    # dynclient does what kubectl does, rather than create a directory named "~".
+    home = os.path.expanduser("~")
+    if home.startswith("~"):
+        return os.path.join(".kube", "cache")
+    return os.path.join(home, ".kube", "cache")
 
 
 def _go_join(*elems: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import pytest
 
@@ -54,6 +54,32 @@ def test_default_cache_dir(monkeypatch: pytest.MonkeyPatch, isolated_env: Path, 
     if env is not None:
         monkeypatch.setenv("KUBECACHEDIR", env)
     expected = str(isolated_env.joinpath(*expected_suffix)) if expected_suffix else env
+    assert default_cache_dir() == expected
+
+
+@pytest.mark.parametrize(
+    "home, passwd, expected",
+    [
+        pytest.param("/", None, "/.kube/cache", id="home-is-root"),
+        pytest.param(None, "/home/from-passwd", "/home/from-passwd/.kube/cache", id="unset-uses-passwd"),
+        pytest.param(None, None, ".kube/cache", id="unset-and-no-passwd-like-kubectl"),
+    ],
+)
+def test_default_cache_dir_without_a_usable_home(monkeypatch: pytest.MonkeyPatch, home: Optional[str],
+                                                 passwd: Optional[str], expected: str) -> None:
+    import pwd
+
+    if home is None:
+        monkeypatch.delenv("HOME", raising=False)
+    else:
+        monkeypatch.setenv("HOME", home)
+
+    def getpwuid(uid: int) -> object:
+        if passwd is None:
+            raise KeyError(uid)
+        return type("pw", (), {"pw_dir": passwd})()
+
+    monkeypatch.setattr(pwd, "getpwuid", getpwuid)
     assert default_cache_dir() == expected
 
 
