@@ -330,10 +330,10 @@ def test_error_cases_like_kubectl(cli, kubectl, objects, args):
 
 
 def test_unsupported_output_lists_only_what_dynclient_prints(cli, namespace):
-    # kubectl lists its template and custom-column printers too, which dynclient does not have.
+    # kubectl lists its Go template printers too, which dynclient does not have.
     assert cli("-n", namespace, "get", "cm", "-o", "bogus") == (
-        1, "", 'error: unable to match a printer suitable for the output format "bogus", '
-               "allowed formats are: json,name,wide,yaml\n")
+        1, "", 'error: unable to match a printer suitable for the output format "bogus", allowed formats are: '
+               "custom-columns,custom-columns-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,wide,yaml\n")
 
 
 def test_no_traceback_and_exit_1_in_a_subprocess(kubeconfig, tmp_path):
