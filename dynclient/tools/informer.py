@@ -29,7 +29,8 @@ Three options keep an informer small on a big cluster:
 * ``transform``: a function applied to every object before it is stored
   or handed to a handler (client-go ``SetTransform``); the default keeps
   the object whole, ``strip_managed_fields`` drops ``metadata.managedFields``
-  (often half of a small object).
+  (often half of a small object). Every stored object's keys are then
+  interned (``compact``), so they are shared between objects.
 * ``metadata_only=True``: LIST and WATCH ask for ``PartialObjectMetadata``
   (``dynclient.tools.metadata``), so the store holds metadata only, like an
   informer on client-go's metadata client.
@@ -49,6 +50,7 @@ read-only (``copy.deepcopy`` before changing one), as client-go asks.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -74,6 +76,7 @@ __all__ = [
     "by_label",
     "NAMESPACE_INDEX",
     "strip_managed_fields",
+    "compact",
 ]
 
 log = logging.getLogger("dynclient.informer")
@@ -116,6 +119,33 @@ def strip_managed_fields(obj: Obj) -> Obj:
     if isinstance(meta, dict) and "managedFields" in meta:
         return {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
     return obj
+
+
+#: Keys whose (short, repeated) string values are shared between stored objects.
+_SHARED_VALUES = frozenset({"apiVersion", "kind", "namespace", "manager", "operation", "fieldsType", "subresource"})
+
+
+def compact(value: Any) -> Any:
+    """A copy of ``value`` whose dict keys (and a few repeated values) are interned strings.
+
+    Each object is decoded on its own (``dynclient.liststream``), so 20,000
+    ConfigMaps would carry 20,000 copies of ``"metadata"``, ``"name"``,
+    ``"resourceVersion"``...; interned, they share one each. The informer
+    stores every object this way, after ``transform``.
+    """
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if type(key) is str:
+                key = sys.intern(key)
+                if key in _SHARED_VALUES and type(item) is str and len(item) <= 253:
+                    out[key] = sys.intern(item)
+                    continue
+            out[key] = compact(item)
+        return out
+    if isinstance(value, list):
+        return [compact(item) for item in value]
+    return value
 
 
 def _uid(obj: Optional[Mapping[str, Any]]) -> Optional[str]:
@@ -444,7 +474,7 @@ class Informer:
         return rv
 
     def _transformed(self, obj: Obj) -> Obj:
-        return self.transform(obj) if self.transform is not None else obj
+        return compact(self.transform(obj) if self.transform is not None else obj)
 
     def _watch_list(self) -> None:
         """Sync from a WatchList stream, then keep watching on it (raises what the server says)."""
