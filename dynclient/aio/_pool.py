@@ -19,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import queue
 import threading
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, List, Optional, TypeVar
 
 __all__ = ["CallPool", "THREAD_PREFIX", "in_thread"]
 
@@ -31,24 +32,76 @@ THREAD_PREFIX = "dynclient-aio"
 
 
 class CallPool:
-    """A ``ThreadPoolExecutor`` of ``max_workers`` threads that runs blocking calls for coroutines."""
+    """At most ``max_workers`` threads running blocking calls for coroutines; more calls queue, in order.
+
+    Like ``concurrent.futures.ThreadPoolExecutor`` (its ``Future`` is what
+    ``submit`` returns), with one difference that matters on an event loop:
+    the loop never starts a thread. ``Thread.start()`` waits until the new
+    thread runs, which on a busy machine takes milliseconds; a burst of 50
+    calls would block the loop for each. Here the first worker starts with
+    the pool, and a worker that takes a call while more are queued than
+    there are idle workers starts the next one itself, before running its
+    call. Workers stay until ``shutdown()``.
+    """
 
     def __init__(self, max_workers: int, *, name: str = THREAD_PREFIX) -> None:
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}")
         self.max_workers = max_workers
-        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=name)
+        self._name = name
+        self._queue: "queue.SimpleQueue[Optional[_Job]]" = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads: List[threading.Thread] = []
+        self._started = 0  # workers started or being started, counted under the lock
+        self._idle = 0
+        self._queued = 0
         self._closed = False
+        self._started = 1
+        self._start_worker()
 
     @property
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def threads(self) -> int:
+        """Worker threads started so far (never more than ``max_workers``)."""
+        return self._started
+
+    def _start_worker(self) -> None:
+        # Called with no lock held, by the constructor or by a worker: never on the loop.
+        # The caller has counted it in ``_started``.
+        with self._lock:
+            thread = threading.Thread(target=self._work, name=f"{self._name}_{len(self._threads)}", daemon=True)
+            self._threads.append(thread)
+        thread.start()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1
+            job = self._queue.get()
+            with self._lock:
+                self._idle -= 1
+                if job is None:
+                    return
+                self._queued -= 1
+                grow = self._queued > self._idle and self._started < self.max_workers and not self._closed
+                if grow:
+                    self._started += 1  # reserved now, so two workers never start one place twice
+            if grow:
+                self._start_worker()
+            job.run()
+
     def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> "concurrent.futures.Future[T]":
         """Queue ``fn(*args, **kwargs)``; raises ``RuntimeError`` once the pool is shut down."""
-        if self._closed:
-            raise RuntimeError("the dynclient.aio client is closed")
-        return self._executor.submit(functools.partial(fn, *args, **kwargs))
+        job = _Job(functools.partial(fn, *args, **kwargs))
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the dynclient.aio client is closed")
+            self._queued += 1
+            self._queue.put(job)
+        return job.future
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn`` on the pool and await its result; its exception is raised here, unchanged."""
@@ -56,8 +109,45 @@ class CallPool:
 
     def shutdown(self) -> None:
         """Drop queued calls, wait for running ones, and end every thread (blocking: not on the loop)."""
-        self._closed = True
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            self._closed = True
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                job.future.cancel()
+        # Every worker (also one being started right now) takes one None and ends.
+        for _ in range(self.max_workers):
+            self._queue.put(None)
+        for thread in self._threads_now():
+            if thread is not threading.current_thread():
+                thread.join()
+
+    def _threads_now(self) -> List[threading.Thread]:
+        with self._lock:
+            return list(self._threads)
+
+
+class _Job:
+    """One queued call and the future its result goes to."""
+
+    __slots__ = ("fn", "future")
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.fn = fn
+        self.future: "concurrent.futures.Future[Any]" = concurrent.futures.Future()
+
+    def run(self) -> None:
+        if not self.future.set_running_or_notify_cancel():
+            return  # cancelled while queued
+        try:
+            result = self.fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
+            self.future.set_exception(exc)
+        else:
+            self.future.set_result(result)
 
 
 async def in_thread(fn: Callable[..., T], *args: Any, name: str = f"{THREAD_PREFIX}-once",

@@ -136,12 +136,17 @@ class AsyncDynamicClient:
                 watch.join(10.0)
             for informer in informers:
                 informer._stop_threads()
-            self.pool.shutdown()
-            self.sync.close()
+            self._release()
 
         await in_thread(finish, name="dynclient-aio-close")
         for informer in informers:
             await informer._stop_dispatch()
+
+    def _release(self) -> None:
+        """End the pool's threads and close the sync client (blocking: off the loop)."""
+        self._closed = True
+        self.pool.shutdown()
+        self.sync.close()
 
     async def __aenter__(self) -> "AsyncDynamicClient":
         return self
@@ -171,9 +176,11 @@ async def connect(
     """
     if max_workers is not None and max_workers < 1:
         raise ValueError(f"max_workers must be at least 1, got {max_workers}")
-    build = functools.partial(
-        _connect_sync, kubeconfig, context, namespace=namespace, cache_dir=cache_dir, discovery_ttl=discovery_ttl,
-        impersonate=impersonate, impersonate_uid=impersonate_uid, impersonate_groups=impersonate_groups,
-        impersonate_extra=impersonate_extra, **client_options)
-    sync = await in_thread(build, name="dynclient-aio-connect", orphan=DynamicClient.close)
-    return AsyncDynamicClient(sync, max_workers=max_workers)
+    def build() -> AsyncDynamicClient:
+        sync = _connect_sync(
+            kubeconfig, context, namespace=namespace, cache_dir=cache_dir, discovery_ttl=discovery_ttl,
+            impersonate=impersonate, impersonate_uid=impersonate_uid, impersonate_groups=impersonate_groups,
+            impersonate_extra=impersonate_extra, **client_options)
+        return AsyncDynamicClient(sync, max_workers=max_workers)  # its first thread starts here, not on the loop
+
+    return await in_thread(build, name="dynclient-aio-connect", orphan=AsyncDynamicClient._release)

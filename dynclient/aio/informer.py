@@ -148,7 +148,7 @@ class Informer:
             self._sync.add_event_handler(handler.on_add, handler.on_update, handler.on_delete)
         self._early = []
         self._dyn._informers.add(self)
-        self._sync.start()
+        await self._dyn.pool.run(self._sync.start)  # Thread.start() waits for the thread: not on the loop
         return self
 
     async def wait_for_sync(self, timeout: Optional[float] = None) -> bool:

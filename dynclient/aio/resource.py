@@ -246,7 +246,7 @@ class AsyncResourceClient:
             rc = await self._client()
             return rc.watch(**options)  # builds the request; no I/O until the reader thread iterates it
 
-        return AsyncWatch(make, tracker=self._watches)
+        return AsyncWatch(make, pool=self._pool, tracker=self._watches)
 
     # -- write verbs ------------------------------------------------------------------
 

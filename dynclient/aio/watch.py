@@ -26,7 +26,7 @@ import threading
 from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Set, Tuple
 
 from ..watch import Watch
-from ._pool import THREAD_PREFIX, _call_soon
+from ._pool import THREAD_PREFIX, CallPool, _call_soon
 
 __all__ = ["AsyncWatch", "DEFAULT_BUFFER"]
 
@@ -52,9 +52,10 @@ class AsyncWatch:
     event is awaited. Use it as ``async with`` to be sure it stops.
     """
 
-    def __init__(self, make: Callable[[], Awaitable[Watch]], *, tracker: Optional[Set["AsyncWatch"]] = None,
-                 buffer: int = DEFAULT_BUFFER) -> None:
+    def __init__(self, make: Callable[[], Awaitable[Watch]], *, pool: Optional["CallPool"] = None,
+                 tracker: Optional[Set["AsyncWatch"]] = None, buffer: int = DEFAULT_BUFFER) -> None:
         self._make = make
+        self._pool = pool
         self._tracker = tracker
         self._max = max(1, buffer)
         self._watch: Optional[Watch] = None
@@ -110,7 +111,11 @@ class AsyncWatch:
         if self._tracker is not None:
             self._tracker.add(self)
         self._thread = threading.Thread(target=self._read, name=f"{THREAD_PREFIX}-watch", daemon=True)
-        self._thread.start()
+        if self._pool is not None:
+            # Thread.start() waits for the thread to run: a pool worker waits for it, not the loop.
+            await asyncio.shield(self._pool.run(self._thread.start))
+        else:
+            self._thread.start()
 
     def _read(self) -> None:
         """The reader thread: iterate the sync watch into the buffer until it ends or is stopped."""
