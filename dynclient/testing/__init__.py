@@ -36,7 +36,8 @@ NOT_MODELLED = (
     "no conversion between versions: an object is served at any version of its resource with only apiVersion changed",
     "no controllers: no garbage collection of dependents (ownerReferences), no Deployment/ReplicaSet/Pod behaviour, "
     "no ServiceAccount tokens, no kube-root-ca.crt; the namespace controller's work (deleting contents) is done "
-    "at once when a namespace is deleted",
+    "at once when a namespace is deleted (controllers=False: never, as on a bare apiserver, which also leaves "
+    "the garbage collector's orphan/foregroundDeletion finalizers on deleted objects)",
     "CRDs are Established in the same write that creates them (a real server sets the conditions a moment later)",
     "LIST with a continue token reads the current objects, not a snapshot at the token's resourceVersion",
     "no authentication or authorization (every request is an admin's), no admission, no impersonation checks",

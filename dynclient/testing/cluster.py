@@ -66,22 +66,24 @@ class FakeCluster:
     allows bookmarks gets one. ``discovery_file`` replaces the recorded
     release (``python -m dynclient.testing.record`` writes one). With
     ``token``, requests must carry it as a bearer token (else the real 401).
-    ``namespace_controller=False`` leaves a deleted namespace Terminating
-    with its objects, as a bare apiserver (the test harness) does; by
-    default its objects are deleted and it goes at once.
+    ``controllers=False`` is a bare apiserver (the test harness): a deleted
+    namespace stays Terminating with its objects, and a delete that orphans
+    (a ReplicationController's default) or is Foreground leaves the garbage
+    collector's finalizer on the object. By default that work is done at
+    once: the namespace is emptied and goes, and no such finalizer is added.
     """
 
     def __init__(self, *, host: str = DEFAULT_HOST, namespaces: Sequence[str] = DEFAULT_NAMESPACES,
                  history: Optional[int] = None, compaction_interval: Optional[float] = None,
                  bookmark_interval: Optional[float] = 1.0,
                  discovery_file: Optional[os.PathLike] = None, clock: Callable[[], float] = time.time,
-                 seed: Optional[int] = None, namespace_controller: bool = True, token: Optional[str] = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 seed: Optional[int] = None, controllers: bool = True, token: Optional[str] = None, sleep: Callable[[float], None] = time.sleep) -> None:
         self.host = host.rstrip("/")
         release = load_release(Path(discovery_file)) if discovery_file else None
         self.discovery = DiscoveryDocuments(release)
         self.tracker = ObjectTracker(history=history, compaction_interval=compaction_interval)
         self.registry = Registry(self.tracker, self.discovery, clock=clock, rng=random.Random(seed),
-                                 namespace_controller=namespace_controller)
+                                 controllers=controllers)
         self.server = FakeAPIServer(self.discovery, self.tracker, self.registry, bookmark_interval=bookmark_interval,
                                      token=token)
         self.token = token

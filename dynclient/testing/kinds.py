@@ -56,8 +56,10 @@ def deletes_gracefully(info: ResourceInfo) -> bool:
     return info.group_resource == NAMESPACES
 
 
-def has_dependents(info: ResourceInfo, obj: Obj, registry: "Registry") -> bool:
-    return False  # no garbage collector runs (none runs in the harness either)
+def default_propagation(info: ResourceInfo) -> Optional[str]:
+    """The policy a DELETE without one gets: core/v1 ReplicationControllers orphan their pods (the
+    registry's ``DefaultGarbageCollectionPolicy``); everything else is Background (no finalizer)."""
+    return "Orphan" if info.group_resource == ("", "replicationcontrollers") else None
 
 
 def on_create(info: ResourceInfo, obj: Obj, registry: "Registry") -> None:

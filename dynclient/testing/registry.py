@@ -53,13 +53,14 @@ class Registry:
 
     def __init__(self, tracker: ObjectTracker, discovery: DiscoveryDocuments, *,
                  clock: Callable[[], float] = time.time, rng: Optional[random.Random] = None,
-                 namespace_controller: bool = True) -> None:
+                 controllers: bool = True) -> None:
         self.tracker = tracker
         self.discovery = discovery
         self.clock = clock
         self.rng = rng or random.Random()
-        #: Whether a deleted namespace is emptied and removed (a controller-manager's work) or stays Terminating.
-        self.namespace_controller = namespace_controller
+        #: Whether the controller-manager's part of a delete is done at once (a namespace emptied and removed,
+        #: the garbage collector's orphan/foreground finalizers never left behind) or never, as on a bare apiserver.
+        self.controllers = controllers
 
     def now(self) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock()))
@@ -300,11 +301,14 @@ class Registry:
             if pre.get("resourceVersion") and pre["resourceVersion"] != meta.get("resourceVersion"):
                 raise conflict(info.resource, name, info.group, "Precondition failed: ResourceVersion in precondition: "
                                f"{pre['resourceVersion']}, ResourceVersion in object meta: {meta.get('resourceVersion')}")
-            policy = options.get("propagationPolicy")
             finalizers = list(meta.get("finalizers") or [])
-            if policy == "Foreground" and "foregroundDeletion" not in finalizers and kinds.has_dependents(
-                    info, old, self):
-                finalizers.append("foregroundDeletion")
+            if not self.controllers:
+                # The garbage collector's finalizers; it is the one that takes them off again.
+                policy = options.get("propagationPolicy") or (
+                    "Orphan" if options.get("orphanDependents") else kinds.default_propagation(info))
+                gc = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}.get(policy or "")
+                if gc and gc not in finalizers:
+                    finalizers.append(gc)
             graceful = kinds.deletes_gracefully(info)
             if finalizers or graceful:
                 if meta.get("deletionTimestamp"):
@@ -317,7 +321,7 @@ class Registry:
                 if dry_run:
                     return self.render(info, new)
                 kinds.on_terminating(info, new)
-                if not finalizers and self.namespace_controller:
+                if not finalizers and self.controllers:
                     # The controller's work (a namespace's contents) is done at once; then the object goes.
                     kinds.finalize(info, new, self)
                     gone = self.tracker.remove(info.group_resource, meta.get("namespace") or "", name)

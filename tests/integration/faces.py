@@ -21,8 +21,8 @@ __all__ = ["suite_cluster", "fake_client_factory"]
 
 def suite_cluster() -> FakeCluster:
     """A FakeCluster set up like the harness apiserver (compaction every 5 s, a bearer token required, no
-    controller-manager: a deleted namespace stays Terminating)."""
-    return FakeCluster(compaction_interval=5.0, token="fake-admin-token", namespace_controller=False)
+    controller-manager: a deleted namespace stays Terminating, GC finalizers stay)."""
+    return FakeCluster(compaction_interval=5.0, token="fake-admin-token", controllers=False)
 
 
 def fake_client_factory(tmp_path: Path, request_log: Callable[[Any], None],

@@ -388,3 +388,31 @@ def test_partial_object_metadata_when_the_accept_asks(cms, verb, accept, kind):
     assert got["kind"] == kind and got["apiVersion"] == "meta.k8s.io/v1"
     item = got if verb == "get" else got["items"][0]
     assert "data" not in item and item["metadata"]["name"] == "a"
+
+
+RC = {"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "rc"},
+      "spec": {"replicas": 0, "selector": {"app": "rc"}}}
+GC = [
+    ("rc-default-orphans", RC, None, ["orphan"]),
+    ("explicit-orphan", cm("c"), "Orphan", ["orphan"]),
+    ("foreground", cm("c"), "Foreground", ["foregroundDeletion"]),
+    ("background-goes", cm("c"), "Background", None),
+]
+
+
+@pytest.mark.parametrize("obj, policy, finalizers", [g[1:] for g in GC], ids=[g[0] for g in GC])
+def test_garbage_collector_finalizers_on_a_bare_apiserver(obj, policy, finalizers):
+    cluster = FakeCluster(controllers=False)
+    with cluster.connect() as dyn:
+        rc = dyn.resource_for_kind(obj["apiVersion"], obj["kind"]).namespace("default")
+        rc.create(obj)
+        rc.delete(obj["metadata"]["name"], propagation_policy=policy)
+        left = cluster.get(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], "default")
+    assert (left and left["metadata"]["finalizers"]) == finalizers if finalizers else left is None
+
+
+def test_with_controllers_a_delete_leaves_no_gc_finalizer(cms):
+    cms.create(cm("c"))
+    cms.delete("c", propagation_policy="Foreground")
+    with pytest.raises(dynclient.NotFound):
+        cms.get("c")
