@@ -108,3 +108,21 @@ def test_metadata_only_wraps_the_resource_client():
 
     inf = Informer(None, ResourceClient(None, CM), metadata_only=True)
     assert isinstance(inf.client, MetadataClient) and inf.client.gvr == CM.resource
+
+
+def test_compact_shares_keys_and_repeated_values_between_objects():
+    from dynclient.tools.informer import compact
+
+    def decoded(name):  # each object decoded on its own, as liststream does
+        return json.loads(json.dumps({"apiVersion": "v1", "kind": "ConfigMap",
+                                      "metadata": {"name": name, "namespace": "default",
+                                                   "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:a": {}}}]},
+                                      "data": {"k": "v" * 50}}))
+
+    a, b = compact(decoded("a")), compact(decoded("b"))
+    assert a == decoded("a")  # the same value
+    key_a = next(k for k in a["metadata"] if k == "namespace")
+    key_b = next(k for k in b["metadata"] if k == "namespace")
+    assert key_a is key_b and a["metadata"]["namespace"] is b["metadata"]["namespace"]
+    assert a["metadata"]["managedFields"][0]["manager"] is b["metadata"]["managedFields"][0]["manager"]
+    assert a["data"]["k"] is not b["data"]["k"]  # data values are left alone
