@@ -169,7 +169,7 @@ def test_a_leader_that_cannot_renew_stops_within_the_renew_deadline_and_before_a
     store.down = False
     follower = elector(store, "b", events)
     t2 = start(follower)
-    assert until(lambda: follower.is_leader(), timeout=5)
+    assert until(lambda: any(k == "started" and who == "b" for k, who, _ in events), timeout=5)
     taken = next(at for k, who, at in events if k == "started" and who == "b")
     assert taken - cut >= 1.0 - 0.05 and taken > stopped  # a full leaseDurationSeconds of silence, seen by b
     follower.stop()
@@ -254,3 +254,40 @@ def test_micro_time_is_rfc3339_with_microseconds():
 def test_the_locks_satisfy_the_protocol():
     assert isinstance(FakeLock(Store(), "a"), ResourceLock)
     assert isinstance(LeaseLock(None, namespace="ns", name="l", identity="a", transport=object()), ResourceLock)
+
+
+def test_the_asyncio_face_runs_the_same_loop_and_calls_coroutines_on_the_loop():
+    import asyncio
+
+    from dynclient.tools.leaderelection.aio import AsyncLeaderElector
+
+    store, calls = Store(), []
+
+    async def main():
+        loop = asyncio.get_running_loop()
+
+        async def started(lost):
+            assert asyncio.get_running_loop() is loop
+            calls.append("started")
+            await lost.wait()
+            calls.append("lost")
+
+        async def stopped():
+            calls.append("stopped")
+
+        e = AsyncLeaderElector(None, lock_name="l", namespace="ns", identity="a", lock=FakeLock(store, "a"),
+                               on_started_leading=started, on_stopped_leading=stopped, release_on_cancel=True,
+                               **TIMING)
+        task = asyncio.ensure_future(e.run())
+        for _ in range(200):
+            if e.is_leader():
+                break
+            await asyncio.sleep(0.01)
+        assert e.is_leader() and e.leader == "a"
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.05)
+
+    asyncio.run(main())
+    assert calls[:1] == ["started"] and "stopped" in calls and store.record.holder_identity == ""

@@ -1,0 +1,83 @@
+"""The asyncio face of ``LeaderElector``: the same loop and timing, awaited (one core, two faces).
+
+The blocking elector runs on a thread of its own; ``await elector.run()``
+waits for it without blocking the event loop, and cancelling the awaiting
+task stops it (releasing the lock with ``release_on_cancel``). The
+callbacks may be coroutine functions: they run on the loop that called
+``run()``. ``on_started_leading(lost)`` gets an ``asyncio.Event`` set when
+leadership ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+from typing import Any, Callable, Optional
+
+from .leaderelection import LeaderElector
+
+__all__ = ["AsyncLeaderElector"]
+
+
+class AsyncLeaderElector:
+    """``LeaderElector`` for asyncio programs; ``dyn`` is an ``AsyncDynamicClient`` or a ``DynamicClient``."""
+
+    def __init__(self, dyn: Any, *, on_started_leading: Callable[[asyncio.Event], Any],
+                 on_stopped_leading: Callable[[], Any], on_new_leader: Optional[Callable[[str], Any]] = None,
+                 **options: Any) -> None:
+        self._callbacks = (on_started_leading, on_stopped_leading, on_new_leader)
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self.sync = LeaderElector(getattr(dyn, "sync", dyn), on_started_leading=self._started,
+                                  on_stopped_leading=self._stopped,
+                                  on_new_leader=self._new_leader if on_new_leader is not None else None, **options)
+
+    def is_leader(self) -> bool:
+        return self.sync.is_leader()
+
+    @property
+    def leader(self) -> str:
+        return self.sync.leader
+
+    def stop(self) -> None:
+        self.sync.stop()
+
+    async def run(self) -> None:
+        """Campaign, lead, and return when the term ends; cancelling this task stops the elector."""
+        self._loop = asyncio.get_running_loop()
+        done = asyncio.Event()
+        thread = threading.Thread(target=lambda: (self.sync.run(), self._loop.call_soon_threadsafe(done.set)),
+                                  name=f"leader-election-{self.sync.identity}", daemon=True)
+        thread.start()
+        try:
+            await done.wait()
+        except asyncio.CancelledError:
+            self.sync.stop()
+            await asyncio.shield(done.wait())
+            raise
+
+    # -- from the elector's threads onto the loop --------------------------------------------
+
+    def _on_loop(self, fn: Callable[..., Any], *args: Any) -> None:
+        assert self._loop is not None
+
+        async def call() -> None:
+            result = fn(*args)
+            if inspect.isawaitable(result):
+                await result
+
+        asyncio.run_coroutine_threadsafe(call(), self._loop).result()
+
+    def _started(self, lost: threading.Event) -> None:
+        assert self._loop is not None
+        event = asyncio.Event()
+        waiter = threading.Thread(target=lambda: (lost.wait(), self._loop.call_soon_threadsafe(event.set)),
+                                  daemon=True)
+        waiter.start()
+        self._on_loop(self._callbacks[0], event)
+
+    def _stopped(self) -> None:
+        self._on_loop(self._callbacks[1])
+
+    def _new_leader(self, identity: str) -> None:
+        self._on_loop(self._callbacks[2], identity)
