@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from discovery.errors import Forbidden, GroupDiscoveryFailed, NotFound, StatusError, TransportError, status_error_from_response
@@ -87,3 +89,15 @@ def test_usage_errors(err, expected):
 
 def test_error_text_has_no_trailing_newline_for_one_line():
     assert error_text(ValueError("x")) == "error: x"
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("https://h/api", "the server has asked for the client to provide credentials"),
+    ("https://h/apis/apps/v1", "the server has asked for the client to provide credentials"),
+    ("https://h/api/v1/namespaces/x/configmaps", "Unauthorized"),
+], ids=["discovery-root", "discovery-group-version", "object-list"])
+def test_unauthorized_is_worded_by_where_it_happened(url, expected):
+    err = status_error_from_response(401, json.dumps({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                                      "message": "Unauthorized", "reason": "Unauthorized",
+                                                      "code": 401}).encode(), method="GET", url=url)
+    assert report(err) == f"error: You must be logged in to the server ({expected})\n"

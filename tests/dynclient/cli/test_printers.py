@@ -161,3 +161,32 @@ def test_extra_cells_beyond_the_columns_are_ignored():
 def test_namespace_column_is_empty_without_an_object():
     t = table([{"cells": ["a", 1, "", "1s"]}])
     assert render(TablePrinter(with_namespace=True), t) == "NAMESPACE   NAME   DATA   AGE\n            a      1      1s\n"
+
+
+# -- label columns and the watch EVENT column (decorateTable, addColumns) ------------------
+
+
+def labelled(name, labels):
+    return {"cells": [name, 1, "", "5s"], "object": {"metadata": {"name": name, "labels": labels}}}
+
+
+LABEL_CASES = [
+    ("show-labels-sorted-as-k=v-strings", TablePrinter(show_labels=True),
+     "NAME   DATA   AGE   LABELS\na      1      5s    app.kubernetes.io/name=x,app=web\nb      1      5s    <none>\n"),
+    ("label-columns-last-segment-header", TablePrinter(label_columns=("app", "app.kubernetes.io/name")),
+     "NAME   DATA   AGE   APP   NAME\na      1      5s    web   x\nb      1      5s          \n"),
+]
+
+
+@pytest.mark.parametrize("printer,expected", [c[1:] for c in LABEL_CASES], ids=[c[0] for c in LABEL_CASES])
+def test_label_columns(printer, expected):
+    t = table([labelled("a", {"app": "web", "app.kubernetes.io/name": "x"}), labelled("b", {})])
+    assert render(printer, t) == expected
+
+
+def test_event_column_comes_first():
+    out = io.StringIO()
+    w = new_tab_writer(out)
+    TablePrinter(with_namespace=True).print_table(table([row("a", 2, "x", "5s")]), w, event_type="ADDED   ")
+    w.flush()
+    assert out.getvalue() == "EVENT      NAMESPACE   NAME   DATA   AGE\nADDED      demo        a      2      5s\n"
