@@ -51,7 +51,7 @@ class DynamicClient:
         discovery: CachedDiscoveryInterface,
         *,
         namespace: str = "default",
-        min_reset_interval: float = 10.0,
+        min_reset_interval: Optional[float] = None,
         disk_cache: Optional[DiskCachedDiscoveryClient] = None,
     ) -> None:
         self.transport = transport
@@ -78,7 +78,7 @@ class DynamicClient:
         burst: int = 300,
         timeout: Tuple[float, float] = (10.0, 60.0),
         hooks: Iterable[RequestHook] = (),
-        min_reset_interval: float = 10.0,
+        min_reset_interval: Optional[float] = None,
         warning_handler: Optional[Callable[[str], None]] = None,
     ) -> "DynamicClient":
         """Build from an already-loaded ``RESTConfig`` (see ``dynclient.config``).

@@ -30,7 +30,10 @@ from .watch import Watch
 if TYPE_CHECKING:  # pragma: no cover
     from .transport import Transport
 
-__all__ = ["ResourceClient", "PATCH_TYPES"]
+__all__ = ["ResourceClient", "PATCH_TYPES", "FIELD_VALIDATION"]
+
+#: The server's ``fieldValidation`` levels.
+FIELD_VALIDATION = ("Strict", "Warn", "Ignore")
 
 #: patch_type name -> Content-Type, as kubectl's ``--type`` flag names them.
 PATCH_TYPES = {
@@ -131,12 +134,19 @@ class ResourceClient:
         return name, ns
 
     @staticmethod
-    def _write_params(dry_run: bool, field_manager: Optional[str], extra: Sequence[Tuple[str, Any]] = ()) -> List[Tuple[str, Any]]:
+    def _write_params(dry_run: bool, field_manager: Optional[str], extra: Sequence[Tuple[str, Any]] = (),
+                      field_validation: Optional[str] = None) -> List[Tuple[str, Any]]:
         params: List[Tuple[str, Any]] = []
         if dry_run:
             params.append(("dryRun", "All"))
         if field_manager:
             params.append(("fieldManager", field_manager))
+        if field_validation:
+            # kubectl apply --server-side and kubectl create send Strict.
+            if field_validation not in FIELD_VALIDATION:
+                raise ValueError(f"field_validation must be one of {', '.join(FIELD_VALIDATION)}, "
+                                 f"got {field_validation!r}")
+            params.append(("fieldValidation", field_validation))
         params.extend(extra)
         return params
 
@@ -342,8 +352,14 @@ class ResourceClient:
 
     # -- write verbs ----------------------------------------------------------
 
-    def create(self, obj: Mapping[str, Any], *, dry_run: bool = False, field_manager: Optional[str] = None) -> Obj:
-        """POST a new object; ``metadata.generateName`` works, as the name is not required."""
+    def create(self, obj: Mapping[str, Any], *, dry_run: bool = False, field_manager: Optional[str] = None,
+               field_validation: Optional[str] = None) -> Obj:
+        """POST a new object; ``metadata.generateName`` works, as the name is not required.
+
+        ``field_validation`` (``"Strict"``, ``"Warn"``, ``"Ignore"``) is the
+        server's ``fieldValidation``: unknown or duplicate fields are refused,
+        warned about (the server's default) or dropped.
+        """
         if not isinstance(obj, Mapping):
             raise TypeError(f"expected a dict object, got {type(obj).__name__}")
         meta = obj.get("metadata") or {}
@@ -358,7 +374,8 @@ class ResourceClient:
             return c._item_path(name, namespace=ns) if name else c._path(namespace=ns)
 
         target(self)  # checked before any request
-        return self._json("POST", target, name, body=obj, params=self._write_params(dry_run, field_manager))
+        return self._json("POST", target, name, body=obj,
+                          params=self._write_params(dry_run, field_manager, field_validation=field_validation))
 
     def update(self, obj: Mapping[str, Any], *, dry_run: bool = False, field_manager: Optional[str] = None) -> Obj:
         """PUT the whole object; a stale ``metadata.resourceVersion`` raises ``Conflict``."""
@@ -401,11 +418,13 @@ class ResourceClient:
         field_manager: str = "dynclient",
         force: bool = False,
         dry_run: bool = False,
+        field_validation: Optional[str] = None,
     ) -> Obj:
         """Server-side apply (``application/apply-patch+yaml``; JSON is valid YAML).
 
         A field owned by another manager raises ``Conflict`` whose ``causes``
-        name the fields; ``force=True`` takes them over.
+        name the fields; ``force=True`` takes them over. ``field_validation``
+        is as for ``create``.
         """
         if not field_manager:
             raise ValueError("server-side apply needs a field_manager")
@@ -414,7 +433,7 @@ class ResourceClient:
         self._item_path(name, namespace=ns)
         return self._json("PATCH", lambda c: c._item_path(name, namespace=ns), name, body=obj,
                           content_type=PATCH_TYPES["apply"],
-                          params=self._write_params(dry_run, field_manager, extra))
+                          params=self._write_params(dry_run, field_manager, extra, field_validation))
 
     def delete(
         self,

@@ -77,6 +77,10 @@ ManifestSource = Union[Source, Iterable[Source]]
 #: Objects of one kind sent at once by default.
 DEFAULT_CONCURRENCY = 8
 
+#: ``fieldValidation`` for apply and create: kubectl's default ``--validate=strict`` sends Strict, so an
+#: unknown or duplicate field is refused by the server instead of dropped with a warning.
+STRICT = "Strict"
+
 #: CRDs waited for at once, at most.
 _CRD_WAITERS = 16
 
@@ -524,11 +528,13 @@ def apply_manifests(
     def step(client: ResourceClient, body: Obj, doc: Document) -> Tuple[str, Optional[Obj]]:
         if report_changes:
             before = _get_or_none(client, doc.name)
-            reply = client.apply(body, field_manager=field_manager, force=force, dry_run=dry_run)
+            reply = client.apply(body, field_manager=field_manager, force=force, dry_run=dry_run,
+                                 field_validation=STRICT)
             return apply_action(before, reply), reply
         if codes is not None:
             codes.clear()
-        reply = client.apply(body, field_manager=field_manager, force=force, dry_run=dry_run)
+        reply = client.apply(body, field_manager=field_manager, force=force, dry_run=dry_run,
+                                 field_validation=STRICT)
         return ("created" if codes is not None and codes.last() == 201 else "applied"), reply
 
     return _install(dyn, loaded, "apply", step, namespace=namespace, dry_run=dry_run,
@@ -559,7 +565,8 @@ def create_manifests(
     loaded = _load(source, namespace, stop_on_error=stop_on_error, operation="create", need_names=False)
 
     def step(client: ResourceClient, body: Obj, doc: Document) -> Tuple[str, Optional[Obj]]:
-        return "created", client.create(body, dry_run=dry_run, field_manager=field_manager)
+        return "created", client.create(body, dry_run=dry_run, field_manager=field_manager,
+                                        field_validation=STRICT)
 
     return _install(dyn, loaded, "create", step, namespace=namespace, dry_run=dry_run,
                     stop_on_error=stop_on_error, progress=progress, crd_timeout=crd_timeout,

@@ -62,6 +62,7 @@ class FakeCluster:
         self.crd_reads: Dict[str, int] = {}
         self.calls: List[Tuple[str, str, Optional[str], str]] = []
         self.propagation: List[Optional[str]] = []
+        self.validation: List[Optional[str]] = []  # fieldValidation of each apply and create
 
     def served(self) -> Dict[GroupKind, Tuple[str, Scope, Set[str]]]:
         kinds = {gk: (res, scope, {"v1"}) for gk, (res, scope) in BUILTIN.items()}
@@ -146,9 +147,10 @@ class FakeClient:
             self.cluster.objects[self.key(name)] = new
         return copy.deepcopy(new)
 
-    def apply(self, body, *, field_manager: str, force: bool = False, dry_run: bool = False):
+    def apply(self, body, *, field_manager: str, force: bool = False, dry_run: bool = False, field_validation=None):
         name = body["metadata"]["name"]
         self.log("apply", name)
+        self.cluster.validation.append(field_validation)
         existing = self.cluster.objects.get(self.key(name))
         reply = self._store(body, name, dry_run, existing)
         self.transport.emit("PATCH", 201 if existing is None else 200)
@@ -181,8 +183,9 @@ class FakeClient:
 
         return Watch()
 
-    def create(self, body, *, dry_run: bool = False, field_manager=None):
+    def create(self, body, *, dry_run: bool = False, field_manager=None, field_validation=None):
         meta = body["metadata"]
+        self.cluster.validation.append(field_validation)
         name = meta.get("name") or f"{meta['generateName']}{next(self.cluster.rv)}"
         self.log("create", name)
         if self.key(name) in self.cluster.objects:
@@ -553,6 +556,16 @@ def test_delete_sends_background_propagation_by_default(dyn, cluster):
     delete_manifests(dyn, NO_NS, ignore_not_found=True, propagation_policy="Orphan")
     delete_manifests(dyn, NO_NS, ignore_not_found=True, propagation_policy=None)
     assert cluster.propagation == ["Background", "Orphan", None]
+
+
+@pytest.mark.parametrize("operation, report_changes", [
+    (apply_manifests, False), (apply_manifests, True), (create_manifests, None),
+], ids=["apply", "apply-report-changes", "create"])
+def test_writes_ask_for_strict_field_validation(dyn, cluster, operation, report_changes):
+    """kubectl's default --validate=strict: the server refuses unknown fields instead of dropping them."""
+    options = {} if report_changes is None else {"report_changes": report_changes}
+    operation(dyn, NO_NS, **options)
+    assert cluster.validation and set(cluster.validation) == {"Strict"}
 
 
 @pytest.mark.parametrize("operation", [apply_manifests, delete_manifests], ids=["apply", "delete"])

@@ -59,12 +59,16 @@ SCOPED = "/api/v1/namespaces/team-a/configmaps"
          "application/strategic-merge-patch+json"),
         (lambda r: r.apply(BODY, field_manager="me", force=True), "PATCH", SCOPED + "/c",
          {"fieldManager": "me", "force": "true"}, "application/apply-patch+yaml"),
+        (lambda r: r.apply(BODY, field_manager="me", field_validation="Strict"), "PATCH", SCOPED + "/c",
+         {"fieldManager": "me", "fieldValidation": "Strict"}, "application/apply-patch+yaml"),
+        (lambda r: r.create(BODY, field_validation="Warn"), "POST", SCOPED, {"fieldValidation": "Warn"},
+         "application/json"),
         (lambda r: r.delete("c", propagation_policy="Foreground"), "DELETE", SCOPED + "/c", {}, "application/json"),
         (lambda r: r.delete_collection(label_selector="x"), "DELETE", SCOPED, {"labelSelector": "x"}, "application/json"),
         (lambda r: r.subresource("status").get("c"), "GET", SCOPED + "/c/status", {}, None),
     ],
     ids=["get", "list", "create-dry-run", "update", "update-status", "merge-patch", "json-patch",
-         "strategic-patch", "apply", "delete", "delete-collection", "subresource-get"],
+         "strategic-patch", "apply", "apply-strict", "create-warn", "delete", "delete-collection", "subresource-get"],
 )
 def test_verbs_send_the_right_request(mock_server, cms, call, method, path, params, content_type):
     mock_server.add(method, path, json={"kind": "ConfigMap"}, query=params)
@@ -72,6 +76,11 @@ def test_verbs_send_the_right_request(mock_server, cms, call, method, path, para
     sent = mock_server.calls[0]
     assert (sent.method, sent.path, dict(sent.query)) == (method, path, params)
     assert sent.headers.get("Content-Type") == content_type
+
+
+def test_an_unknown_field_validation_level_is_refused_before_sending(cms):
+    with pytest.raises(ValueError, match="field_validation must be one of Strict, Warn, Ignore, got 'strict'"):
+        cms.namespace("team-a").apply(BODY, field_manager="me", field_validation="strict")
 
 
 def test_delete_sends_delete_options(mock_server, cms):

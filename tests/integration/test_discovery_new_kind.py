@@ -30,8 +30,8 @@ def _listed_by_kubectl(kubectl, group: str) -> bool:
 
 
 def test_kind_found_on_first_try_once_kubectl_lists_it(make_client, request_log, kubectl, namespace, group):
-    # min_reset_interval=None: the token-bucket default (dynclient.client still passes the old 10 s).
-    dyn = make_client(min_reset_interval=None)
+    # The client's default reset limit (a token bucket: burst 3, then 1 per second).
+    dyn = make_client()
     dyn.resource("cm").namespace(namespace).list()  # discovery ran just now, and is fresh
     crdlib.install(dyn, [crdlib.crd(group, "Sprocket", plural="sprockets", short_names=["spk"])])
     deadline = time.monotonic() + 30
@@ -46,7 +46,7 @@ def test_kind_found_on_first_try_once_kubectl_lists_it(make_client, request_log,
 
 
 def test_caller_retrying_once_a_second_right_after_established(make_client, request_log, kubectl, namespace, group):
-    dyn = make_client(min_reset_interval=None)
+    dyn = make_client()
     dyn.resource("cm").namespace(namespace).list()
     crdlib.install(dyn, [crdlib.crd(group, "Sprocket", plural="sprockets", short_names=["spk"])])
     attempts = []
@@ -69,7 +69,7 @@ def test_caller_retrying_once_a_second_right_after_established(make_client, requ
 
 
 def test_typo_loop_is_held_to_the_limit(make_client, request_log, namespace):
-    dyn = make_client(min_reset_interval=None)
+    dyn = make_client()
     dyn.resource("cm").namespace(namespace).list()
     request_log.clear()
     start = time.monotonic()

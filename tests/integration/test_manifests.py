@@ -385,3 +385,22 @@ def test_objects_of_one_kind_apply_concurrently(make_client, namespace, kubectl,
     assert (most > 1) == overlapping
     names = kubectl("get", "configmaps", "-n", namespace, "-o", "name").stdout.split()
     assert {f"configmap/c{i:02d}" for i in range(40)} <= set(names)
+
+
+def test_create_refuses_an_unknown_field_as_kubectl_does(dyn, namespace, kubectl, tmp_path):
+    """kubectl create (and apply --server-side) send fieldValidation=Strict, and so do the manifest verbs.
+
+    Without it the server drops an unknown field of a POST with only a
+    warning, and the typo is silently lost.
+    """
+    path = tmp_path / "typo.yaml"
+    path.write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: typo, namespace: {namespace}}}\n"
+                    "data: {a: b}\nbogusField: 1\n")
+    theirs = kubectl("create", "-f", str(path), check=False)
+    assert theirs.returncode == 1 and 'unknown field "bogusField"' in theirs.stderr
+    results = dyn.create_manifests(str(path), stop_on_error=False)
+    assert [r.action for r in results] == ["failed"]
+    assert isinstance(results[0].error, dynclient.errors.Invalid) or \
+        isinstance(results[0].error, dynclient.errors.StatusError)
+    assert 'unknown field "bogusField"' in str(results[0].error)
+    assert kubectl("get", "cm", "typo", "-n", namespace, "--ignore-not-found", "-o", "name").stdout == ""
