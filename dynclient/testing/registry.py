@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import threading
 import time
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -22,6 +23,7 @@ from . import fieldsets, kinds
 from .discoverydocs import DiscoveryDocuments, ResourceInfo
 from .names import generate_name, name_problem
 from .patches import json_patch, merge_patch, strategic_merge_patch
+from .schemas import check_fields, crd_schema
 from .selectors import parse_field_selector, parse_label_selector
 from .statuses import (ApiError, already_exists, bad_request, conflict, expired, invalid, name_required, not_found,
                        status, success)
@@ -61,6 +63,23 @@ class Registry:
         #: Whether the controller-manager's part of a delete is done at once (a namespace emptied and removed,
         #: the garbage collector's orphan/foreground finalizers never left behind) or never, as on a bare apiserver.
         self.controllers = controllers
+        self._request = threading.local()
+
+    @property
+    def warnings(self) -> List[str]:
+        """The ``Warning`` texts of the request this thread is serving."""
+        if not hasattr(self._request, "warnings"):
+            self._request.warnings = []
+        return self._request.warnings
+
+    @property
+    def field_validation(self) -> str:
+        return getattr(self._request, "field_validation", "Warn")
+
+    def begin(self, field_validation: str) -> None:
+        """Start serving a request on this thread (its warnings and ``fieldValidation``)."""
+        self._request.warnings = []
+        self._request.field_validation = field_validation or "Warn"
 
     def now(self) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock()))
@@ -368,6 +387,9 @@ class Registry:
         if meta is not None and not isinstance(meta, dict):
             raise bad_request("metadata must be an object")
         obj["apiVersion"], obj["kind"] = info.api_version, info.kind
+        if info.custom:
+            check_fields(obj, crd_schema(self.tracker, info.group, info.resource, info.version), info.kind,
+                         info.version, self.field_validation, self.warnings)
         return obj
 
     def _check_namespace(self, info: ResourceInfo, ns: str, meta: Obj) -> str:

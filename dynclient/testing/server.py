@@ -164,6 +164,13 @@ class FakeAPIServer:
         # Only apidiscovery v2 is served (as v1.36 does); v2beta1 alone gets the legacy form.
         aggregated = any("as=APIGroupDiscoveryList" in a and "v=v2;" in a.replace(" ", "") + ";"
                          for a in accept.split(","))
+        if request.path.startswith("/openapi/v3"):
+            from .openapi import openapi_document
+
+            openapi = openapi_document(self.discovery, request.path.rstrip("/"))
+            if openapi is None:
+                return Reply(404, b"404 page not found\n", "text/plain; charset=utf-8")
+            return Reply(200, openapi)
         found = self.discovery.document(request.path.rstrip("/") or "/", aggregated)
         if found is None:
             return Reply(404, b"404 page not found\n", "text/plain; charset=utf-8")
@@ -176,6 +183,7 @@ class FakeAPIServer:
         info = self.discovery.find(t.group, t.version, t.resource)
         if info is None:
             raise resource_not_found()
+        self.registry.begin(request.query.get("fieldValidation", ""))
         if t.namespace is not None and not info.namespaced:
             raise resource_not_found()  # /api/v1/namespaces/x/nodes: the mux serves no such path
         if t.subresource and t.subresource not in info.subresources:
@@ -185,7 +193,10 @@ class FakeAPIServer:
             raise resource_not_found()
         if verb not in info.verbs and not t.subresource:
             raise method_not_allowed(request.method, t.resource)
-        return getattr(self, "_" + verb)(request, info, t)
+        reply = getattr(self, "_" + verb)(request, info, t)
+        reply.headers.extend(("Warning", '299 - "%s"' % w.replace("\\", "\\\\").replace('"', '\\"'))
+                             for w in self.registry.warnings)
+        return reply
 
     # -- verbs -------------------------------------------------------------------
 

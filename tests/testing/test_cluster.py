@@ -21,7 +21,8 @@ CRD = {
     "spec": {"group": "example.com", "scope": "Namespaced",
              "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "shortNames": ["wdg"]},
              "versions": [{"name": "v1", "served": True, "storage": True, "subresources": {"status": {}},
-                           "schema": {"openAPIV3Schema": {"type": "object"}}}]},
+                           "schema": {"openAPIV3Schema": {"type": "object",
+                                                          "x-kubernetes-preserve-unknown-fields": True}}}]},
 }
 
 
@@ -416,3 +417,33 @@ def test_with_controllers_a_delete_leaves_no_gc_finalizer(cms):
     cms.delete("c", propagation_policy="Foreground")
     with pytest.raises(dynclient.NotFound):
         cms.get("c")
+
+
+TYPED_CRD = {**CRD, "spec": {**CRD["spec"], "versions": [{
+    "name": "v1", "served": True, "storage": True,
+    "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+        "spec": {"type": "object", "properties": {"size": {"type": "integer"},
+                                                  "labels": {"type": "object",
+                                                             "additionalProperties": {"type": "string"}},
+                                                  "free": {"type": "object",
+                                                           "x-kubernetes-preserve-unknown-fields": True}}}}}}}]}}
+TYPO = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
+        "spec": {"size": 1, "bogus": 2, "labels": {"any": "x"}, "free": {"any": 1}}, "top": 1}
+
+
+def test_strict_field_validation_refuses_unknown_fields(dyn, fake_cluster):
+    dyn.resource("crd").create(TYPED_CRD)
+    with pytest.raises(dynclient.BadRequest) as info:
+        dyn.transport.request("POST", "/apis/example.com/v1/namespaces/default/widgets", body=TYPO,
+                              params={"fieldValidation": "Strict"})
+    assert info.value.message == ('Widget in version "v1" cannot be handled as a Widget: strict decoding error: '
+                                  'unknown field "spec.bogus", unknown field "top"')
+
+
+def test_by_default_unknown_fields_are_pruned_with_a_warning(dyn):
+    warned = []
+    dyn.transport.warning_handler = warned.append
+    dyn.resource("crd").create(TYPED_CRD)
+    created = dyn.resource("widgets").namespace("default").create(TYPO)
+    assert created["spec"] == {"size": 1, "labels": {"any": "x"}, "free": {"any": 1}} and "top" not in created
+    assert warned == ['unknown field "spec.bogus"', 'unknown field "top"']
