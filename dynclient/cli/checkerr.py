@@ -100,11 +100,19 @@ def _message_for(err: BaseException) -> str:
 
 
 def _invalid_text(err: StatusError) -> str:
+    # kubectl's checkErr (isInvalidReasonStatusError): with no details, or with neither kind, name nor
+    # causes, the server's message follows "The request is invalid: ".
     details = err.status.get("details")
+    message = err.message
     if not isinstance(details, dict):
-        return err.message
+        return f"The request is invalid: {message}" if message else "The request is invalid"
     kind, name = details.get("kind") or "", details.get("name") or ""
-    head = f"The {kind} {go_quote(name)} is invalid" if kind or name else "The request is invalid"
+    if kind or name:
+        head = f"The {kind} {go_quote(name)} is invalid"
+    elif message and not details.get("causes"):
+        head = f"The request is invalid: {message}"
+    else:
+        head = "The request is invalid"
     causes: List[str] = []
     for cause in details.get("causes") or []:
         line = f"{cause.get('field', '')}: {cause.get('message', '')}"
