@@ -23,7 +23,7 @@ from . import fieldsets, kinds
 from .discoverydocs import DiscoveryDocuments, ResourceInfo
 from .names import generate_name, name_problem
 from .patches import json_patch, merge_patch, strategic_merge_patch
-from .schemas import check_fields, crd_schema
+from .schemas import builtin_schema, check_fields, crd_schema
 from .selectors import parse_field_selector, parse_label_selector
 from .statuses import (ApiError, already_exists, bad_request, conflict, expired, invalid, name_required, not_found,
                        status, success)
@@ -387,9 +387,9 @@ class Registry:
         if meta is not None and not isinstance(meta, dict):
             raise bad_request("metadata must be an object")
         obj["apiVersion"], obj["kind"] = info.api_version, info.kind
-        if info.custom:
-            check_fields(obj, crd_schema(self.tracker, info.group, info.resource, info.version), info.kind,
-                         info.version, self.field_validation, self.warnings)
+        schema = (crd_schema(self.tracker, info.group, info.resource, info.version) if info.custom
+                  else builtin_schema(info.group, info.resource))
+        check_fields(obj, schema, info.kind, info.version, self.field_validation, self.warnings)
         return obj
 
     def _check_namespace(self, info: ResourceInfo, ns: str, meta: Obj) -> str:

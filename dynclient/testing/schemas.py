@@ -5,7 +5,8 @@ each (``fieldValidation=Warn``, the default), refuses them with a 400
 (``Strict``, what kubectl sends) or drops them silently (``Ignore``).
 Only the field names are checked here (``properties``,
 ``additionalProperties``, ``items``, ``x-kubernetes-preserve-unknown-fields``),
-not types, formats or other constraints; built-in kinds are not checked.
+not types, formats or other constraints. Built-in kinds are checked at
+the top level only, for the kinds in ``BUILTIN_FIELDS``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,41 @@ from typing import Any, Dict, List, Optional
 
 from .statuses import bad_request
 
-__all__ = ["crd_schema", "unknown_fields", "prune", "check_fields"]
+__all__ = ["crd_schema", "builtin_schema", "unknown_fields", "prune", "check_fields", "BUILTIN_FIELDS"]
 
 Obj = Dict[str, Any]
 _META = ("apiVersion", "kind", "metadata")
+
+
+_SPEC_STATUS = ("spec", "status")
+#: Top-level fields of built-in kinds (k8s.io/api), by (group, resource); other kinds are not checked.
+BUILTIN_FIELDS: Dict[tuple, tuple] = {
+    ("", "configmaps"): ("data", "binaryData", "immutable"),
+    ("", "secrets"): ("data", "stringData", "type", "immutable"),
+    ("", "serviceaccounts"): ("secrets", "imagePullSecrets", "automountServiceAccountToken"),
+    ("", "endpoints"): ("subsets",),
+    ("", "podtemplates"): ("template",),
+    ("rbac.authorization.k8s.io", "roles"): ("rules",),
+    ("rbac.authorization.k8s.io", "clusterroles"): ("rules", "aggregationRule"),
+    ("rbac.authorization.k8s.io", "rolebindings"): ("subjects", "roleRef"),
+    ("rbac.authorization.k8s.io", "clusterrolebindings"): ("subjects", "roleRef"),
+    **{("", r): _SPEC_STATUS for r in ("pods", "services", "namespaces", "nodes", "persistentvolumes",
+                                        "persistentvolumeclaims", "replicationcontrollers", "resourcequotas",
+                                        "limitranges")},
+    **{("apps", r): _SPEC_STATUS for r in ("deployments", "replicasets", "statefulsets", "daemonsets")},
+    **{("batch", r): _SPEC_STATUS for r in ("jobs", "cronjobs")},
+    ("networking.k8s.io", "ingresses"): _SPEC_STATUS, ("networking.k8s.io", "networkpolicies"): _SPEC_STATUS,
+    ("policy", "poddisruptionbudgets"): _SPEC_STATUS, ("coordination.k8s.io", "leases"): ("spec",),
+    ("apiextensions.k8s.io", "customresourcedefinitions"): _SPEC_STATUS,
+    ("autoscaling", "horizontalpodautoscalers"): _SPEC_STATUS,
+}
+
+
+def builtin_schema(group: str, resource: str) -> Optional[Obj]:
+    fields = BUILTIN_FIELDS.get((group, resource))
+    if fields is None:
+        return None
+    return {"type": "object", "properties": {f: {"x-kubernetes-preserve-unknown-fields": True} for f in fields}}
 
 
 def crd_schema(tracker: Any, group: str, resource: str, version: str) -> Optional[Obj]:

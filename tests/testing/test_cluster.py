@@ -447,3 +447,20 @@ def test_by_default_unknown_fields_are_pruned_with_a_warning(dyn):
     created = dyn.resource("widgets").namespace("default").create(TYPO)
     assert created["spec"] == {"size": 1, "labels": {"any": "x"}, "free": {"any": 1}} and "top" not in created
     assert warned == ['unknown field "spec.bogus"', 'unknown field "top"']
+
+
+BUILTIN_TYPOS = [
+    ("configmap", "cm", {**cm("t"), "bogusField": 1}, "ConfigMap", "v1", ["bogusField"]),
+    ("deployment", "deploy", {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "t"},
+                              "spec": {}, "sepc": {}}, "Deployment", "v1", ["sepc"]),
+]
+
+
+@pytest.mark.parametrize("name, obj, kind, version, fields", [b[1:] for b in BUILTIN_TYPOS],
+                         ids=[b[0] for b in BUILTIN_TYPOS])
+def test_strict_validation_of_builtin_top_level_fields(dyn, name, obj, kind, version, fields):
+    rc = dyn.resource(name).namespace("default")
+    with pytest.raises(dynclient.BadRequest) as info:
+        dyn.transport.request("POST", rc._path(), body=obj, params={"fieldValidation": "Strict"})
+    assert info.value.message.endswith(", ".join(f'unknown field "{f}"' for f in fields))
+    assert all(f not in rc.create(obj) for f in fields)  # Warn (the default): pruned
