@@ -90,23 +90,6 @@ def test_no_progress(tty, rows):
     assert stream.getvalue() == ""
 
 
-class Result:
-    def __init__(self, text):
-        self.text = text
-
-    def __str__(self):
-        return self.text
-
-
-@pytest.mark.parametrize("text,dry_run,expected", [
-    ("configmap/cfg created", False, "configmap/cfg created"),
-    ("configmap/cfg created", True, "configmap/cfg created (server dry run)"),
-    ("configmap/cfg created (server dry run)", True, "configmap/cfg created (server dry run)"),
-], ids=["plain", "dry-run", "already-marked"])
-def test_result_line(text, dry_run, expected):
-    assert apply.result_line(Result(text), dry_run) == expected
-
-
 # -- delete, watch ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind,group,expected", [
