@@ -250,11 +250,11 @@ class AsyncResourceClient:
 
     # -- write verbs ------------------------------------------------------------------
 
-    async def create(self, obj: Mapping[str, Any], *, dry_run: bool = False,
-                     field_manager: Optional[str] = None) -> Obj:
+    async def create(self, obj: Mapping[str, Any], *, dry_run: bool = False, field_manager: Optional[str] = None,
+                     field_validation: Optional[str] = None) -> Obj:
         """``ResourceClient.create``, awaited."""
         return await self._call(ResourceClient.create, obj, dry_run=dry_run,  # type: ignore[no-any-return]
-                                field_manager=field_manager)
+                                field_manager=field_manager, field_validation=field_validation)
 
     async def update(self, obj: Mapping[str, Any], *, dry_run: bool = False,
                      field_manager: Optional[str] = None) -> Obj:
@@ -289,10 +289,11 @@ class AsyncResourceClient:
         field_manager: str = "dynclient",
         force: bool = False,
         dry_run: bool = False,
+        field_validation: Optional[str] = None,
     ) -> Obj:
         """``ResourceClient.apply`` (server-side apply), awaited."""
         return await self._call(ResourceClient.apply, obj, field_manager=field_manager,  # type: ignore[no-any-return]
-                                force=force, dry_run=dry_run)
+                                force=force, dry_run=dry_run, field_validation=field_validation)
 
     async def delete(
         self,
