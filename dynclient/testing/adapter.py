@@ -33,8 +33,10 @@ class FakeAdapter(requests.adapters.BaseAdapter):
     """Answers every request from a ``FakeAPIServer``, after the reactors; logs each one."""
 
     def __init__(self, server: FakeAPIServer, reactors: ReactorChain, *,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, latency: float = 0.0) -> None:
         super().__init__()
+        #: Seconds every request takes before it is served (outside any lock, so concurrent requests overlap).
+        self.latency = latency
         self.server = server
         self.reactors = reactors
         self.log: List[RequestRecord] = []
@@ -56,6 +58,7 @@ class FakeAdapter(requests.adapters.BaseAdapter):
     def exchange(self, req: Request, read_timeout: Optional[float] = None) -> Reply:
         """Reactors, then the server; logged. A delay past ``read_timeout`` raises ``TimeoutError`` after it."""
         delay, reply = self.reactors.run(req)
+        delay += self.latency
         if delay:
             if read_timeout is not None and delay > read_timeout:
                 self._sleep(read_timeout)

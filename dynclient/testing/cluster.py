@@ -66,6 +66,8 @@ class FakeCluster:
     allows bookmarks gets one. ``discovery_file`` replaces the recorded
     release (``python -m dynclient.testing.record`` writes one). With
     ``token``, requests must carry it as a bearer token (else the real 401).
+    ``latency`` makes every request take that long, as a network and a real
+    server would (concurrent requests then overlap in time).
     ``controllers=False`` is a bare apiserver (the test harness): a deleted
     namespace stays Terminating with its objects, and a delete that orphans
     (a ReplicationController's default) or is Foreground leaves the garbage
@@ -77,7 +79,8 @@ class FakeCluster:
                  history: Optional[int] = None, compaction_interval: Optional[float] = None,
                  bookmark_interval: Optional[float] = 1.0,
                  discovery_file: Optional[os.PathLike] = None, clock: Callable[[], float] = time.time,
-                 seed: Optional[int] = None, controllers: bool = True, token: Optional[str] = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 seed: Optional[int] = None, controllers: bool = True, token: Optional[str] = None,
+                 latency: float = 0.0, sleep: Callable[[float], None] = time.sleep) -> None:
         self.host = host.rstrip("/")
         release = load_release(Path(discovery_file)) if discovery_file else None
         self.discovery = DiscoveryDocuments(release)
@@ -88,7 +91,7 @@ class FakeCluster:
                                      token=token)
         self.token = token
         self.reactors = ReactorChain()
-        self.adapter = FakeAdapter(self.server, self.reactors, sleep=sleep)
+        self.adapter = FakeAdapter(self.server, self.reactors, sleep=sleep, latency=latency)
         self._ca_pem = FAKE_CA_PEM
         self._loopback: Optional[Any] = None
         for name in namespaces:

@@ -21,8 +21,9 @@ __all__ = ["suite_cluster", "fake_client_factory"]
 
 def suite_cluster() -> FakeCluster:
     """A FakeCluster set up like the harness apiserver (compaction every 5 s, a bearer token required, no
-    controller-manager: a deleted namespace stays Terminating, GC finalizers stay)."""
-    return FakeCluster(compaction_interval=5.0, token="fake-admin-token", controllers=False)
+    controller-manager: a deleted namespace stays Terminating, GC finalizers stay; 2 ms a request, so concurrent requests overlap as on a real server)."""
+    return FakeCluster(compaction_interval=5.0, token="fake-admin-token", controllers=False,
+                       latency=0.002)
 
 
 def fake_client_factory(tmp_path: Path, request_log: Callable[[Any], None],

@@ -464,3 +464,20 @@ def test_strict_validation_of_builtin_top_level_fields(dyn, name, obj, kind, ver
         dyn.transport.request("POST", rc._path(), body=obj, params={"fieldValidation": "Strict"})
     assert info.value.message.endswith(", ".join(f'unknown field "{f}"' for f in fields))
     assert all(f not in rc.create(obj) for f in fields)  # Warn (the default): pruned
+
+
+def test_latency_is_waited_outside_the_store_so_requests_overlap():
+    cluster = FakeCluster(latency=0.05)
+    with cluster.connect() as dyn:
+        cms = dyn.resource("cm").namespace("default")
+        cms.list()
+        import time as clock
+
+        start = clock.monotonic()
+        threads = [threading.Thread(target=cms.create, args=(cm(f"c{i}"),)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert clock.monotonic() - start < 0.15  # four 50 ms requests at once, not one after another
+    assert len(cluster.objects("v1", "ConfigMap", "default")) == 4
