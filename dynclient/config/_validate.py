@@ -26,7 +26,7 @@ from .model import EXEC_API_VERSIONS, INTERACTIVE_MODES, ClusterInfo, UserInfo
 
 __all__ = ["normalized_server", "check_cluster", "check_user"]
 
-_PROXY_SCHEMES = ("http", "socks5")
+_PROXY_SCHEMES = ("http", "https", "socks5")
 #: A CA bundle larger than this is not read (the system bundle is about 200 KiB).
 _MAX_CA_FILE = 16 * 1024 * 1024
 #: kubectl's words (clientcmd validation.go) for a CA next to insecure-skip-tls-verify.
@@ -104,11 +104,8 @@ def check_cluster(cluster: ClusterInfo, name: str, context: Optional[str]) -> st
             raise err("proxy-url", problem, value=shown_url(cluster.proxy_url))
         proxy = urlsplit(cluster.proxy_url)
         # Never echo the proxy URL as written: it may carry user:password (shown_url drops it).
-        if proxy.scheme.lower() == "https":
-            # TLS to the proxy and TLS to the server inside it: the standard library cannot nest them.
-            raise err("proxy-url", "https proxies are not supported; use an http:// (CONNECT) or socks5:// proxy")
         if proxy.scheme.lower() not in _PROXY_SCHEMES or not proxy.hostname:
-            raise err("proxy-url", f'must be an http or socks5 URL with a host (scheme "{proxy.scheme}")')
+            raise err("proxy-url", f'must be an http, https or socks5 URL with a host (scheme "{proxy.scheme}")')
     return host
 
 

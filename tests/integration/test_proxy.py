@@ -382,12 +382,8 @@ def test_kubeconfig_proxy_url_wins_over_the_environment(harness, start_proxy, tm
 
 def test_https_proxy_url(harness, start_proxy, tmp_path, monkeypatch):
     """An ``https://`` proxy-url: TLS to the proxy (its certificate checked against the cluster's CAs),
-    then TLS to the server inside it. kubectl goes the same way."""
+    then TLS to the server inside it. kubectl and dynclient read the same kubeconfig file."""
     need_kubectl()
-    import dataclasses
-
-    from dynclient.config import load_config
-
     config, _, port = harness
     proxy = start_proxy("https", CREDENTIALS)
     url = proxy_url(proxy, CREDENTIALS)
@@ -396,11 +392,7 @@ def test_https_proxy_url(harness, start_proxy, tmp_path, monkeypatch):
     proc = run_kubectl(path, tmp_path / "kubectl-cache", {})
     assert proc.returncode == 0, proc.stderr
     by_kubectl = list(proxy.seen)
-    # The kubeconfig loader still refuses https proxy-urls; the transport is given one directly.
-    plain = tmp_path / "kubeconfig-plain"
-    plain.write_text(yaml.safe_dump(trusting_the_proxy(config, "127.0.0.1", port)))
-    rest = dataclasses.replace(load_config(str(plain)), proxy_url=url)
-    assert run_dynclient(rest, {}, monkeypatch) is None
+    assert run_dynclient(str(path), {}, monkeypatch) is None
     by_dynclient = proxy.seen[len(by_kubectl):]
     assert by_kubectl and by_dynclient
     for seen in (*by_kubectl, *by_dynclient):

@@ -34,8 +34,8 @@ BAD_CONTEXTS = [
      'cluster "dev"', "certificate-authority", "both set"),
     ("proxy-url-bad-scheme", {"cluster": {"server": "https://a:1", "proxy-url": f"ftp://user:{PASSWORD}@proxy"}},
      'cluster "dev"', "proxy-url", "socks5"),
-    ("proxy-url-https", {"cluster": {"server": "https://a:1", "proxy-url": f"https://user:{PASSWORD}@proxy"}},
-     'cluster "dev"', "proxy-url", "https proxies are not supported"),
+    ("proxy-url-https-no-host", {"cluster": {"server": "https://a:1", "proxy-url": "https://"}},
+     'cluster "dev"', "proxy-url", "http, https or socks5 URL with a host"),
     ("cert-without-key", {"user": {"client-certificate-data": b64(CERT_PEM), "token": TOKEN}},
      'user "dev"', "client-key", "no client-key"),
     ("key-without-cert", {"user": {"client-key-data": b64(KEY_PEM)}},
@@ -120,6 +120,18 @@ def test_message_format_matches_the_documented_example(tmp_path, write_yaml) -> 
         load_kubeconfig(path).rest_config()
     assert str(info.value) == (
         f'kubeconfig {path}: context "dev": user "dev": client-key: file not found: {tmp_path}/key.pem')
+
+
+@pytest.mark.parametrize("proxy_url", [
+    pytest.param("http://proxy:3128", id="http"),
+    pytest.param(f"https://user:{PASSWORD}@proxy:8443", id="https"),
+    pytest.param("HTTPS://proxy", id="https-upper-case-scheme"),
+    pytest.param("socks5://proxy:1080", id="socks5"),
+])
+def test_proxy_url_schemes_client_go_accepts(proxy_url) -> None:
+    """client-go's parseProxyURL takes http, https and socks5; the transport speaks all three."""
+    config = Kubeconfig.from_dict(kubeconfig(cluster={"server": "https://a:1", "proxy-url": proxy_url})).rest_config()
+    assert config.proxy_url == proxy_url
 
 
 def test_other_broken_contexts_do_not_matter() -> None:
