@@ -25,7 +25,7 @@ from restmapper.mapping import RESTMapping
 from .healing import Healer, is_unserved_404
 from .paths import check_name, check_namespace, check_subresource, one_term_equal_selector, resource_path
 from .replies import check_list, decode_object, split_checked
-from .watch import Watch
+from .watch import DEFAULT_MAX_EVENT_SIZE, Watch
 
 if TYPE_CHECKING:  # pragma: no cover
     from .transport import Transport
@@ -301,6 +301,7 @@ class ResourceClient:
         read_timeout: Optional[float] = None,
         backoff_base: float = 0.2,
         max_backoff: float = 30.0,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     ) -> Watch:
         """Watch for changes; iterate the result for ``(type, object)`` events.
 
@@ -320,6 +321,10 @@ class ResourceClient:
         ``server_timeout`` seconds (default 5-10 minutes at random, as client-go's
         Reflector does) and trusts a silent socket ``read_timeout`` seconds (default
         30 s longer), so a stalled connection is reopened instead of hanging.
+
+        An event longer than ``max_event_size`` bytes (16 MiB, client-go's
+        limit) ends the watch with kubectl's decoding error instead of being
+        buffered whole; raise it for objects known to be larger.
         """
         if name is not None:
             check_name(name)
@@ -348,7 +353,7 @@ class ResourceClient:
         lister = (lambda: self.list(label_selector=label_selector, field_selector=field_selector)) if relist else None
         return Watch(open_stream, resource_version=resource_version or "", timeout_seconds=timeout_seconds,
                      yield_bookmarks=yield_bookmarks, resume=resume, relist=lister,
-                     backoff_base=backoff_base, max_backoff=max_backoff)
+                     backoff_base=backoff_base, max_backoff=max_backoff, max_event_size=max_event_size)
 
     # -- write verbs ----------------------------------------------------------
 

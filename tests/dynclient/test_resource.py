@@ -269,6 +269,26 @@ def test_watch_by_name_sends_one_escaped_term(mock_server, cms):
     assert selectors and set(selectors) == {"metadata.name=a\\,metadata.name!\\=b"}
 
 
+@pytest.mark.parametrize("max_event_size, fits", [
+    pytest.param(None, True, id="default-16MiB"),
+    pytest.param(200, True, id="event-fits"),
+    pytest.param(60, False, id="event-too-long"),
+])
+def test_watch_passes_max_event_size_on(mock_server, cms, max_event_size, fits):
+    event = {"type": "ADDED", "object": {"kind": "ConfigMap", "metadata": {"name": "c", "resourceVersion": "7"}}}
+    line = json.dumps(event).encode() + b"\n"
+    assert 60 < len(line) < 200
+    mock_server.add("GET", SCOPED, body=line, content_type="application/json")
+    options = {} if max_event_size is None else {"max_event_size": max_event_size}
+    watch = cms.namespace("team-a").watch(timeout_seconds=1, resume=False, **options)
+    assert watch.max_event_size == (max_event_size or 16 * 1024 * 1024)
+    if fits:
+        assert list(watch) == [("ADDED", event["object"])]
+        return
+    with pytest.raises(dynclient.StatusError, match="longer than maximum allowed size"):
+        list(watch)
+
+
 # -- a stale cache heals itself (issue 12 item 4) ----------------------------------------------------------
 
 OLD = RESTMapping(GroupVersionResource("a.example.com", "v1", "gadgets"),
