@@ -13,7 +13,9 @@ deletecollection, resourceVersion, uid, generateName, generation, label
 and field selectors, limit/continue, the real Status bodies, namespaces,
 watch (resourceVersion, bookmarks, sendInitialEvents, 410 after
 compaction), finalizers and deletionTimestamp, server-side apply with
-managedFields. Not modelled: see ``NOT_MODELLED``.
+managedFields, fieldValidation by field names, PartialObjectMetadata, and a
+loopback HTTPS socket for kubectl (``serve()``). Not modelled: see
+``NOT_MODELLED``.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ __all__ = ["FakeCluster", "Reactor", "RequestRecord", "Reply", "Request", "DEFAU
 
 #: What a real API server does that FakeCluster does not (each is a known difference).
 NOT_MODELLED = (
-    "schemas: no validation beyond names, no defaulting (a Deployment gets no strategy, no container defaults), "
-    "no pruning of unknown fields, no OpenAPI (/openapi/v2, /openapi/v3 are 404)",
+    "schemas: only field names are checked (a CRD's schema; the top level of the built-in kinds in "
+    "dynclient.testing.schemas.BUILTIN_FIELDS), no types, formats or other constraints, no defaulting "
+    "(a Deployment gets no strategy, a container no imagePullPolicy); OpenAPI v3 has paths and no schemas and "
+    "there is no /openapi/v2, so kubectl's client-side validation fails where a real server's would not",
     "server-side apply treats every list as atomic (no merging of associative lists or sets by key), all maps as "
     "granular, and omits the '.' markers of FieldsV1",
     "strategic merge patch knows only the merge keys in dynclient.testing.patches.MERGE_KEYS; no $setElementOrder, "
@@ -40,8 +44,10 @@ NOT_MODELLED = (
     "the garbage collector's orphan/foregroundDeletion finalizers on deleted objects)",
     "CRDs are Established in the same write that creates them (a real server sets the conditions a moment later)",
     "LIST with a continue token reads the current objects, not a snapshot at the token's resourceVersion",
-    "no authentication or authorization (every request is an admin's), no admission, no impersonation checks",
-    "no Table output (Accept: as=Table), no protobuf or CBOR, no gzip replies",
+    "no authorization (every request is an admin's; token= only checks authentication), no admission, "
+    "no impersonation checks",
+    "no Table output (Accept: as=Table), no protobuf or CBOR (a protobuf body is a 415: kubectl's typed writes, "
+    "such as kubectl create namespace, fail against serve()), no gzip replies",
     "field selectors: only metadata.name and metadata.namespace (the real server has per-kind fields)",
     "resourceVersionMatch=Exact and resourceVersion on GET/LIST read the current state",
 )

@@ -481,3 +481,10 @@ def test_latency_is_waited_outside_the_store_so_requests_overlap():
             t.join()
         assert clock.monotonic() - start < 0.15  # four 50 ms requests at once, not one after another
     assert len(cluster.objects("v1", "ConfigMap", "default")) == 4
+
+
+def test_the_package_exports_what_it_lists():
+    import dynclient.testing as testing
+
+    assert [name for name in testing.__all__ if not hasattr(testing, name)] == []
+    assert all(isinstance(line, str) and line for line in testing.NOT_MODELLED)
