@@ -378,27 +378,28 @@ def second_namespace(dyn) -> str:
 
 
 def test_apply_then_delete_print_kubectls_lines(cli, kubectl, namespace, second_namespace, tmp_path):
+    """dynclient apply is server-side apply: its lines are ``kubectl apply --server-side``'s."""
     manifests = write_manifests(tmp_path / "manifests")
     mine, theirs = ["-n", namespace], ["-n", second_namespace]
 
     code, out, err = cli(*mine, "apply", "-f", str(manifests))
-    expected = "configmap/cfg1 created\nconfigmap/cfg2 created\ndeployment.apps/web2 created\n"
+    expected = "configmap/cfg1 serverside-applied\nconfigmap/cfg2 serverside-applied\ndeployment.apps/web2 serverside-applied\n"
     assert (code, out, err) == (0, expected, "")
-    assert kubectl(*theirs, "apply", "-f", str(manifests)).stdout == expected
+    assert kubectl(*theirs, "apply", "--server-side", "-f", str(manifests)).stdout == expected
 
     code, out, _ = cli(*mine, "apply", "-f", str(manifests))
-    assert (code, out) == (0, kubectl(*theirs, "apply", "-f", str(manifests)).stdout)
-    assert out == expected.replace("created", "unchanged")
+    assert (code, out) == (0, kubectl(*theirs, "apply", "--server-side", "-f", str(manifests)).stdout)
+    assert out == expected
 
     code, out, _ = cli(*mine, "apply", "-f", str(manifests), "--dry-run=server")
-    assert (code, out) == (0, kubectl(*theirs, "apply", "-f", str(manifests), "--dry-run=server").stdout)
-    assert out.endswith("unchanged (server dry run)\n")
+    assert (code, out) == (0, kubectl(*theirs, "apply", "--server-side", "-f", str(manifests),
+                                      "--dry-run=server").stdout)
+    assert out.endswith("serverside-applied (server dry run)\n")
 
-    # The manifests library deletes in reverse install order; kubectl in file order. Same lines.
     code, out, err = cli(*mine, "delete", "-f", str(manifests))
     theirs_out = kubectl(*theirs, "delete", "-f", str(manifests)).stdout
-    assert code == 0 and err == ""
-    assert sorted(out.splitlines()) == sorted(theirs_out.splitlines())
+    assert (code, err) == (0, "")
+    assert out == theirs_out
     assert 'deployment.apps "web2" deleted' in out.splitlines()
 
     code, out, err = cli(*mine, "delete", "-f", str(manifests))
@@ -410,14 +411,15 @@ def test_apply_then_delete_print_kubectls_lines(cli, kubectl, namespace, second_
     assert (code, out, err) == (0, "", "")
 
 
-def test_apply_recursive_reads_subdirectories(cli, namespace, tmp_path):
+def test_apply_recursive_reads_subdirectories(cli, kubectl, namespace, tmp_path):
     top = tmp_path / "tree"
     (top / "sub").mkdir(parents=True)
     (top / "sub" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nested\n")
-    code, out, _ = cli("-n", namespace, "apply", "-f", str(top))
-    assert (code, out) == (0, "")
+    theirs = kubectl("-n", namespace, "apply", "--server-side", "-f", str(top), check=False)
+    assert cli("-n", namespace, "apply", "-f", str(top)) == (theirs.returncode, theirs.stdout, theirs.stderr)
+    assert theirs.returncode == 1 and "recognized file extensions are [.json .yaml .yml]" in theirs.stderr
     code, out, _ = cli("-n", namespace, "apply", "-f", str(top), "-R")
-    assert (code, out) == (0, "configmap/nested created\n")
+    assert (code, out) == (0, "configmap/nested serverside-applied\n")
 
 
 def test_delete_by_name_like_kubectl(cli, kubectl, dyn, namespace, second_namespace):
@@ -438,12 +440,14 @@ def test_delete_by_name_like_kubectl(cli, kubectl, dyn, namespace, second_namesp
     assert results[1] == results[3] == (0, 'deployment.apps "d" deleted\n', "")
 
 
-def test_apply_reports_a_bad_manifest(cli, namespace, tmp_path):
+def test_apply_reports_a_bad_manifest(cli, kubectl, namespace, second_namespace, tmp_path):
+    """The good document is applied; the bad one is reported in kubectl's words, and the exit code is 1."""
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\nkind: ConfigMap\n")
-    code, out, err = cli("-n", namespace, "apply", "-f", str(bad))
-    assert code == 1 and out == ""
-    assert err.startswith("error: ") and "bad.yaml" in err and err.count("\n") == 1
+    theirs = kubectl("-n", second_namespace, "apply", "--server-side", "-f", str(bad), check=False)
+    assert cli("-n", namespace, "apply", "-f", str(bad)) == (theirs.returncode, theirs.stdout, theirs.stderr)
+    assert theirs.returncode == 1 and theirs.stdout == "configmap/ok serverside-applied\n"
+    assert "apiVersion not set" in theirs.stderr and str(bad) in theirs.stderr
 
 
 # -- watch ---------------------------------------------------------------------------------------
