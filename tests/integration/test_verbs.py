@@ -84,6 +84,7 @@ def thousand(kubeconfig, tmp_path_factory):
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda i: cms.create(cm(f"cm-{i:04d}")), range(1000)))
     yield dyn, ns
+    cms.delete_collection()  # no namespace controller may run to empty the namespace
     dyn.resource("ns").delete(ns)
     dyn.close()
 
