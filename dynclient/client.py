@@ -177,6 +177,17 @@ class DynamicClient:
 
         return delete_manifests(self, source, **options)
 
+    def wait_for_kind(self, api_version: Union[str, GroupVersion], kind: str, *, timeout: float = 60.0) -> RESTMapping:
+        """Return ``kind``'s RESTMapping once discovery serves it (a CRD just created or Established).
+
+        The API server sets a CRD's ``Established`` condition a moment before
+        its discovery documents list the kind; this is the way to wait for it
+        (see ``dynclient.tools.wait.wait_for_kind``).
+        """
+        from .tools.wait import wait_for_kind
+
+        return wait_for_kind(self, api_version, kind, timeout=timeout)
+
     def rest_mapping(self, gvk: GroupVersionKind) -> RESTMapping:
         """Map a GVK through the mapper (resetting discovery once on a miss)."""
         return self.mapper.rest_mapping(GroupKind(gvk.group, gvk.kind), gvk.version)

@@ -42,7 +42,6 @@ and burst 10, for its one or two requests.
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, NamedTuple,
                     Optional, Set, Tuple, Union)
@@ -327,23 +326,20 @@ class _Run:
         The API server sets Established before its discovery documents list
         the new kind, so a first lookup right after can still miss.
         """
+        from ..tools.wait import WaitTimeout, wait_for_kind
+
         try:
             return resolve_document(self.dyn, doc, namespace=self.namespace)
-        except NoKindMatch:
+        except NoKindMatch as err:
             versions = self.established.get(GroupKind(doc.group, doc.kind))
             if versions is None or GroupVersion.parse(doc.api_version).version not in versions:
                 raise
-        deadline = time.monotonic() + self.crd_timeout
-        delay = 0.05
-        while True:
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
-            self.dyn.mapper.reset()
-            try:
-                return resolve_document(self.dyn, doc, namespace=self.namespace)
-            except NoKindMatch:
-                if time.monotonic() >= deadline:
-                    raise
+            missed = err
+        try:  # the public wait (dyn.wait_for_kind), so that both wait the same way
+            wait_for_kind(self.dyn, doc.api_version, doc.kind, timeout=self.crd_timeout)
+        except WaitTimeout:
+            raise missed from None
+        return resolve_document(self.dyn, doc, namespace=self.namespace)
 
     def result(self, doc: Document, gvk: GroupVersionKind, gvr: Any, ns: Optional[str], action: str,
                reply: Optional[Obj] = None) -> ManifestResult:

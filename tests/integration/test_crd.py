@@ -72,3 +72,17 @@ def test_resource_for_kind_resolves_a_crd(make_client, namespace, group):
     for version in ("v1", "v2"):
         rc = dyn.resource_for_kind(f"{group}/{version}", "Gadget")
         assert rc.gvr == dynclient.GroupVersionResource(group, version, "gadgets")
+
+
+def test_wait_for_kind_returns_once_discovery_serves_a_new_crd(make_client, namespace, group):
+    """dyn.wait_for_kind is how to wait: Established comes a moment before discovery lists the kind."""
+    dyn = make_client()
+    dyn.resource("cm").namespace(namespace).list()  # discovery loaded before the CRD exists
+    dyn.resource(crdlib.CRD_GVR).create(crdlib.crd(group, "Gadget", versions=["v1"]))  # no wait for Established
+    mapping = dyn.wait_for_kind(f"{group}/v1", "Gadget", timeout=60)
+    assert mapping.resource == dynclient.GroupVersionResource(group, "v1", "gadgets")
+    created = dyn.resource(mapping).namespace(namespace).create(
+        {"apiVersion": f"{group}/v1", "kind": "Gadget", "metadata": {"name": "g1"}})
+    assert created["metadata"]["name"] == "g1"
+    with pytest.raises(dynclient.DynclientError, match="timed out waiting for discovery to serve kind Nope"):
+        dyn.wait_for_kind(f"{group}/v1", "Nope", timeout=0.5)
