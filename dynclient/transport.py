@@ -133,7 +133,7 @@ class Transport:
 
     def get(self, path: str, *, accept: str) -> RawResponse:
         resp = self.request("GET", path, accept=accept)
-        return RawResponse(resp.content, resp.headers.get("Content-Type", ""))
+        return RawResponse(resp.content, resp.headers.get("Content-Type", ""), status_code=resp.status_code)
 
     # -- requests -----------------------------------------------------------
 
@@ -200,6 +200,8 @@ class Transport:
             content = resp.content  # an error reply is small; read it whole
             error = status_error_from_response(
                 resp.status_code, content, method=method, url=url, retry_after=resp.headers.get("Retry-After"),
+                # Not text/* (binary, protobuf, JSON that is no Status): client-go's "unknown" texts, no excerpt.
+                content_type=resp.headers.get("Content-Type"),
             )
             self._emit(RequestInfo(method, url, resp.status_code, elapsed, attempt, accept, error,
                                    reason=resp.reason or "", warnings=warnings))

@@ -274,3 +274,31 @@ def test_redirects_are_not_followed(mocked_responses, make, code):
     resp = make(make_config(HOST, auth=_RefreshingAuth())).request("GET", "/x")
     assert resp.status_code == code
     assert [c.request.url for c in mocked_responses.calls] == [f"{HOST}/x"]
+
+
+# -- error bodies that are not text, the Requester seam ------------------------------------------------
+
+@pytest.mark.parametrize("code, content_type, body, message", [
+    pytest.param(500, "application/octet-stream", b"\x00\x01binary", 'an error on the server ("unknown") has '
+                 "prevented the request from succeeding", id="binary-500"),
+    pytest.param(500, "application/json", b'{"not": "a status"}', 'an error on the server ("unknown") has '
+                 "prevented the request from succeeding", id="json-not-a-status-500"),
+    pytest.param(500, "text/html; charset=utf-8", b"<h1>down</h1>", 'an error on the server ("<h1>down</h1>") has '
+                 "prevented the request from succeeding", id="html-500-keeps-its-text"),
+    pytest.param(406, "application/vnd.kubernetes.protobuf", b"k8s\x00", "the server was unable to respond with a "
+                 "content type that the client supports", id="protobuf-406"),
+])
+def test_an_error_body_that_is_not_text_gets_client_gos_unknown_texts(mocked_responses, make, code, content_type,
+                                                                        body, message):
+    """client-go ``isTextResponse``: only a text/* body is quoted in the error; any other is "unknown"."""
+    mocked_responses.post(f"{HOST}/x", body=body, status=code, content_type=content_type)
+    with pytest.raises(dynclient.StatusError) as info:
+        make(max_retries=0).request("POST", "/x", body={})
+    assert info.value.message == message
+
+
+def test_the_requester_seam_reports_the_status_code(mocked_responses, make):
+    from discovery.interface import RawResponse
+
+    mocked_responses.get(f"{HOST}/apis", body=b"{}", status=203, content_type="application/json")
+    assert make().get("/apis", accept="application/json") == RawResponse(b"{}", "application/json", status_code=203)
