@@ -12,6 +12,11 @@ Retry policy (client-go ``rest.Request`` with ``checkWait``/``maxRetries``):
 act on them; other 5xx replies and connection failures are retried only for
 GET, the one verb that is safe to repeat blindly.
 
+A ``ConfigError`` from the credentials (``auth.headers()``, an exec
+plugin, ``config.tls_client_cert()``, ``impersonate.header_pairs()``)
+passes through as it is and is never retried: the kubeconfig is at fault,
+not the network, and asking again would only run a failing plugin again.
+
 ``Retry-After`` is read as client-go's ``retryAfterSeconds`` reads it: a
 whole, non-negative number of seconds. Anything else (``nan``, ``inf``,
 ``1.5``, ``-1``, a number too large for an int64, an HTTP date) is ignored,
@@ -174,6 +179,8 @@ class Transport:
             attempt += 1
             self.limiter.acquire()
             auth = getattr(self.config, "auth", None)
+            # Outside the try below, and ConfigError is no OSError: a bad token or a failing exec plugin
+            # is raised as it is, not retried as a network failure (tls_client_cert() likewise).
             sent = headers + list(auth.headers().items()) if auth is not None else headers
             start = time.monotonic()
             try:

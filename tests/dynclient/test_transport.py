@@ -302,3 +302,81 @@ def test_the_requester_seam_reports_the_status_code(mocked_responses, make):
 
     mocked_responses.get(f"{HOST}/apis", body=b"{}", status=203, content_type="application/json")
     assert make().get("/apis", accept="application/json") == RawResponse(b"{}", "application/json", status_code=203)
+# -- the user's kubeconfig at fault: ConfigError as it is, never retried -----------------------------------
+
+TLS_HOST = "https://k8s.test:6443"  # credentials only go out over TLS (responses never opens the socket)
+
+
+def _rest_config(tmp_path, user):
+    from dynclient.config import Kubeconfig
+
+    doc = {"current-context": "c", "clusters": [{"name": "k", "cluster": {"server": TLS_HOST}}],
+           "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}],
+           "users": [{"name": "u", "user": user}]}
+    return Kubeconfig.from_dict(doc).rest_config()
+
+
+def _rotated_token(tmp_path):
+    token = tmp_path / "token"
+    token.write_text("good-token\n")
+    config = _rest_config(tmp_path, {"tokenFile": str(token)})
+    token.write_text("first-half\nsecond-half\n")  # rotated to something no header can carry
+    config.auth.refresh()
+    return config
+
+
+def _failing_exec_plugin(tmp_path):
+    plugin = tmp_path / "plugin"
+    plugin.write_text("#!/bin/sh\necho 'no credentials for you' >&2\nexit 3\n")
+    plugin.chmod(0o755)
+    return _rest_config(tmp_path, {"exec": {"command": str(plugin), "apiVersion": "client.authentication.k8s.io/v1",
+                                            "interactiveMode": "Never"}})
+
+
+@pytest.mark.parametrize("config, words", [
+    pytest.param(_rotated_token, "contains an invalid character", id="token-file-with-a-newline"),
+    pytest.param(_failing_exec_plugin, "failed with exit code 3", id="exec-plugin-fails"),
+])
+def test_a_config_error_from_the_credentials_passes_through_unretried(mocked_responses, make, tmp_path, config,
+                                                                        words):
+    from dynclient.config import ConfigError
+
+    infos: List[Any] = []
+    slept: List[float] = []
+    t = make(config(tmp_path), hooks=[infos.append], sleep=slept.append)
+    with pytest.raises(ConfigError) as info:
+        t.request("GET", "/x")
+    assert words in str(info.value) and "second-half" not in str(info.value)
+    assert not isinstance(info.value, dynclient.TransportError)
+    assert len(mocked_responses.calls) == 0 and infos == [] and slept == []
+
+
+def test_a_config_error_when_refreshing_after_a_401_passes_through(mocked_responses, make, tmp_path):
+    from dynclient.config import ConfigError
+
+    (tmp_path / "token").write_text("good-token")
+    config = _rest_config(tmp_path, {"tokenFile": str(tmp_path / "token")})
+
+    def rotate_then_refuse(request):
+        (tmp_path / "token").write_text("bad\x00token")  # the 401's refresh re-reads the file
+        return 401, {}, json.dumps(status(401, "Unauthorized"))
+
+    mocked_responses.add_callback("GET", f"{TLS_HOST}/x", callback=rotate_then_refuse)
+    with pytest.raises(ConfigError, match="invalid character"):
+        make(config).request("GET", "/x")
+    assert len(mocked_responses.calls) == 1
+
+
+class _BadImpersonation:
+    def header_pairs(self):
+        from dynclient.config import ConfigError
+
+        raise ConfigError("impersonated user contains a newline", field="impersonation user")
+
+
+def test_a_config_error_from_impersonation_passes_through(mocked_responses, make):
+    from dynclient.config import ConfigError
+
+    with pytest.raises(ConfigError, match="impersonated user contains a newline"):
+        make(make_config(HOST, impersonate=_BadImpersonation()))
+    assert len(mocked_responses.calls) == 0
