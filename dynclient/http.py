@@ -487,7 +487,9 @@ class ConnectionPool:
         sent = HTTPHeaderDict()
         for name, value in headers:
             _check_header_value(name, value)
-            sent.add(name, value)
+            # Go writes a header value's bytes as they are, UTF-8 (``--as jürgen``); http.client would
+            # encode a str as latin-1 (wrong bytes for "ü", an error for "名").
+            sent.add(name, value if value.isascii() else value.encode("utf-8"))  # type: ignore[arg-type]
         if body is not None:
             sent["Content-Length"] = str(len(body))
         elif method in ("POST", "PUT", "PATCH"):

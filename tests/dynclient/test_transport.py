@@ -302,6 +302,8 @@ def test_the_requester_seam_reports_the_status_code(mocked_responses, make):
 
     mocked_responses.get(f"{HOST}/apis", body=b"{}", status=203, content_type="application/json")
     assert make().get("/apis", accept="application/json") == RawResponse(b"{}", "application/json", status_code=203)
+
+
 # -- the user's kubeconfig at fault: ConfigError as it is, never retried -----------------------------------
 
 TLS_HOST = "https://k8s.test:6443"  # credentials only go out over TLS (responses never opens the socket)
@@ -380,3 +382,21 @@ def test_a_config_error_from_impersonation_passes_through(mocked_responses, make
     with pytest.raises(ConfigError, match="impersonated user contains a newline"):
         make(make_config(HOST, impersonate=_BadImpersonation()))
     assert len(mocked_responses.calls) == 0
+
+
+@pytest.mark.parametrize("user, groups", [
+    pytest.param("jürgen", ("développeurs",), id="latin-1-letters"),
+    pytest.param("名前", ("グループ", "ops"), id="beyond-latin-1"),
+    pytest.param("jane", ("ops",), id="ascii"),
+])
+def test_impersonation_values_go_out_as_utf8_bytes(mock_server, make_transport, user, groups):
+    """Go writes a header value's UTF-8 bytes; the server (on loopback) sees exactly those bytes."""
+    from dynclient.config import Impersonation
+
+    mock_server.add("GET", "/x", json={})
+    make_transport(make_config(mock_server.url, impersonate=Impersonation(user=user, groups=groups))).request(
+        "GET", "/x")
+    headers = mock_server.calls[0].headers
+    # http.server reads header bytes as latin-1: encoding back gives the bytes that were on the wire.
+    assert headers["Impersonate-User"].encode("latin-1") == user.encode("utf-8")
+    assert [g.encode("latin-1") for g in headers.get_all("Impersonate-Group")] == [g.encode("utf-8") for g in groups]
