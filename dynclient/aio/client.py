@@ -90,6 +90,15 @@ class AsyncDynamicClient:
         clients = await self.pool.run(self.sync.resources, names)
         return [AsyncResourceClient(self.pool, rc, watches=self._watches) for rc in clients]
 
+    async def wait_for_kind(self, api_version: Union[str, GroupVersion], kind: str, *,
+                            timeout: float = 60.0) -> RESTMapping:
+        """``DynamicClient.wait_for_kind`` on the pool: ``kind``'s RESTMapping once discovery serves it.
+
+        Cancelling the awaiting task returns at once; the wait itself goes on
+        on its pool thread until the kind is served or ``timeout`` passes.
+        """
+        return await self.pool.run(self.sync.wait_for_kind, api_version, kind, timeout=timeout)
+
     async def rest_mapping(self, gvk: GroupVersionKind) -> RESTMapping:
         """Map a GVK through the mapper (resetting discovery once on a miss), on the pool."""
         return await self.pool.run(self.sync.rest_mapping, gvk)
@@ -156,7 +165,7 @@ class AsyncDynamicClient:
 
 
 async def connect(
-    kubeconfig: Union[str, os.PathLike, Sequence[str], Mapping[str, Any], None] = None,
+    kubeconfig: Union[str, "os.PathLike[str]", Sequence[str], Mapping[str, Any], None] = None,
     context: Optional[str] = None,
     *,
     namespace: Optional[str] = None,

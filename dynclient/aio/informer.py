@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, List, Mapping, Optional, Union
 
 from ..resource import ResourceClient
 from ..tools.informer import EventHandler, IndexFunc, Store
@@ -58,7 +58,7 @@ class Informer:
         self._args = dict(namespace=namespace, label_selector=label_selector, field_selector=field_selector,
                           resync_period=resync_period, indexers=indexers, **options)
         self._sync: Optional[SyncInformer] = None
-        self._early: list = []  # (registration, sync EventHandler placeholder) added before start
+        self._early: List[EventHandler] = []  # registered before start, given to the sync informer at start
         self._queue: Optional["asyncio.Queue[Any]"] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._dispatcher: Optional["asyncio.Task[None]"] = None

@@ -44,10 +44,10 @@ async def run_manifests(dyn: "AsyncDynamicClient", operation: str, source: Any, 
         if progress is not None:
             _call_soon(loop, progress, done, total, result)
 
-    run = getattr(dyn.sync, f"{operation}_manifests")
+    run: Callable[..., List["ManifestResult"]] = getattr(dyn.sync, f"{operation}_manifests")
     future = dyn.pool.submit(run, source, progress=report, **options)
     try:
-        return await asyncio.wrap_future(future)  # type: ignore[no-any-return]
+        return await asyncio.wrap_future(future)
     except asyncio.CancelledError:
         cancelled.set()
         raise

@@ -25,12 +25,13 @@ import asyncio
 import concurrent.futures
 import itertools
 from typing import (TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, Generator, Iterator, List, Mapping, Optional, Sequence,
-                    Set, Tuple, Union)
+                    Set, Tuple, TypeVar, Union)
 
 from discovery.types import GroupVersionKind, GroupVersionResource
 from restmapper.mapping import RESTMapping
 
 from ..resource import ResourceClient
+from ..watch import DEFAULT_MAX_EVENT_SIZE
 from .watch import AsyncWatch
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,6 +42,7 @@ __all__ = ["AsyncResourceClient"]
 Obj = Dict[str, Any]
 #: A builder step applied once the name is resolved: ("namespace", ns) or ("subresource", name).
 Step = Tuple[str, Optional[str]]
+T = TypeVar("T")
 
 
 class _Resolution:
@@ -150,7 +152,7 @@ class AsyncResourceClient:
             return AsyncResourceClient(self._pool, _built(self._source, ((step, arg),)), watches=self._watches)
         return AsyncResourceClient(self._pool, self._source, self._steps + ((step, arg),), watches=self._watches)
 
-    async def _call(self, verb: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def _call(self, verb: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         rc = await self._client()
         return await self._pool.run(verb, rc, *args, **kwargs)
 
@@ -159,7 +161,7 @@ class AsyncResourceClient:
     async def get(self, name: str, *, resource_version: Optional[str] = None,
                   accept: str = "application/json") -> Obj:
         """``ResourceClient.get``, awaited."""
-        return await self._call(ResourceClient.get, name, resource_version=resource_version,  # type: ignore[no-any-return]
+        return await self._call(ResourceClient.get, name, resource_version=resource_version,
                                 accept=accept)
 
     async def list(
@@ -175,7 +177,7 @@ class AsyncResourceClient:
         accept: str = "application/json",
     ) -> Obj:
         """``ResourceClient.list``, awaited: one LIST call."""
-        return await self._call(  # type: ignore[no-any-return]
+        return await self._call(
             ResourceClient.list, label_selector=label_selector, field_selector=field_selector, limit=limit,
             continue_=continue_, resource_version=resource_version, resource_version_match=resource_version_match,
             timeout_seconds=timeout_seconds, accept=accept)
@@ -231,16 +233,17 @@ class AsyncResourceClient:
         read_timeout: Optional[float] = None,
         backoff_base: float = 0.2,
         max_backoff: float = 30.0,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     ) -> AsyncWatch:
         """``async for kind, obj in client.watch()``: ``ResourceClient.watch``, read on its own thread.
 
         Nothing is sent until the first event is awaited; see ``AsyncWatch``.
         """
-        options = dict(name=name, resource_version=resource_version, timeout_seconds=timeout_seconds,
+        options: Dict[str, Any] = dict(name=name, resource_version=resource_version, timeout_seconds=timeout_seconds,
                        allow_bookmarks=allow_bookmarks, label_selector=label_selector, field_selector=field_selector,
                        yield_bookmarks=yield_bookmarks, send_initial_events=send_initial_events, resume=resume,
                        relist=relist, server_timeout=server_timeout, read_timeout=read_timeout,
-                       backoff_base=backoff_base, max_backoff=max_backoff)
+                       backoff_base=backoff_base, max_backoff=max_backoff, max_event_size=max_event_size)
 
         async def make() -> Any:
             rc = await self._client()
@@ -253,19 +256,19 @@ class AsyncResourceClient:
     async def create(self, obj: Mapping[str, Any], *, dry_run: bool = False, field_manager: Optional[str] = None,
                      field_validation: Optional[str] = None) -> Obj:
         """``ResourceClient.create``, awaited."""
-        return await self._call(ResourceClient.create, obj, dry_run=dry_run,  # type: ignore[no-any-return]
+        return await self._call(ResourceClient.create, obj, dry_run=dry_run,
                                 field_manager=field_manager, field_validation=field_validation)
 
     async def update(self, obj: Mapping[str, Any], *, dry_run: bool = False,
                      field_manager: Optional[str] = None) -> Obj:
         """``ResourceClient.update``, awaited."""
-        return await self._call(ResourceClient.update, obj, dry_run=dry_run,  # type: ignore[no-any-return]
+        return await self._call(ResourceClient.update, obj, dry_run=dry_run,
                                 field_manager=field_manager)
 
     async def update_status(self, obj: Mapping[str, Any], *, dry_run: bool = False,
                             field_manager: Optional[str] = None) -> Obj:
         """``ResourceClient.update_status``, awaited."""
-        return await self._call(ResourceClient.update_status, obj, dry_run=dry_run,  # type: ignore[no-any-return]
+        return await self._call(ResourceClient.update_status, obj, dry_run=dry_run,
                                 field_manager=field_manager)
 
     async def patch(
@@ -279,7 +282,7 @@ class AsyncResourceClient:
         force: Optional[bool] = None,
     ) -> Obj:
         """``ResourceClient.patch``, awaited."""
-        return await self._call(ResourceClient.patch, name, body, patch_type,  # type: ignore[no-any-return]
+        return await self._call(ResourceClient.patch, name, body, patch_type,
                                 dry_run=dry_run, field_manager=field_manager, force=force)
 
     async def apply(
@@ -292,7 +295,7 @@ class AsyncResourceClient:
         field_validation: Optional[str] = None,
     ) -> Obj:
         """``ResourceClient.apply`` (server-side apply), awaited."""
-        return await self._call(ResourceClient.apply, obj, field_manager=field_manager,  # type: ignore[no-any-return]
+        return await self._call(ResourceClient.apply, obj, field_manager=field_manager,
                                 force=force, dry_run=dry_run, field_validation=field_validation)
 
     async def delete(
@@ -305,7 +308,7 @@ class AsyncResourceClient:
         dry_run: bool = False,
     ) -> Obj:
         """``ResourceClient.delete``, awaited."""
-        return await self._call(  # type: ignore[no-any-return]
+        return await self._call(
             ResourceClient.delete, name, propagation_policy=propagation_policy,
             grace_period_seconds=grace_period_seconds, preconditions=preconditions, dry_run=dry_run)
 
@@ -319,7 +322,7 @@ class AsyncResourceClient:
         dry_run: bool = False,
     ) -> Obj:
         """``ResourceClient.delete_collection``, awaited."""
-        return await self._call(  # type: ignore[no-any-return]
+        return await self._call(
             ResourceClient.delete_collection, label_selector=label_selector, field_selector=field_selector,
             propagation_policy=propagation_policy, grace_period_seconds=grace_period_seconds, dry_run=dry_run)
 

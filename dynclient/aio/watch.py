@@ -200,7 +200,8 @@ class AsyncWatch:
                     if item.error is not None:
                         raise item.error
                     raise StopAsyncIteration
-                return item  # type: ignore[no-any-return]
+                event: Event = item
+                return event
         except asyncio.CancelledError:
             self.stop()  # a cancelled consumer stops the stream: no thread is left reading it
             raise

@@ -106,7 +106,7 @@ class SyncResourceProxy:
         try:
             while True:
                 try:
-                    yield self._loop.call(items.__anext__())  # type: ignore[attr-defined]
+                    yield self._loop.call(items.__anext__())
                 except StopAsyncIteration:
                     return
         finally:
@@ -138,7 +138,9 @@ class SyncProxy:
         self._owns_loop = owns_loop
 
     def resource(self, what: Any) -> SyncResourceProxy:
-        return SyncResourceProxy(self._loop, self.aio.resource(what))
+        # Resolved now, so that a name the server does not serve raises here, where the sync client raises
+        # (the aio face itself is lazy: tests/dynclient/aio covers that path).
+        return SyncResourceProxy(self._loop, self._loop.call(self.aio.resource(what).resolve()))
 
     def resource_for_kind(self, api_version: Any, kind: str) -> SyncResourceProxy:
         return SyncResourceProxy(self._loop, self._loop.call(self.aio.resource_for_kind(api_version, kind)))
