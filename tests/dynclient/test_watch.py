@@ -83,6 +83,22 @@ def test_error_events_raise_typed_errors(status, expected):
         list(Watch(lambda w: FakeStream([line]), resume=False))
 
 
+@pytest.mark.parametrize("code, expected, expected_code", [
+    pytest.param("x", dynclient.InternalError, 500, id="string"),
+    pytest.param("404", dynclient.InternalError, 500, id="numeric-string"),
+    pytest.param(True, dynclient.InternalError, 500, id="bool"),
+    pytest.param(None, dynclient.InternalError, 500, id="null"),
+    pytest.param(4.04e2, dynclient.InternalError, 500, id="float"),
+    pytest.param(1 << 70, dynclient.InternalError, 500, id="huge"),
+    pytest.param(403, dynclient.Forbidden, 403, id="int"),
+])
+def test_an_error_event_code_counts_only_as_an_int(code, expected, expected_code):
+    status = {"kind": "Status", "code": code, "reason": "Forbidden" if code == 403 else "", "message": "no"}
+    with pytest.raises(expected) as info:
+        list(Watch(lambda w: FakeStream([error_event(status)]), resume=False))
+    assert type(info.value) is expected and info.value.code == expected_code
+
+
 def test_malformed_line_is_a_watch_error():
     with pytest.raises(dynclient.WatchError, match="malformed"):
         list(Watch(lambda w: FakeStream([b"{not json"]), resume=False))
