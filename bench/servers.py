@@ -98,7 +98,10 @@ def _proxy_binary() -> str:
     for name in ("go.mod", "main.go"):
         with open(os.path.join(src, name), "rb") as fh:
             digest.update(fh.read())
-    out = os.path.join(os.path.expanduser("~/.cache/dynclient/latencyproxy"), digest.hexdigest()[:16], "latencyproxy")
+    # The platform's cache directory (XDG_CACHE_HOME on Linux, ~/Library/Caches on macOS), as the discovery cache.
+    import platformdirs
+
+    out = str(platformdirs.user_cache_path("dynclient") / "latencyproxy" / digest.hexdigest()[:16] / "latencyproxy")
     if not os.path.exists(out):
         subprocess.run(["go", "build", "-o", out, "."], cwd=src, check=True)
     return out
