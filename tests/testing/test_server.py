@@ -76,3 +76,16 @@ def test_apply_that_creates_is_201_and_needs_a_field_manager():
     assert created.status == 201
     again = send(cluster, "PATCH", url + "?fieldManager=m", body, **{"Content-Type": "application/apply-patch+yaml"})
     assert again.status == 200
+
+
+def test_openapi_v3_says_patch_takes_field_validation_for_every_served_kind():
+    cluster = FakeCluster()
+    index = json.loads(send(cluster, "GET", "https://x/openapi/v3").body)
+    url = index["paths"]["api/v1"]["serverRelativeURL"]
+    assert url.startswith("/openapi/v3/api/v1?hash=") and "apis/apps/v1" in index["paths"]
+    doc = json.loads(send(cluster, "GET", "https://x" + url).body)
+    patch = doc["paths"]["/api/v1/namespaces/{namespace}/configmaps/{name}"]["patch"]
+    assert patch["x-kubernetes-group-version-kind"] == {"group": "", "version": "v1", "kind": "ConfigMap"}
+    assert "fieldValidation" in [p["name"] for p in patch["parameters"]]
+    assert send(cluster, "GET", "https://x/openapi/v3/apis/nope/v1").status == 404
+    assert send(cluster, "GET", "https://x/openapi/v2").status == 404
