@@ -26,8 +26,21 @@ type pkiFiles struct {
 	SAKey       string // service-account signing key (private)
 	SAPub       string // service-account verification key (public)
 
+	// Only used by the full cluster (see cluster.go); generated always,
+	// because it costs a millisecond each.
+	CAKey             string // the CA's key, for the controller-manager's CSR signer
+	ControllerManager certPair // CN=system:kube-controller-manager (its RBAC role binds this user)
+	KubeletClient     certPair // the apiserver's client certificate towards the kubelet
+	KubeletServing    certPair // the fake kubelet's serving certificate for 127.0.0.1
+	Node              certPair // the fake kubelet's client certificate, see cluster.go
+
+	caCert *x509.Certificate
+
 	caPEM []byte // kept for the kubeconfig's certificate-authority-data
 }
+
+// certPair is the paths of a certificate and its key.
+type certPair struct{ Cert, Key string }
 
 // generatePKI creates a throw-away CA, a serving certificate for
 // 127.0.0.1/localhost, an admin client certificate and a service-account key
@@ -67,6 +80,7 @@ func generatePKI(dir, adminDir string) (*pkiFiles, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.caCert = caCert
 	p.caPEM = pemBlock("CERTIFICATE", caDER)
 	if err := os.WriteFile(p.CACert, p.caPEM, 0o600); err != nil {
 		return nil, err
@@ -94,6 +108,50 @@ func generatePKI(dir, adminDir string) (*pkiFiles, error) {
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
 	if err := issue(admin, caCert, caKey, p.AdminCert, p.AdminKey); err != nil {
+		return nil, err
+	}
+
+	p.CAKey = filepath.Join(dir, "ca.key")
+	if err := writeKey(p.CAKey, caKey); err != nil {
+		return nil, err
+	}
+	clients := []struct {
+		pair   *certPair
+		name   string
+		cn     string
+		groups []string
+	}{
+		{&p.ControllerManager, "controller-manager", "system:kube-controller-manager", nil},
+		// Like kubeadm's apiserver-kubelet-client: the kubelet authorizes nothing itself here.
+		{&p.KubeletClient, "kubelet-client", "kube-apiserver-kubelet-client", []string{"system:masters"}},
+		// The fake kubelet also plays the scheduler (it binds pods to its node), which the
+		// Node authorizer would never allow a kubelet; system:masters keeps it to one identity.
+		{&p.Node, "node", "system:node:" + nodeName, []string{"system:nodes", "system:masters"}},
+	}
+	for _, c := range clients {
+		*c.pair = certPair{filepath.Join(dir, c.name+".crt"), filepath.Join(dir, c.name+".key")}
+		tmpl := &x509.Certificate{
+			Subject:     pkix.Name{CommonName: c.cn, Organization: c.groups},
+			NotBefore:   notBefore,
+			NotAfter:    notAfter,
+			KeyUsage:    x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		}
+		if err := issue(tmpl, caCert, caKey, c.pair.Cert, c.pair.Key); err != nil {
+			return nil, err
+		}
+	}
+	p.KubeletServing = certPair{filepath.Join(dir, "kubelet.crt"), filepath.Join(dir, "kubelet.key")}
+	kubeletServing := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: nodeName},
+		NotBefore:   notBefore,
+		NotAfter:    notAfter,
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    []string{nodeName, "localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	if err := issue(kubeletServing, caCert, caKey, p.KubeletServing.Cert, p.KubeletServing.Key); err != nil {
 		return nil, err
 	}
 

@@ -7,7 +7,11 @@
 // stderr). It serves until SIGTERM/SIGINT, then shuts both servers down and
 // removes its data directory.
 //
-// Usage: apiserver [-dir STATE_DIR] [-- EXTRA_KUBE_APISERVER_FLAGS...]
+// With -full it also runs kube-controller-manager in this process and a fake
+// kubelet serving the node "harness-node" (see cluster.go), and is ready once
+// that node is Ready and the "default" service account exists.
+//
+// Usage: apiserver [-dir STATE_DIR] [-full] [-- EXTRA_KUBE_APISERVER_FLAGS...]
 package main
 
 import (
@@ -41,6 +45,7 @@ func run() error {
 	fs := flag.NewFlagSet("apiserver", flag.ExitOnError)
 	stateDir := fs.String("dir", "", "directory for the kubeconfig and admin client certificate (default: a new temporary directory, removed on exit)")
 	readyTimeout := fs.Duration("ready-timeout", 3*time.Minute, "how long to wait for /readyz")
+	full := fs.Bool("full", false, "also run kube-controller-manager and a fake kubelet (node "+nodeName+")")
 	fs.Parse(os.Args[1:])
 
 	// Create the command first: it installs the SIGTERM/SIGINT handler
@@ -112,13 +117,24 @@ func run() error {
 		"--service-account-key-file=" + pki.SAPub,
 		"--service-account-signing-key-file=" + pki.SAKey,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		// Without a controller-manager no ServiceAccount ("default") is
-		// ever created, so the admission plugin would reject every pod.
-		"--disable-admission-plugins=ServiceAccount",
 		// Only used to allocate ClusterIPs; nothing is routed.
 		"--service-cluster-ip-range=10.0.0.0/24",
 		"--profiling=false",
 		"--v=0",
+	}
+	if *full {
+		args = append(args,
+			// How the apiserver reaches the fake kubelet for logs, exec,
+			// attach and port-forward; it checks the kubelet's certificate.
+			"--kubelet-client-certificate="+pki.KubeletClient.Cert,
+			"--kubelet-client-key="+pki.KubeletClient.Key,
+			"--kubelet-certificate-authority="+pki.CACert,
+			"--kubelet-preferred-address-types=InternalIP",
+		)
+	} else {
+		// Without a controller-manager no ServiceAccount ("default") is
+		// ever created, so the admission plugin would reject every pod.
+		args = append(args, "--disable-admission-plugins=ServiceAccount")
 	}
 	args = append(args, fs.Args()...)
 	cmd.SetArgs(args)
@@ -136,6 +152,13 @@ func run() error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "apiserver: ready at %s after %.1fs\n", serverURL, time.Since(start).Seconds())
+	var clusterErr <-chan error
+	if *full {
+		if clusterErr, err = startCluster(ctx, dataDir, kubeconfig, serverURL, pki, *readyTimeout); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "apiserver: cluster (controller-manager, node %s) ready after %.1fs\n", nodeName, time.Since(start).Seconds())
+	}
 	// The contract with tests/apiserver/run: the last line of stdout.
 	fmt.Println(kubeconfig)
 
@@ -150,6 +173,8 @@ func run() error {
 		return nil
 	case err := <-etcd.Err():
 		return fmt.Errorf("etcd: %w", err)
+	case err := <-clusterErr: // nil channel (never ready) without -full
+		return err
 	}
 }
 
