@@ -2,7 +2,7 @@
 
     import dynclient.aio
 
-    async with await dynclient.aio.connect() as dyn:
+    async with dynclient.aio.connect() as dyn:
         pods = await dyn.resource("po").namespace("default").list()
         async for kind, obj in dyn.resource("cm").namespace("default").watch(timeout_seconds=5):
             print(kind, obj["metadata"]["name"])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Any, List, Mapping, Optional, Sequence, Set, Union
+from typing import Any, Awaitable, Callable, Generator, List, Mapping, Optional, Sequence, Set, Union
 
 from discovery.types import GroupVersion, GroupVersionKind, GroupVersionResource
 from restmapper.mapping import RESTMapping
@@ -29,7 +29,7 @@ from .manifests import Progress, run_manifests
 from .resource import AsyncResourceClient, _Resolution
 from .watch import AsyncWatch
 
-__all__ = ["AsyncDynamicClient", "connect"]
+__all__ = ["AsyncDynamicClient", "Connecting", "connect"]
 
 ResourceArg = Union[str, GroupVersionResource, RESTMapping]
 
@@ -164,7 +164,7 @@ class AsyncDynamicClient:
         await self.close()
 
 
-async def connect(
+def connect(
     kubeconfig: Union[str, "os.PathLike[str]", Sequence[str], Mapping[str, Any], None] = None,
     context: Optional[str] = None,
     *,
@@ -177,11 +177,12 @@ async def connect(
     impersonate_extra: Optional[Mapping[str, Sequence[str]]] = None,
     max_workers: Optional[int] = None,
     **client_options: Any,
-) -> AsyncDynamicClient:
+) -> "Connecting":
     """``dynclient.connect`` for asyncio: the same arguments, plus ``max_workers`` (the call pool's size).
 
-    The kubeconfig is read (and an exec plugin run) on a thread of its own,
-    never on the loop.
+    ``dyn = await connect(...)``, or ``async with connect(...) as dyn:``,
+    which closes it. The kubeconfig is read (and an exec plugin run) on a
+    thread of its own, never on the loop.
     """
     if max_workers is not None and max_workers < 1:
         raise ValueError(f"max_workers must be at least 1, got {max_workers}")
@@ -192,4 +193,23 @@ async def connect(
             impersonate_extra=impersonate_extra, **client_options)
         return AsyncDynamicClient(sync, max_workers=max_workers)  # its first thread starts here, not on the loop
 
-    return await in_thread(build, name="dynclient-aio-connect", orphan=AsyncDynamicClient._release)
+    return Connecting(lambda: in_thread(build, name="dynclient-aio-connect", orphan=AsyncDynamicClient._release))
+
+
+class Connecting:
+    """What ``connect()`` returns: await it for the client, or use it as ``async with`` to close it after."""
+
+    def __init__(self, start: Callable[[], Awaitable[AsyncDynamicClient]]) -> None:
+        self._start = start
+        self._client: Optional[AsyncDynamicClient] = None
+
+    def __await__(self) -> Generator[Any, None, AsyncDynamicClient]:
+        return self._start().__await__()
+
+    async def __aenter__(self) -> AsyncDynamicClient:
+        self._client = await self._start()
+        return self._client
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._client is not None:
+            await self._client.close()

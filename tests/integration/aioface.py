@@ -138,6 +138,8 @@ class SyncProxy:
         self._owns_loop = owns_loop
 
     def resource(self, what: Any) -> SyncResourceProxy:
+        if isinstance(what, SyncResourceProxy):  # the sync Informer passes on a client it was given
+            return what
         # Resolved now, so that a name the server does not serve raises here, where the sync client raises
         # (the aio face itself is lazy: tests/dynclient/aio covers that path).
         return SyncResourceProxy(self._loop, self._loop.call(self.aio.resource(what).resolve()))

@@ -413,3 +413,17 @@ def test_the_loop_thread_never_runs_a_request(server, run):
     run(main())
     assert senders and threading.main_thread().name not in senders
     assert all(name.startswith("dynclient-") for name in senders), senders
+
+
+def test_connect_is_awaited_or_used_as_async_with(server, run):
+    before = client_threads()
+
+    async def main() -> List[Any]:
+        async with dynclient.aio.connect(server.kubeconfig(), **connect_options(server)) as dyn:
+            inside = [dyn.closed, len((await dyn.resource("cm").namespace("ns").list())["items"])]
+        plain = await dynclient.aio.connect(server.kubeconfig(), **connect_options(server))
+        await plain.close()
+        return inside + [dyn.closed, plain.closed]
+
+    assert run(main()) == [False, 2, True, True]
+    assert not client_threads() - before
