@@ -36,7 +36,8 @@ def readme_files() -> Dict[str, str]:
 
 def test_the_section_has_a_function_and_its_test():
     files = readme_files()
-    assert set(files) == {"widgets.py", "test_widgets.py"}
+    assert set(files) == {"widgets.py", "test_widgets_fake.py", "test_widgets.py"}
+    assert "fake_cluster" in files["test_widgets_fake.py"]
     assert "dynclient.connect(" in files["widgets.py"]
     assert "responses" in files["test_widgets.py"] and "assert_all_requests_are_fired=True" in files["test_widgets.py"]
 
@@ -50,4 +51,4 @@ def test_the_readme_example_passes(tmp_path):
                            "--rootdir", str(tmp_path), str(tmp_path)],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "1 passed" in proc.stdout
+    assert "2 passed" in proc.stdout  # the FakeCluster test (through the pytest11 plugin) and the responses one

@@ -36,9 +36,40 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_generate_tests(metafunc):
+    """The verbs, watch, manifests and informer tests run twice: on the real server and on FakeCluster."""
+    from .faces import FACE_MODULES
+
+    if "kubeconfig" in metafunc.fixturenames and metafunc.module.__name__.rsplit(".", 1)[-1] in FACE_MODULES:
+        metafunc.parametrize("face", ["apiserver", "fake"], indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def kubeconfig() -> Iterator[str]:
-    """Path to a kubeconfig whose current context is an admin of a real API server."""
+def face(request) -> str:
+    """Which server the test talks to: ``apiserver`` (default) or ``fake`` (dynclient.testing.FakeCluster)."""
+    return getattr(request, "param", "apiserver")
+
+
+@pytest.fixture(autouse=True)
+def _known_difference(request):
+    """On the fake face, a test FakeCluster does not model is skipped with the missing behaviour."""
+    from .faces import KNOWN_DIFFERENCES
+
+    if "face" in request.fixturenames and request.getfixturevalue("face") == "fake":
+        reason = KNOWN_DIFFERENCES.get(request.node.originalname)
+        if reason:
+            pytest.skip(f"not modelled by FakeCluster: {reason}")
+
+
+@pytest.fixture(scope="session")
+def kubeconfig(face: str, tmp_path_factory) -> Iterator[str]:
+    """Path to a kubeconfig whose current context is an admin of a real API server (or of the fake face)."""
+    if face == "fake":
+        from .faces import fake_kubeconfig
+
+        with fake_kubeconfig(tmp_path_factory.mktemp("fake-face")) as path:
+            yield path
+        return
     external = os.environ.get("DYNCLIENT_TEST_KUBECONFIG")
     if external:
         yield external
@@ -58,8 +89,8 @@ def kubeconfig() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def has_unprivileged_context() -> bool:
-    return not os.environ.get("DYNCLIENT_TEST_KUBECONFIG")
+def has_unprivileged_context(face: str) -> bool:
+    return face == "apiserver" and not os.environ.get("DYNCLIENT_TEST_KUBECONFIG")
 
 
 class RequestLog:
