@@ -21,7 +21,8 @@ import concurrent.futures
 import functools
 import queue
 import threading
-from typing import Any, Callable, List, Optional, TypeVar
+import time
+from typing import Any, Callable, List, Optional, Set, TypeVar
 
 __all__ = ["CallPool", "THREAD_PREFIX", "in_thread"]
 
@@ -121,9 +122,19 @@ class CallPool:
         # Every worker (also one being started right now) takes one None and ends.
         for _ in range(self.max_workers):
             self._queue.put(None)
-        for thread in self._threads_now():
-            if thread is not threading.current_thread():
-                thread.join()
+        joined: Set[threading.Thread] = set()
+        while True:
+            threads = [t for t in self._threads_now() if t not in joined]
+            if not threads:
+                with self._lock:
+                    if len(self._threads) >= self._started:
+                        return
+                time.sleep(0.001)  # a worker reserved a place just before the close and is starting it
+                continue
+            for thread in threads:
+                if thread is not threading.current_thread():
+                    thread.join()
+                joined.add(thread)
 
     def _threads_now(self) -> List[threading.Thread]:
         with self._lock:

@@ -60,11 +60,13 @@ class _Resolution:
     async def get(self, pool: "CallPool") -> ResourceClient:
         if self.value is not None:
             return self.value
-        if self._pending is None or (self._pending.done() and self._pending.exception() is not None):
-            self._pending = asyncio.ensure_future(pool.run(self._resolve))
+        pending = self._pending
+        if pending is None or (pending.done() and (pending.cancelled() or pending.exception() is not None)):
+            pending = self._pending = asyncio.ensure_future(pool.run(self._resolve))
         # Shielded: one cancelled caller must not cancel the lookup the others wait for.
-        self.value = await asyncio.shield(self._pending)
-        return self.value
+        value = await asyncio.shield(pending)
+        self.value = value
+        return value
 
 
 class AsyncResourceClient:

@@ -427,3 +427,19 @@ def test_connect_is_awaited_or_used_as_async_with(server, run):
 
     assert run(main()) == [False, 2, True, True]
     assert not client_threads() - before
+
+
+def test_cancelling_one_caller_does_not_cancel_the_lookup_the_others_share(server, run):
+    async def main() -> Dict[str, Any]:
+        async with dynclient.aio.connect(server.kubeconfig(), **connect_options(server)) as dyn:
+            cms = dyn.resource("cm").namespace("ns")
+            first = asyncio.ensure_future(cms.list())
+            second = asyncio.ensure_future(cms.get("a"))
+            await asyncio.sleep(0.01)  # both wait on the one discovery
+            first.cancel()
+            got = await second
+            with pytest.raises(asyncio.CancelledError):
+                await first
+            return {"got": got["metadata"]["name"], "discoveries": server.requests.count("GET /api/v1")}
+
+    assert run(main()) == {"got": "a", "discoveries": 1}
