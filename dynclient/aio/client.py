@@ -14,9 +14,10 @@ the loop; afterwards no thread of the client is left.
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import os
-from typing import Any, Awaitable, Callable, Generator, List, Mapping, Optional, Sequence, Set, Union
+from typing import Any, Callable, Coroutine, Generator, List, Mapping, Optional, Sequence, Set, Union
 
 from discovery.types import GroupVersion, GroupVersionKind, GroupVersionResource
 from restmapper.mapping import RESTMapping
@@ -196,18 +197,35 @@ def connect(
     return Connecting(lambda: in_thread(build, name="dynclient-aio-connect", orphan=AsyncDynamicClient._release))
 
 
-class Connecting:
-    """What ``connect()`` returns: await it for the client, or use it as ``async with`` to close it after."""
+class Connecting(collections.abc.Coroutine[Any, Any, "AsyncDynamicClient"]):
+    """What ``connect()`` returns: a coroutine (await it, ``asyncio.run`` it, make a task of it) that is
+    also an ``async with`` which closes the client after."""
 
-    def __init__(self, start: Callable[[], Awaitable[AsyncDynamicClient]]) -> None:
+    def __init__(self, start: Callable[[], Coroutine[Any, Any, AsyncDynamicClient]]) -> None:
         self._start = start
+        self._coro: Optional[Coroutine[Any, Any, AsyncDynamicClient]] = None
         self._client: Optional[AsyncDynamicClient] = None
 
+    def _coroutine(self) -> Coroutine[Any, Any, AsyncDynamicClient]:
+        if self._coro is None:
+            self._coro = self._start()
+        return self._coro
+
     def __await__(self) -> Generator[Any, None, AsyncDynamicClient]:
-        return self._start().__await__()
+        return self._coroutine().__await__()
+
+    def send(self, value: Any) -> Any:
+        return self._coroutine().send(value)
+
+    def throw(self, *args: Any) -> Any:
+        return self._coroutine().throw(*args)
+
+    def close(self) -> None:
+        if self._coro is not None:
+            self._coro.close()
 
     async def __aenter__(self) -> AsyncDynamicClient:
-        self._client = await self._start()
+        self._client = await self._coroutine()
         return self._client
 
     async def __aexit__(self, *exc: Any) -> None:

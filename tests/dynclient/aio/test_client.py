@@ -443,3 +443,15 @@ def test_cancelling_one_caller_does_not_cancel_the_lookup_the_others_share(serve
             return {"got": got["metadata"]["name"], "discoveries": server.requests.count("GET /api/v1")}
 
     assert run(main()) == {"got": "a", "discoveries": 1}
+
+
+def test_connect_is_a_coroutine_for_asyncio_run_and_tasks(server):
+    dyn = asyncio.run(dynclient.aio.connect(server.kubeconfig(), **connect_options(server)))
+
+    async def main() -> bool:
+        other = await asyncio.ensure_future(dynclient.aio.connect(server.kubeconfig(), **connect_options(server)))
+        await other.close()
+        await dyn.close()
+        return other.closed
+
+    assert asyncio.run(main()) and dyn.closed
