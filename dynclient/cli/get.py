@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from discovery.errors import BadRequest, NotFound, StatusError
 from restmapper.errors import go_quote
 from restmapper.mapping import RESTMapping
 
-from dynclient.paths import resource_path
 from dynclient.resource import ResourceClient
 
 from .checkerr import AggregateError, UsageError
@@ -185,21 +184,39 @@ class _Fetch:
     verbosity: int = 0
 
 
-def _get(rc: ResourceClient, path: str, how: _Fetch, params: Sequence[Tuple[str, str]]) -> Obj:
-    resp = rc.transport.request("GET", path, params=list(params) or None, accept=how.accept)
-    log_response_body(resp.content, how.verbosity)
-    return resp.json()
+class _AsKubectlAsks:
+    """The client's transport, sending as kubectl's get does: extra parameters, the query in key order, -v=8 bodies.
+
+    Wrapped around the transport rather than sent by hand so that the verbs
+    of ``ResourceClient`` do the asking: a stale discovery cache heals
+    (``dynclient.healing``) and a reply that is not an object (an HTML 200)
+    is an error from the tree. client-go's ``url.Values.Encode()`` orders
+    the query by key; ``-v=6`` lines must match kubectl's byte for byte.
+    """
+
+    def __init__(self, inner: Any, how: _Fetch) -> None:
+        self._inner, self._how = inner, how
+
+    def request(self, method: str, path: str, *, params: Any = None, **kw: Any) -> Any:
+        pairs = sorted([*(params or ()), *self._how.params], key=lambda pair: pair[0])
+        resp = self._inner.request(method, path, params=pairs or None, **kw)
+        log_response_body(resp.content, self._how.verbosity)
+        return resp
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 def _fetch(rc: ResourceClient, req: Request, args: argparse.Namespace, how: _Fetch) -> Iterator[Obj]:
     """GET the object, or the list page by page, as ``how`` says (a Table or plain JSON)."""
-    path = resource_path(rc.gvr, rc.ns if rc.namespaced else None, req.name, rc.subresource_name)
+    rc = replace(rc, transport=_AsKubectlAsks(rc.transport, how))
     if req.name is not None:
-        yield _get(rc, path, how, sorted(how.params))
+        yield rc.get(req.name, accept=how.accept)
         return
     token: Optional[str] = None
     while True:
-        page = _get(rc, path, how, _list_params(args, how.chunk_size, token, how.params))
+        page = rc.list(label_selector=args.selector or None, field_selector=args.field_selector or None,
+                       limit=how.chunk_size if how.chunk_size > 0 else None, continue_=token, accept=how.accept)
         yield page
         token = (page.get("metadata") or {}).get("continue")
         if not token:
