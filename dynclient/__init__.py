@@ -48,11 +48,16 @@ _LAZY = {
     "apply_manifests": "dynclient.manifests",
     "create_manifests": "dynclient.manifests",
     "delete_manifests": "dynclient.manifests",
+    "LeaderElector": "dynclient.tools.leaderelection",
+    "wait_for": "dynclient.tools.wait",
+    "MetadataClient": "dynclient.tools.metadata",
+    "FakeCluster": "dynclient.testing",
 }
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("retry", "informer", "workqueue", "manifests"):  # submodules, reachable as attributes
+    if name in ("retry", "informer", "workqueue", "manifests", "tools", "aio", "testing", "kyaml"):
+        # submodules, reachable as attributes
         import importlib
 
         return importlib.import_module(f"dynclient.{name}")
@@ -86,6 +91,10 @@ __all__ = [
     "apply_manifests",
     "create_manifests",
     "delete_manifests",
+    "LeaderElector",
+    "wait_for",
+    "MetadataClient",
+    "FakeCluster",
     "DynamicClient",
     "ResourceClient",
     "Watch",

@@ -244,7 +244,7 @@ class FakeDyn:
 
 @pytest.fixture(autouse=True)
 def no_sleeping(monkeypatch):
-    monkeypatch.setattr(manifests.apply.time, "sleep", lambda s: None)
+    # (a kind that discovery lists late is waited for by tools.wait.wait_for_kind: a 20 ms first step)
     monkeypatch.setattr(manifests.crds.time, "sleep", lambda s: None)
 
 

@@ -36,17 +36,36 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+#: The modules whose tests also run through ``dynclient.aio`` (issue 15: the verbs, watch-resume and
+#: informer tests; the one-pass CRD-then-CR apply through aio is in test_aio.py).
+AIO_MODULES = ("test_verbs", "test_informer", "test_informer_small")
+
+
 def pytest_generate_tests(metafunc):
-    """The verbs, watch, manifests and informer tests run twice: on the real server and on FakeCluster."""
+    """The same tests on several faces, not copied: the real server, FakeCluster, and dynclient.aio.
+
+    ``apiserver`` is the sync client on the real server, ``fake`` the sync
+    client on ``dynclient.testing.FakeCluster`` (``faces.FACE_MODULES``),
+    ``aio`` the asyncio client on the real server behind a sync proxy
+    (``aioface``, ``AIO_MODULES``).
+    """
     from .faces import FACE_MODULES
 
-    if "kubeconfig" in metafunc.fixturenames and metafunc.module.__name__.rsplit(".", 1)[-1] in FACE_MODULES:
-        metafunc.parametrize("face", ["apiserver", "fake"], indirect=True, scope="session")
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if "kubeconfig" not in metafunc.fixturenames:
+        return
+    faces = ["apiserver"]
+    if module in FACE_MODULES:
+        faces.append("fake")
+    if module in AIO_MODULES:
+        faces.append("aio")
+    if len(faces) > 1:
+        metafunc.parametrize("face", faces, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
 def face(request) -> str:
-    """Which server the test talks to: ``apiserver`` (default) or ``fake`` (dynclient.testing.FakeCluster)."""
+    """Which face the test talks through: ``apiserver`` (default), ``fake`` or ``aio``."""
     return getattr(request, "param", "apiserver")
 
 
@@ -62,14 +81,8 @@ def _known_difference(request):
 
 
 @pytest.fixture(scope="session")
-def kubeconfig(face: str, tmp_path_factory) -> Iterator[str]:
-    """Path to a kubeconfig whose current context is an admin of a real API server (or of the fake face)."""
-    if face == "fake":
-        from .faces import fake_kubeconfig
-
-        with fake_kubeconfig(tmp_path_factory.mktemp("fake-face")) as path:
-            yield path
-        return
+def real_kubeconfig() -> Iterator[str]:
+    """Path to a kubeconfig whose current context is an admin of a real API server (one per session)."""
     external = os.environ.get("DYNCLIENT_TEST_KUBECONFIG")
     if external:
         yield external
@@ -86,6 +99,18 @@ def kubeconfig(face: str, tmp_path_factory) -> Iterator[str]:
         yield path
     finally:
         subprocess.run([str(HARNESS), "stop", path], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def kubeconfig(face: str, request, tmp_path_factory) -> Iterator[str]:
+    """The kubeconfig of the face's server: the real one (also for ``aio``), or the fake face's."""
+    if face == "fake":
+        from .faces import fake_kubeconfig
+
+        with fake_kubeconfig(tmp_path_factory.mktemp("fake-face")) as path:
+            yield path
+        return
+    yield request.getfixturevalue("real_kubeconfig")
 
 
 @pytest.fixture(scope="session")
@@ -129,8 +154,16 @@ def request_log() -> RequestLog:
 
 
 @pytest.fixture
-def make_client(kubeconfig: str, tmp_path: Path, request_log: RequestLog) -> Callable[..., dynclient.DynamicClient]:
-    """Build clients on the real server, each with a private cache dir unless one is given."""
+def make_client(kubeconfig: str, face: str, tmp_path: Path,
+                request_log: RequestLog) -> Iterator[Callable[..., dynclient.DynamicClient]]:
+    """Build clients on the face's server, each with a private cache dir unless one is given."""
+    if face == "aio":
+        from .aioface import aio_client_factory
+
+        make_aio = aio_client_factory(kubeconfig, tmp_path, request_log)
+        yield make_aio
+        make_aio.close_all()  # type: ignore[attr-defined]
+        return
     made = []
 
     def make(**kw) -> dynclient.DynamicClient:

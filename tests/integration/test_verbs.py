@@ -32,6 +32,16 @@ BUILTINS = [
 ]
 
 
+def test_each_face_is_the_client_it_names(dyn, face):
+    """The faces are real: the aio face's client is dynclient.aio's, the others the sync DynamicClient."""
+    import dynclient.aio
+
+    if face == "aio":
+        assert isinstance(dyn.aio, dynclient.aio.AsyncDynamicClient)
+    else:
+        assert isinstance(dyn, dynclient.DynamicClient)
+
+
 @pytest.mark.parametrize("name, make, patch", BUILTINS, ids=[b[0] for b in BUILTINS])
 def test_namespaced_builtin_round_trip(dyn, namespace, name, make, patch):
     rc = dyn.resource(name).namespace(namespace)
