@@ -35,7 +35,7 @@ from .errors import WatchError
 from .http import LineTooLong, Response
 from .retry import jittered_backoff
 
-__all__ = ["Watch", "Event", "RELISTED", "DEFAULT_MAX_EVENT_SIZE"]
+__all__ = ["Watch", "Event", "RELISTED", "DEFAULT_MAX_EVENT_SIZE", "decoding_status"]
 
 log = logging.getLogger("dynclient.watch")
 
@@ -301,6 +301,26 @@ def _interrupt(resp: Response) -> None:
         resp.close()
     except Exception:  # closing under a concurrent reader may raise; the reader ends anyway
         pass
+
+
+def decoding_status(reason: str) -> Dict[str, Any]:
+    """The Status client-go's ``StreamWatcher`` hands the caller for an event it cannot decode, as kubectl prints it.
+
+    ``ClientErrorReporter(500, "GET", "ClientWatchDecoding").AsObject``: a
+    generic InternalError whose causes are ``UnexpectedServerResponse`` and
+    ``ClientWatchDecoding`` (a StatusCause's type is the JSON ``reason``);
+    keys in ``metav1.Status`` field order, which ``kubectl get -w -o json``
+    keeps since the object is typed.
+    """
+    inner = f"unable to decode an event from the watch stream: {reason}"
+    return {
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": f"an error on the server ({json.dumps(inner)}) has prevented the request from succeeding",
+        "reason": "InternalError",
+        "details": {"causes": [{"reason": "UnexpectedServerResponse", "message": inner},
+                               {"reason": CLIENT_WATCH_DECODING, "message": inner}]},
+        "code": 500,
+    }
 
 
 def _decoding_error(reason: str) -> StatusError:

@@ -270,6 +270,12 @@ def as_table(obj: Mapping[str, Any]) -> Obj:
     """A Table for a reply that is not one (a server without Table support): NAME and AGE, as kubectl prints."""
     if obj.get("kind") == "Table" and str(obj.get("apiVersion", "")).startswith("meta.k8s.io/"):
         return dict(obj)
+    if obj.get("kind") == "Status" and obj.get("apiVersion") == "v1":
+        # kubectl's printStatus handler (a watch's ERROR event): STATUS, REASON, MESSAGE.
+        return {"kind": "Table", "apiVersion": "meta.k8s.io/v1",
+                "columnDefinitions": [{"name": n, "type": "string", "format": "", "priority": 0}
+                                      for n in ("Status", "Reason", "Message")],
+                "rows": [{"cells": [str(obj.get(k) or "") for k in ("status", "reason", "message")], "object": obj}]}
     items = obj["items"] if isinstance(obj.get("items"), list) else [obj]
     return {
         "kind": "Table",

@@ -23,7 +23,9 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from discovery.errors import StatusError, TransportError
 
+from dynclient.http import LineTooLong, Response
 from dynclient.paths import resource_path
+from dynclient.watch import DEFAULT_MAX_EVENT_SIZE, decoding_status
 
 from . import gojson, goyaml
 from .checkerr import AggregateError
@@ -52,6 +54,8 @@ class _HumanWatchPrinter:
     def __init__(self, session: Session, args: argparse.Namespace, out: Any) -> None:
         self.out = out
         self.events = args.output_watch_events
+        self.no_headers = args.no_headers
+        self._columns: Optional[List[Any]] = None
         self.table = TablePrinter(no_headers=args.no_headers, wide=args.output == "wide",
                                   with_namespace=session.all_namespaces,
                                   label_columns=tuple(csv_values(args.label_columns)), show_labels=args.show_labels,
@@ -61,7 +65,12 @@ class _HumanWatchPrinter:
         from .get import as_table
 
         shown = format_event_type(event_type or "ADDED") if self.events else ""
-        self.table.print_table(as_table(obj), self.out, event_type=shown)
+        table = as_table(obj)
+        columns = table.get("columnDefinitions")
+        if columns and self._columns and columns != self._columns and not self.no_headers:
+            self.out.write("\n")  # a new kind of table (the Status of an ERROR event): kubectl's blank line
+        self._columns = columns or self._columns
+        self.table.print_table(table, self.out, event_type=shown)
 
 
 class _GenericWatchPrinter:
@@ -89,7 +98,8 @@ class _GenericWatchPrinter:
         # cli-runtime prints a WatchEvent as compact JSON (json.go), as YAML of that JSON (yaml.go),
         # and -o name as the object's name.
         if self.output == "json":
-            self.out.write(gojson.marshal(event) + "\n")
+            # metav1.WatchEvent is typed: its fields in struct order ("type" first), the object a sorted map.
+            self.out.write(f'{{"type":{gojson.marshal(event["type"])},"object":{gojson.marshal(obj)}}}\n')
         elif self.output == "yaml":
             self.count += 1
             self.out.write(("---\n" if self.count > 1 else "") + goyaml.marshal({"object": obj, "type": event["type"]}))
@@ -167,6 +177,12 @@ def run_watch(session: Session, args: argparse.Namespace) -> int:
                                   timeout=(rc.transport.timeout[0], limit if limit > 0 else None))
     try:
         for line in _lines(stream, deadline):
+            if line is _TOO_LONG:
+                # client-go's StreamWatcher turns it into an ERROR event and stops: kubectl prints it, exits 0.
+                _print_status(printer, args, writer, decoding_status(str(LineTooLong(DEFAULT_MAX_EVENT_SIZE))))
+                writer.flush()
+                out.flush()
+                break
             if not line.strip():
                 continue
             event = json.loads(line)
@@ -189,13 +205,45 @@ def run_watch(session: Session, args: argparse.Namespace) -> int:
     return 0
 
 
+_TOO_LONG = b"<an event longer than the limit>"
+
+
+def _print_status(printer: Any, args: argparse.Namespace, out: Any, status: Obj) -> None:
+    """The Status of an ERROR event client-go made up, printed as kubectl prints that typed object.
+
+    Typed, so encoding/json keeps the struct's field order (gojson sorts, as for a map); inside a
+    WatchEvent its TypeMeta is empty (only the printer of a bare object fills kind and apiVersion in).
+    """
+    events = args.output_watch_events
+    bare = {k: v for k, v in status.items() if k not in ("kind", "apiVersion")} if events else status
+    if args.output == "name":
+        if not events:  # kubectl's name printer finds no name; inside an event it prints nothing
+            out.write("status/<unknown>\n")
+    elif args.output == "json":
+        out.write((f'{{"type":"ERROR","object":{_go_json(bare, None)}}}' if events else _go_json(status, 4)) + "\n")
+    else:
+        printer.print_obj(status if args.output in ("", "wide") else bare, "ERROR")
+
+
+def _go_json(value: Any, indent: Optional[int]) -> str:
+    text = json.dumps(value, ensure_ascii=False, indent=indent, separators=(",", ":") if indent is None else None)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def _lines(stream: Any, deadline: Optional[float]) -> Iterator[bytes]:
-    """The stream's lines, until the server ends it or, with ``--request-timeout``, until that time is up."""
+    """The stream's lines, until the server ends it or, with ``--request-timeout``, until that time is up.
+
+    A line longer than client-go's 16 MiB limit ends the stream with ``_TOO_LONG``.
+    """
     try:
-        for line in stream.iter_lines():
+        lines = stream.iter_lines(max_line=DEFAULT_MAX_EVENT_SIZE) if isinstance(stream, Response) else \
+            stream.iter_lines()
+        for line in lines:
             yield line
             if deadline is not None and time.monotonic() >= deadline:
                 return
+    except LineTooLong:
+        yield _TOO_LONG
     except (OSError, TransportError):
         if deadline is None:
             raise
