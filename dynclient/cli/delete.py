@@ -36,21 +36,11 @@ from .manifest_files import KubectlError, read_sources
 from .objects import builder_error, fail, intermixed, source_error
 from .printers import qualified_kind
 from .session import Session
+from .targets import NO_RESOURCES, split_resource_args as _split
 
 __all__ = ["NAME", "add_parser", "run", "deleted_line", "with_source", "cascade_policy", "parse_duration"]
 
 NAME = "delete"
-
-NO_RESOURCES = ("You must provide one or more resources by argument or filename.\n"
-                "Example resource specifications include:\n"
-                "   '-f rsrc.yaml'\n"
-                "   '--filename=rsrc.json'\n"
-                "   '<resource> <name>'\n"
-                "   '<resource>'")
-
-SLASH_FORM = ("there is no need to specify a resource type as a separate argument when passing arguments in "
-              "resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of "
-              "'kubectl get resource resource/<resource_name>'")
 
 #: --timeout=0: wait "forever", which kubectl makes a week.
 WEEK = 168 * 3600.0
@@ -180,20 +170,6 @@ class _Target(NamedTuple):
     name: str
     source: str = ""
     position: int = 0
-
-
-def _split(items: Sequence[str]) -> Tuple[List[Tuple[str, str]], str, List[str]]:
-    if any("/" in a for a in items):
-        pairs = []
-        for a in items:
-            kind, slash, name = a.partition("/")
-            if not slash:
-                raise KubectlError(SLASH_FORM)
-            if not kind or not name:
-                raise KubectlError("arguments in resource/name form must have a single resource and name")
-            pairs.append((kind, name))
-        return pairs, "", []
-    return [], items[0] if items else "", list(items[1:])
 
 
 def _targets_from_args(session: Session, args: argparse.Namespace, opts: _Options) -> List[_Target]:
