@@ -28,7 +28,7 @@ type pkiFiles struct {
 
 	// Only used by the full cluster (see cluster.go); generated always,
 	// because it costs a millisecond each.
-	CAKey             string // the CA's key, for the controller-manager's CSR signer
+	CAKey             string   // the CA's key, for the controller-manager's CSR signer
 	ControllerManager certPair // CN=system:kube-controller-manager (its RBAC role binds this user)
 	KubeletClient     certPair // the apiserver's client certificate towards the kubelet
 	KubeletServing    certPair // the fake kubelet's serving certificate for 127.0.0.1

@@ -438,8 +438,8 @@ type container struct {
 	running   bool
 	startedAt time.Time
 	last      *corev1.ContainerStateTerminated // how the last instance ended
-	waiting   bool                              // between an exit and the restart
-	wake      chan struct{}                     // closed (and replaced) on every change
+	waiting   bool                             // between an exit and the restart
+	wake      chan struct{}                    // closed (and replaced) on every change
 }
 
 func newContainer(p *podRuntime, spec corev1.Container) *container {
@@ -573,8 +573,8 @@ func (c *container) status() corev1.ContainerStatus {
 	default:
 		cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}
 	}
-	if c.running && c.last != nil {
-		cs.LastTerminationState.Terminated = c.last
+	if cs.State.Terminated == nil && c.last != nil {
+		cs.LastTerminationState.Terminated = c.last // running again, or waiting to
 	}
 	return cs
 }

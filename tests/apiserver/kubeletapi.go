@@ -53,7 +53,8 @@ func (k *kubelet) serve(ctx context.Context, pki *pkiFiles) error {
 	mux.HandleFunc("/containerLogs/", k.handleLogs)
 	mux.HandleFunc("/exec/", k.handleExec)
 	mux.HandleFunc("/attach/", k.handleAttach)
-	mux.HandleFunc("/portforward/", k.handlePortForward)
+	mux.HandleFunc("/portForward/", k.handlePortForward) // the apiserver's spelling
+	mux.HandleFunc("/portforward/", k.handlePortForward) // the kubelet serves both
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })
 	srv := &http.Server{
 		Handler:   mux,
@@ -210,8 +211,8 @@ func (k *kubelet) handleLogs(w http.ResponseWriter, r *http.Request) {
 		if flusher != nil && len(more) > 0 {
 			flusher.Flush()
 		}
-		if !running && len(more) == 0 {
-			return
+		if !running {
+			return // everything it wrote is out, and it writes no more
 		}
 		select {
 		case <-r.Context().Done():
@@ -352,11 +353,13 @@ func runTTY(proc *exec.Cmd, in io.Reader, out io.Writer, resize <-chan remotecom
 		return err
 	}
 	defer ptmx.Close()
-	go func() {
-		for size := range resize {
-			pty.Setsize(ptmx, &pty.Winsize{Rows: size.Height, Cols: size.Width})
-		}
-	}()
+	if resize != nil {
+		go func() {
+			for size := range resize {
+				pty.Setsize(ptmx, &pty.Winsize{Rows: size.Height, Cols: size.Width})
+			}
+		}()
+	}
 	if in != nil {
 		go io.Copy(ptmx, in)
 	}
@@ -385,10 +388,12 @@ func (rt *runtime) AttachContainer(ctx context.Context, _, _, name string, in io
 	if c == nil {
 		return fmt.Errorf("container %q not found", name)
 	}
-	go func() {
-		for range resize {
-		}
-	}()
+	if resize != nil {
+		go func() {
+			for range resize { // nothing to resize: a fake container has no terminal
+			}
+		}()
+	}
 	c.mu.Lock()
 	if !c.running {
 		c.mu.Unlock()
