@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The README's demo: install dynclient into .venv, then run examples/quickstart.py.
 #
-#   bash examples/demo.sh                        start a local kube-apiserver (tests/apiserver), run, stop it
+#   bash examples/demo.sh                        start a local cluster (tests/apiserver --full), run, stop it
 #   bash examples/demo.sh --kubeconfig PATH [--context NAME]   run against your own cluster instead
 #
-# The local API server is built from Go modules the first time (several minutes; later starts take seconds).
+# The local cluster (kube-apiserver, kube-controller-manager and a fake kubelet for one node) is built from
+# Go modules the first time (several minutes; later starts take seconds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,7 @@ while (($#)); do
 	--kubeconfig=*) kubeconfig=${1#*=}; shift ;;
 	--context) context=(--context "${2:?--context needs a name}"); shift 2 ;;
 	--context=*) context=(--context "${1#*=}"); shift ;;
-	-h | --help) sed -n '2,7s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "demo.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -32,8 +33,8 @@ if [[ ${#context[@]} -gt 0 ]]; then
 	echo "demo.sh: --context needs --kubeconfig" >&2
 	exit 2
 fi
-echo "demo.sh: starting a local kube-apiserver (the first run builds it from Go modules: this takes several minutes)" >&2
-kubeconfig=$(tests/apiserver/run start | tail -n 1)
+echo "demo.sh: starting a local cluster (the first run builds it from Go modules: this takes several minutes)" >&2
+kubeconfig=$(tests/apiserver/run start --full | tail -n 1)
 [[ -n $kubeconfig ]] || { echo "demo.sh: tests/apiserver/run start printed no kubeconfig" >&2; exit 1; }
 trap 'tests/apiserver/run stop "$kubeconfig" >/dev/null || true' EXIT
 trap 'exit 130' INT TERM

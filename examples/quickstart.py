@@ -1,10 +1,12 @@
-"""dynclient in one minute: apply a manifest with a CRD, list, patch status, watch, clean up.
+"""dynclient in one minute: apply a manifest with a CRD, wait for a Deployment, list, patch status, watch, clean up.
 
     python examples/quickstart.py [--kubeconfig PATH] [--context NAME]
 
-Runs against any cluster (only an API server is needed; nothing has to
-run). Everything it creates lives in the ``dynclient-demo`` namespace and
-the ``widgets.demo.dynclient.dev`` CRD, and is deleted at the end.
+Runs against any cluster with a node (bash examples/demo.sh starts the test
+harness's small cluster: kube-apiserver, kube-controller-manager and a fake
+kubelet). Everything it creates lives in the ``dynclient-demo`` namespace
+and the ``widgets.demo.dynclient.dev`` CRD, and is deleted at the end: the
+script waits until the namespace is really gone.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ except ImportError:  # run from a checkout without `pip install -e .`: use the c
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import dynclient
 from dynclient import manifests
+from dynclient.tools.wait import wait_for
 
 MANIFEST = Path(__file__).resolve().with_name("quickstart.yaml")
 NAMESPACE = "dynclient-demo"
 WIDGETS = dynclient.GroupVersionResource("demo.dynclient.dev", "v1", "widgets")
+DEPLOYMENT = "widget-shop"
+WAIT = 120.0  # seconds, for the Deployment to become Available and for the namespace to go
 
 
 def say(text: str = "") -> None:
@@ -50,8 +55,8 @@ def check_namespace_is_free(dyn: dynclient.DynamicClient, wait: float = 30.0) ->
         if phase != "Terminating":
             return
         if time.monotonic() > deadline:
-            raise RuntimeError(f"namespace {NAMESPACE} is still Terminating from an earlier run (a cluster without a "
-                               "controller-manager never finishes that); use a fresh cluster")
+            raise RuntimeError(f"namespace {NAMESPACE} is still Terminating from an earlier run after {wait:.0f}s; "
+                               "use a fresh cluster")
         time.sleep(1.0)
 
 
@@ -63,6 +68,19 @@ def apply(dyn: dynclient.DynamicClient) -> None:
         "(Namespace and CRD first, the Widgets once their CRD was Established)")
     for result in results:
         say(f"  {result}")
+
+
+def wait_available(dyn: dynclient.DynamicClient) -> None:
+    """Wait as ``kubectl wait --for=condition=Available`` does: a watch, no polling."""
+    started = time.monotonic()
+    deploy = wait_for(dyn.resource("deployments.apps").namespace(NAMESPACE), DEPLOYMENT,
+                      condition="condition=Available", timeout=WAIT)
+    status = deploy.get("status") or {}
+    pods = dyn.resource("pods").namespace(NAMESPACE).list(label_selector=f"app={DEPLOYMENT}")["items"]
+    where = ", ".join(f"{p['metadata']['name']} on {p['spec'].get('nodeName')} ({p['status'].get('phase')})"
+                      for p in pods)
+    say(f"Deployment {DEPLOYMENT} is Available after {time.monotonic() - started:.1f}s: "
+        f"{status.get('readyReplicas', 0)}/{status.get('replicas', 0)} replicas ready; pods: {where}")
 
 
 def list_objects(dyn: dynclient.DynamicClient) -> str:
@@ -99,8 +117,10 @@ def delete(dyn: dynclient.DynamicClient) -> None:
     say(f"Deleted {sum(r.action == 'deleted' for r in results)} objects, custom resources first:")
     for result in results:
         say(f"  {result}")
-    say(f"(namespace {NAMESPACE} is Terminating now; without a controller-manager, as on the local test server, "
-        "it stays so)")
+    started = time.monotonic()
+    wait_for(dyn.resource("namespaces"), NAMESPACE, condition="delete", timeout=WAIT)
+    say(f"Namespace {NAMESPACE} is gone after {time.monotonic() - started:.1f}s "
+        "(the namespace controller deleted what was left in it, then the namespace)")
 
 
 def main(argv: Any = None) -> int:
@@ -114,6 +134,7 @@ def main(argv: Any = None) -> int:
             say(f"Connected to {dyn.transport.host} (Kubernetes {version.get('gitVersion', '?')})")
             apply(dyn)
             try:
+                wait_available(dyn)
                 since = list_objects(dyn)
                 change_and_watch(dyn, since)
             finally:
