@@ -15,7 +15,6 @@ failure reporting and the preferred-version rule.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import (
     Any,
     Callable,
@@ -155,6 +154,8 @@ class DiscoveryClient:
         and reported in the third element.
         """
         # Both roots at once: one round trip instead of two (client-go fetches them in turn).
+        from concurrent.futures import ThreadPoolExecutor  # here: its import is 3 ms of `import dynclient`
+
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynclient-discovery") as pool:
             core = pool.submit(self._download, "/api")
             api_groups, api_resources, api_failed = self._download("/apis")

@@ -25,8 +25,7 @@ import logging
 import os
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from .cachedir import check_group_version, discovery_cache_dir, split_unsafe_groups
 from .client import (
@@ -39,6 +38,9 @@ from .errors import UnsafeDiscoveryName
 from .interface import DiscoveryInterface
 from .model import APIGroup, APIGroupList, APIResourceList
 from .types import GroupVersion
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 __all__ = ["DiskCachedDiscoveryClient", "DEFAULT_TTL", "KUBECTL_TTL", "encode_cache_file"]
 
@@ -137,6 +139,8 @@ class DiskCachedDiscoveryClient(DerivedQueries):
         # Creating directories and files is mostly waiting on the filesystem, so several
         # lanes write at once; one path always goes to the same lane, so writes of one
         # file land in the order they were made.
+        from concurrent.futures import ThreadPoolExecutor  # here: its import is 3 ms of `import dynclient`
+
         self._writers: List[ThreadPoolExecutor] = [
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynclient-cache-writer")
             for _ in range(_WRITE_LANES if write_behind else 0)
