@@ -324,26 +324,15 @@ def decoding_status(reason: str) -> Dict[str, Any]:
 
 
 def _decoding_error(reason: str) -> StatusError:
-    """The error event client-go's ``StreamWatcher`` sends for a stream it cannot decode (kubectl prints it).
-
-    ``ClientErrorReporter(500, "GET", "ClientWatchDecoding").AsObject``: an
-    InternalError whose message wraps the decoder's words.
-    """
-    inner = f"unable to decode an event from the watch stream: {reason}"
-    status = {
-        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "code": 500,
-        "reason": "InternalError",
-        "message": f"an error on the server ({json.dumps(inner)}) has prevented the request from succeeding",
-        "details": {"causes": [{"type": CLIENT_WATCH_DECODING, "message": inner}], "retryAfterSeconds": 0},
-    }
-    return status_error_from_response(500, json.dumps(status).encode(), method="GET")
+    """The error event client-go's ``StreamWatcher`` sends for a stream it cannot decode (``decoding_status``)."""
+    return status_error_from_response(500, json.dumps(decoding_status(reason)).encode(), method="GET")
 
 
 def _is_client_decoding(err: StatusError) -> bool:
     details = err.status.get("details") if isinstance(getattr(err, "status", None), dict) else None
     causes = details.get("causes") if isinstance(details, dict) else None
     return isinstance(causes, list) and any(
-        isinstance(c, dict) and c.get("type") == CLIENT_WATCH_DECODING for c in causes)
+        isinstance(c, dict) and c.get("reason") == CLIENT_WATCH_DECODING for c in causes)
 
 
 def _status_error(obj: Any) -> DynclientError:
