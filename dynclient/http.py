@@ -100,6 +100,18 @@ class _Adapter(requests.adapters.HTTPAdapter):
         # discovery's parallel fetch, and pool_block=False lets a burst open more than that.
         super().__init__(pool_connections=2, pool_maxsize=maxsize, max_retries=_RETRY)
 
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        """Trust exactly what our ``ssl_context`` trusts: the kubeconfig's CAs, as client-go does.
+
+        requests' own ``cert_verify`` sets the connection's ``ca_certs`` to
+        certifi's bundle whenever ``verify`` is true, and urllib3 then loads it
+        into the context it was given: every public CA would be trusted for a
+        cluster whose kubeconfig names its own CA.
+        """
+        conn.cert_reqs = "CERT_REQUIRED" if verify else "CERT_NONE"
+        conn.ca_certs = None
+        conn.ca_cert_dir = None
+
     def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
         super().init_poolmanager(connections, maxsize, block, **{**self._pool_options, **pool_kwargs})
         self._quieten(self.poolmanager)

@@ -341,6 +341,46 @@ def test_tls_trusts_exactly_what_the_kubeconfig_says(tls_server, tmp_path, tls, 
     assert len(tls_server.calls) == (1 if trusted is True else 0)
 
 
+#: A CA of another cluster: it signed nothing that the test server presents.
+OTHER_CA_PEM = b"""-----BEGIN CERTIFICATE-----
+MIIBkTCCATegAwIBAgIUFPap+5t7yynIVOPFrywKPa6x1NwwCgYIKoZIzj0EAwIw
+HTEbMBkGA1UEAwwSYW5vdGhlci1jbHVzdGVyLWNhMCAXDTI2MTIwMzE0NTc1OVoY
+DzIxMjYxMTA5MTQ1NzU5WjAdMRswGQYDVQQDDBJhbm90aGVyLWNsdXN0ZXItY2Ew
+WTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARBG9DqYHKn+saFi0/rglY8kM0H8HFA
+6AaKAeRaa9UQ7vQH5a1dp3178AcQWD4FENABvFBad/78XChKp5lIOWbuo1MwUTAd
+BgNVHQ4EFgQUs//T6OMIRC2UWTBjFwG+T0tDH+gwHwYDVR0jBBgwFoAUs//T6OMI
+RC2UWTBjFwG+T0tDH+gwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBF
+AiB/zKYj5mMiXxW8qDLM3on0W5OthXmPP0VweocF0Qk7YQIhAJ9Y5GVEdX3otG6L
++pI0L+ZDKglYJK4aSAjOlqtwI4X9
+-----END CERTIFICATE-----
+"""
+
+
+@pytest.mark.parametrize("tls", [
+    lambda tmp: TLSConfig(ca_data=OTHER_CA_PEM),
+    lambda tmp: TLSConfig(ca_file=str((tmp / "other.crt").write_bytes(OTHER_CA_PEM) and tmp / "other.crt")),
+], ids=["ca-data", "ca-file"])
+def test_a_kubeconfig_ca_is_the_only_trust_requests_bundle_is_not_added(tls_server, tmp_path, monkeypatch, tls):
+    """requests' certifi bundle never joins the kubeconfig's CA (client-go trusts only that CA).
+
+    The bundle requests would load is made to hold the server's own
+    certificate: were it added to the context, the handshake would pass.
+    """
+    import requests.adapters
+
+    bundle = tmp_path / "public-cas.pem"
+    bundle.write_bytes(CERT_PEM)
+    monkeypatch.setattr(requests.adapters, "DEFAULT_CA_BUNDLE_PATH", str(bundle))
+    tls_server.add("GET", "/version", json={"gitVersion": "v1"})
+    pool = ConnectionPool(tls_server.url, tls=tls(tmp_path))
+    try:
+        with pytest.raises(ConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+            get(pool, "/version")
+    finally:
+        pool.close()
+    assert tls_server.calls == []
+
+
 # -- regressions found in review: raw-socket servers for replies ReplyServer does not make ----------
 
 
