@@ -26,9 +26,11 @@ proxy passwords never appear in it.
 from __future__ import annotations
 
 import base64
+import errno
 import http.client
 import json
 import socket
+import ssl
 import threading
 import zlib
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
@@ -38,7 +40,7 @@ import requests
 import requests.adapters
 import requests.cookies
 from urllib3 import HTTPConnectionPool, HTTPHeaderDict
-from urllib3.connection import HTTPConnection
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError as _Urllib3Error
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 from urllib3.util import SKIP_HEADER
@@ -129,11 +131,13 @@ class _Adapter(requests.adapters.HTTPAdapter):
         return manager
 
     def _quieten(self, manager: Any) -> None:
-        """With ``insecure-skip-tls-verify``, no urllib3 warning per connection: the kubeconfig loader warns once."""
+        """Our https pools: early replies are read (``_EarlyReplyHTTPSConnection``); with
+        ``insecure-skip-tls-verify``, no urllib3 warning per connection (the kubeconfig loader warns once)."""
+        classes = dict(manager.pool_classes_by_scheme)
+        classes["https"] = _early_replies(classes["https"])
         if self._pool_options.get("assert_hostname") is False:
-            classes = dict(manager.pool_classes_by_scheme)
             classes["https"] = _unwarned(classes["https"])
-            manager.pool_classes_by_scheme = classes
+        manager.pool_classes_by_scheme = classes
 
     def proxy_headers(self, proxy: str) -> Dict[str, str]:
         # requests encodes proxy credentials as latin-1; Go (and so kubectl) sends their UTF-8 bytes.
@@ -142,6 +146,41 @@ class _Adapter(requests.adapters.HTTPAdapter):
             return {}
         token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode("utf-8")).decode("ascii")
         return {"Proxy-Authorization": f"Basic {token}"}
+
+
+class _EarlyReply:
+    """Mixed into an https connection class: a request may be cut short by a reply, as Go's transport allows.
+
+    The API server answers a body over its limit (3 MiB: 413 "Request entity
+    too large") before reading it, then closes the connection. urllib3 reads
+    such a reply when sending fails with ``EPIPE`` or ``ECONNRESET``, but
+    under TLS the failure is an ``SSLEOFError``; it is turned into the
+    ``BrokenPipeError`` urllib3 expects, so the server's reply is read (or,
+    when there is none, the request fails as a dropped connection would).
+    """
+
+    def send(self, data: Any) -> None:
+        try:
+            super().send(data)  # type: ignore[misc]
+        except (ssl.SSLEOFError, ssl.SSLZeroReturnError) as err:
+            raise BrokenPipeError(errno.EPIPE, f"the server closed the connection during the request: {err}") from err
+
+
+_EARLY: Dict[type, type] = {}
+
+
+def _early_replies(pool_class: type) -> type:
+    """``pool_class`` whose connections (plain TLS, or through SOCKS) read a reply that came early."""
+    connection_class = getattr(pool_class, "ConnectionCls", None)
+    if connection_class is None or issubclass(connection_class, _EarlyReply) \
+            or not issubclass(connection_class, HTTPSConnection):
+        return pool_class
+    early = _EARLY.get(pool_class)
+    if early is None:
+        connection = type(f"EarlyReply{connection_class.__name__}", (_EarlyReply, connection_class), {})
+        early = _EARLY[pool_class] = type(f"EarlyReply{pool_class.__name__}", (pool_class,),
+                                          {"ConnectionCls": connection})
+    return early
 
 
 _UNWARNED: Dict[type, type] = {}
