@@ -15,7 +15,7 @@ a plain ``ResourceClient.list`` as the floor.
 
 Run it against a server of its own, not a shared one::
 
-    KC=$(tests/apiserver/run start)
+    KC=$(tests/apiserver/run start --minimal)
     .venv/bin/python bench/bench_informer.py --kubeconfig "$KC" --objects 20000 --updates 2000
     tests/apiserver/run stop "$KC"
 """

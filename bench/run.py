@@ -581,7 +581,7 @@ def main() -> int:
     try:
         if not kc:
             log("starting the harness API server")
-            kc = subprocess.run([harness, "start"], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+            kc = subprocess.run([harness, "start", "--minimal"], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
         res["setup"] = populate(kc, os.path.join(work, "setup-cache"), 1000 if args.quick else CONFIGMAPS)
         upstream = servers.harness_upstream(kc)
         agg = servers.LatencyProxy(*upstream, delay=args.delay)

@@ -90,7 +90,9 @@ def real_kubeconfig() -> Iterator[str]:
     if shutil.which("go") is None:
         _unavailable("neither Go (to build tests/apiserver) nor DYNCLIENT_TEST_KUBECONFIG is available")
     # A short compaction interval lets the suite see a continue token expire (410) within seconds.
-    proc = subprocess.run([str(HARNESS), "start", "--", "--etcd-compaction-interval=5s"],
+    # --minimal: the apiserver alone; the suite checks, with kubectl, what a bare apiserver does (a
+    # deleted namespace stays Terminating). tests/integration/test_cluster.py starts a full cluster.
+    proc = subprocess.run([str(HARNESS), "start", "--minimal", "--", "--etcd-compaction-interval=5s"],
                           capture_output=True, text=True, timeout=3600)
     if proc.returncode != 0 or not proc.stdout.strip():
         _unavailable(f"tests/apiserver/run start failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
