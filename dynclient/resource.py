@@ -468,6 +468,31 @@ class ResourceClient:
         return self._json("DELETE", lambda c: c._path(), params=params,
                           body=_delete_options(propagation_policy, grace_period_seconds, None, dry_run))
 
+    # -- beside the verbs: the toolkit's views of this resource ----------------------
+
+    def wait(
+        self,
+        name: Optional[str] = None,
+        *,
+        condition: Any,
+        label_selector: Optional[str] = None,
+        field_selector: Optional[str] = None,
+        all: bool = False,
+        timeout: Optional[float] = 30.0,
+    ) -> Any:
+        """Wait as ``kubectl wait`` does, on a watch (``condition``: ``"condition=Ready"``, ``"delete"``,
+        ``"jsonpath={.status.phase}=Running"``...; see ``dynclient.tools.wait.wait_for``)."""
+        from .tools.wait import wait_for
+
+        return wait_for(self, name, condition=condition, label_selector=label_selector,
+                        field_selector=field_selector, all=all, timeout=timeout)
+
+    def metadata(self) -> Any:
+        """This resource as ``PartialObjectMetadata`` (get/list/iter/watch): client-go's metadata client."""
+        from .tools.metadata import MetadataClient
+
+        return MetadataClient(self)
+
 
 def _storage_key(item: Mapping[str, Any]) -> str:
     """The object's etcd key suffix (``namespace/name``), the order LIST pages come in."""

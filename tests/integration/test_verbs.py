@@ -289,3 +289,25 @@ def test_unauthorized_for_a_bad_token(kubeconfig, tmp_path):
             dyn.resource(dynclient.GroupVersionResource("", "v1", "configmaps")).list()
     assert info.value.code == 401
     assert "not-a-real-token" not in str(info.value)
+
+
+def test_resource_client_waits_and_gives_its_metadata_view(dyn, namespace):
+    """``rc.wait`` (kubectl wait's conditions, on a watch) and ``rc.metadata()`` (PartialObjectMetadata)."""
+    import threading
+
+    cms = dyn.resource("cm").namespace(namespace)
+    cms.create(cm("waited"))
+    timer = threading.Timer(0.5, lambda: cms.patch("waited", {"data": {"ready": "yes"}}))
+    timer.start()
+    try:
+        got = cms.wait("waited", condition="jsonpath={.data.ready}=yes", timeout=30)
+    finally:
+        timer.cancel()
+    assert got["data"]["ready"] == "yes"
+    meta = cms.metadata().get("waited")
+    assert meta["kind"] == "PartialObjectMetadata" and meta["metadata"]["name"] == "waited"
+    assert "data" not in meta
+    threading.Timer(0.5, lambda: cms.delete("waited")).start()
+    cms.wait("waited", condition="delete", timeout=30)
+    with pytest.raises(dynclient.NotFound):
+        cms.get("waited")
