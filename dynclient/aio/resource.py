@@ -328,6 +328,21 @@ class AsyncResourceClient:
             ResourceClient.delete_collection, label_selector=label_selector, field_selector=field_selector,
             propagation_policy=propagation_policy, grace_period_seconds=grace_period_seconds, dry_run=dry_run)
 
+    async def wait(
+        self,
+        name: Optional[str] = None,
+        *,
+        condition: Any,
+        label_selector: Optional[str] = None,
+        field_selector: Optional[str] = None,
+        all: bool = False,
+        timeout: Optional[float] = 30.0,
+    ) -> Any:
+        """``ResourceClient.wait``, awaited: it holds one pool thread until the condition or ``timeout``
+        (cancelling the awaiting task drops the result; the thread ends at the condition or the timeout)."""
+        return await self._call(ResourceClient.wait, name, condition=condition, label_selector=label_selector,
+                                field_selector=field_selector, all=all, timeout=timeout)
+
 
 def _built(rc: ResourceClient, steps: Tuple[Step, ...]) -> ResourceClient:
     """Apply the builder steps recorded before resolution, with the sync builders' checks."""

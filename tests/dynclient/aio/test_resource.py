@@ -10,7 +10,9 @@ from dynclient.aio import AsyncResourceClient, AsyncWatch
 from dynclient.resource import ResourceClient
 
 VERBS = ["get", "list", "iter", "watch", "create", "update", "update_status", "patch", "apply", "delete",
-         "delete_collection", "namespace", "subresource"]
+         "delete_collection", "namespace", "subresource", "wait"]
+#: Sync-only for now: the PartialObjectMetadata view has no awaited face yet (its calls would block the loop).
+SYNC_ONLY = {"metadata"}
 
 
 def _shape(fn):
@@ -34,4 +36,4 @@ def test_iter_is_an_async_generator_and_watch_an_async_watch():
 
 def test_every_public_verb_of_the_sync_client_is_covered():
     public = {n for n, v in vars(ResourceClient).items() if not n.startswith("_") and inspect.isfunction(v)}
-    assert public - set(VERBS) == set()
+    assert public - set(VERBS) - SYNC_ONLY == set()
