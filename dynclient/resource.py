@@ -23,6 +23,7 @@ from discovery.types import GroupVersionKind, GroupVersionResource
 from restmapper.mapping import RESTMapping
 
 from .healing import Healer, is_unserved_404
+from .pods.verbs import PodVerbs
 from .paths import check_name, check_namespace, check_subresource, one_term_equal_selector, resource_path
 from .replies import check_list, decode_object, split_checked
 from .watch import DEFAULT_MAX_EVENT_SIZE, Watch
@@ -51,7 +52,7 @@ def _bool_param(value: bool) -> str:
 
 
 @dataclass(frozen=True)
-class ResourceClient:
+class ResourceClient(PodVerbs):
     """Verbs for one resource. Build it with ``DynamicClient.resource()``, not directly."""
 
     transport: "Transport"

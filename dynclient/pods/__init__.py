@@ -1,0 +1,17 @@
+"""Pod I/O: logs, exec, attach, port-forward and cp, as client-go's ``tools/remotecommand`` and ``tools/portforward``.
+
+Reached from a pods resource client (``dyn.resource("po").namespace(ns)``),
+whose verbs come from ``PodVerbs``. One module per verb; ``dial`` opens the
+WebSocket every streaming verb uses, with the transport's TLS, credentials
+and proxy.
+"""
+
+from __future__ import annotations
+
+from .errors import (ContainerNotFound, ContainerRequired, KubeletUnreachable, PodIOError, PodNotRunning,
+                     StreamProtocolError)
+from .results import ExecResult
+from .verbs import PodVerbs
+
+__all__ = ["PodVerbs", "ExecResult", "PodIOError", "ContainerRequired", "ContainerNotFound", "PodNotRunning",
+           "KubeletUnreachable", "StreamProtocolError"]

@@ -1,0 +1,150 @@
+"""Open a WebSocket to the API server with the transport's own TLS, credentials and proxy.
+
+exec, attach and port-forward upgrade an HTTP request to a WebSocket. The
+frames come from ``websockets`` (its sync client); this module only hands
+it a socket that already reaches the server the way every other request
+does, so one kubeconfig means one behaviour:
+
+- the socket is made here: direct, or through the proxy that
+  ``dynclient.proxy`` picked for the server (``http://`` and ``https://``
+  proxies by ``CONNECT``, ``socks5://`` with the name resolved by the proxy,
+  as Go's dialer does);
+- TLS uses the context ``TLSConfig`` builds for the transport (the
+  kubeconfig's CAs only, the client certificate asked for at this moment,
+  ``tls-server-name`` as SNI and checked name);
+- the request carries the transport's User-Agent, impersonation and
+  credential headers; a 401 refreshes the credential once (an exec plugin
+  runs again) and dials again, as ``Transport.request`` does;
+- a refusal (any status but 101) becomes the error tree's ``StatusError``
+  from the server's Status body.
+"""
+
+from __future__ import annotations
+
+import base64
+import socket
+import ssl
+from typing import Any, List, Optional, Sequence, Tuple
+
+from discovery.errors import TransportError, Unauthorized, status_error_from_response
+
+__all__ = ["dial"]
+
+Headers = List[Tuple[str, str]]
+
+
+def _tcp(host: str, port: int, timeout: Optional[float]) -> socket.socket:
+    sock = socket.create_connection((host, port), timeout=timeout)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def _connect_tunnel(sock: socket.socket, authority: str, proxy: Any) -> socket.socket:
+    """Ask an HTTP proxy for a tunnel to ``authority`` (``host:port``) with ``CONNECT``."""
+    lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
+    creds = proxy.credentials
+    if creds is not None:
+        token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
+        lines.append(f"Proxy-Authorization: Basic {token}")
+    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(1)  # byte by byte: nothing past the proxy's reply may be taken from the tunnel
+        if not chunk:
+            raise ConnectionError(f"proxy {proxy.address} ({proxy.origin}) closed the connection during CONNECT")
+        head += chunk
+        if len(head) > 65536:
+            raise ConnectionError(f"proxy {proxy.address} ({proxy.origin}) sent an endless CONNECT reply")
+    status_line = head.split(b"\r\n", 1)[0].decode("latin-1")
+    parts = status_line.split(" ", 2)
+    if len(parts) < 2 or parts[1] != "200":
+        raise ConnectionError(f"proxy {proxy.address} ({proxy.origin}) refused CONNECT {authority}: "
+                              f"{proxy.scrub(status_line)}")
+    return sock
+
+
+def _socket(pool: Any, timeout: Optional[float]) -> socket.socket:
+    """A connected socket to the server (TLS not yet started), through the pool's proxy if it has one."""
+    proxy = pool.proxy
+    authority = pool.host_header if ":" in pool.host_header.rsplit("]", 1)[-1] else f"{pool.host_header}:{pool.port}"
+    if proxy is None:
+        return _tcp(pool.host, pool.port, timeout)
+    pool._check_proxy()  # an unsupported scheme or a missing socks extra, in the transport's words
+    if proxy.scheme == "socks5":
+        import socks  # PySocks, the "socks" extra
+
+        creds = proxy.credentials
+        sock = socks.create_connection((pool.host, pool.port), timeout=timeout, proxy_type=socks.SOCKS5,
+                                       proxy_addr=proxy.host, proxy_port=proxy.port, proxy_rdns=True,
+                                       proxy_username=creds[0] if creds else None,
+                                       proxy_password=creds[1] if creds else None)
+        return sock
+    sock = _tcp(proxy.host, proxy.port, timeout)
+    if proxy.scheme == "https":
+        # Go dials an https proxy with the cluster's tls.Config: the same CAs check the proxy.
+        ctx = pool._tls_config.context(None)
+        sock = ctx.wrap_socket(sock, server_hostname=proxy.host)
+    return _connect_tunnel(sock, authority, proxy)
+
+
+def _ws_url(pool: Any, target: str) -> str:
+    scheme = "wss" if pool.scheme == "https" else "ws"
+    return f"{scheme}://{pool.host_header}{pool.prefix}{target}"
+
+
+def _open(transport: Any, target: str, subprotocols: Sequence[str], headers: Headers,
+          timeout: Optional[float]) -> Any:
+    from websockets.sync.client import connect
+
+    pool = transport.pool
+    tls: Optional[ssl.SSLContext] = None
+    server_hostname: Optional[str] = None
+    if pool.scheme == "https":
+        tls = pool._tls_config.context(transport.config.tls_client_cert())
+        server_hostname = pool._tls_config.server_name or pool.host
+    sock = _socket(pool, timeout)
+    try:
+        return connect(_ws_url(pool, target), sock=sock, ssl=tls, server_hostname=server_hostname,
+                       subprotocols=list(subprotocols), additional_headers=headers, user_agent_header=None,
+                       compression=None, proxy=None, open_timeout=timeout, max_size=None, max_queue=None,
+                       ping_interval=None, close_timeout=2)
+    except BaseException:
+        sock.close()
+        raise
+
+
+def dial(transport: Any, target: str, subprotocols: Sequence[str], *, timeout: Optional[float] = None) -> Any:
+    """A connected ``websockets.sync`` client connection for ``target`` (path and query, encoded).
+
+    ``subprotocols``: offered in order of preference; the one chosen is the
+    connection's ``.subprotocol``. ``timeout`` bounds the connect and the
+    handshake (default: the transport's connect timeout). Raises the error
+    tree's ``StatusError`` for a refusal, ``TransportError`` when no reply came.
+    """
+    from websockets.exceptions import InvalidHandshake, InvalidStatus
+
+    if timeout is None:
+        timeout = transport.timeout[0]
+    base = [(k, v) for k, v in transport._base_headers if k.lower() not in ("accept-encoding", "accept")]
+    url = transport.url(target)
+    refreshed = False
+    while True:
+        transport.limiter.acquire()
+        auth = getattr(transport.config, "auth", None)
+        headers = base + (list(auth.headers().items()) if auth is not None else [])
+        try:
+            return _open(transport, target, subprotocols, headers, timeout)
+        except InvalidStatus as exc:
+            resp = exc.response
+            error = status_error_from_response(resp.status_code, bytes(resp.body or b""), method="GET", url=url,
+                                               content_type=resp.headers.get("Content-Type"))
+            if isinstance(error, Unauthorized) and auth is not None and not refreshed:
+                refreshed = True
+                if auth.refresh():
+                    continue
+            raise error from None
+        except InvalidHandshake as exc:
+            raise TransportError(f"GET {url}: WebSocket handshake failed: {exc}") from None
+        except (OSError, TimeoutError) as exc:
+            reason = transport.pool.proxy.scrub(str(exc)) if transport.pool.proxy else str(exc)
+            raise TransportError(f"GET {url}: {type(exc).__name__}: {reason}") from None

@@ -1,0 +1,116 @@
+"""Pod I/O against the harness's full cluster: its fake kubelet serves logs, exec, attach and port-forward.
+
+One full cluster per session for every module here (``DYNCLIENT_TEST_FULL_KUBECONFIG`` names one already
+running instead). ``kubeconfig`` is overridden so the parent conftest's ``dyn``, ``make_client``,
+``kubectl`` and ``namespace`` fixtures all talk to it. ``pod_namespace`` waits for the namespace's
+``default`` service account, which admission needs before any pod; ``make_pod`` creates a pod whose fake
+containers do what its ``harness.dynclient.test/*`` annotations say (tests/apiserver/README.md) and waits
+until it is Running.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
+
+import pytest
+
+import dynclient
+
+HARNESS = Path(__file__).resolve().parents[2] / "apiserver" / "run"
+ANN = "harness.dynclient.test/"
+GVR_PODS = dynclient.GroupVersionResource("", "v1", "pods")
+GVR_SA = dynclient.GroupVersionResource("", "v1", "serviceaccounts")
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"integration tests must run under CI=true, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def full_kubeconfig() -> Iterator[str]:
+    external = os.environ.get("DYNCLIENT_TEST_FULL_KUBECONFIG")
+    if external:
+        yield external
+        return
+    if shutil.which("go") is None:
+        _unavailable("Go is needed to build tests/apiserver")
+    proc = subprocess.run([str(HARNESS), "start", "--full"], capture_output=True, text=True, timeout=3600)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        _unavailable(f"tests/apiserver/run start --full failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    path = proc.stdout.strip().splitlines()[-1]
+    try:
+        yield path
+    finally:
+        subprocess.run([str(HARNESS), "stop", path], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def face() -> str:
+    return "apiserver"
+
+
+@pytest.fixture(scope="session")
+def kubeconfig(full_kubeconfig: str) -> str:
+    return full_kubeconfig
+
+
+@pytest.fixture
+def pod_namespace(dyn: dynclient.DynamicClient) -> Iterator[str]:
+    """A fresh namespace whose ``default`` service account exists (pods are refused before it does)."""
+    name = f"p-{uuid.uuid4().hex[:10]}"
+    ns = dyn.resource(dynclient.GroupVersionResource("", "v1", "namespaces"))
+    ns.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            dyn.resource(GVR_SA).namespace(name).get("default")
+            break
+        except dynclient.NotFound:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"namespace {name} got no default service account in 60 s")
+            time.sleep(0.1)
+    yield name
+    try:
+        ns.delete(name)
+    except dynclient.NotFound:
+        pass
+
+
+def pod_manifest(name: str, annotations: Optional[Mapping[str, str]] = None, containers: List[str] = ("main",),
+                 restart_policy: str = "Always", **spec: Any) -> Dict[str, Any]:
+    """A pod whose fake containers behave as ``annotations`` say (keys without the harness prefix)."""
+    return {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "annotations": {ANN + k: str(v) for k, v in (annotations or {}).items()}},
+        "spec": {"restartPolicy": restart_policy, "terminationGracePeriodSeconds": 0,
+                 "containers": [{"name": c, "image": "harness/fake"} for c in containers], **spec},
+    }
+
+
+@pytest.fixture
+def make_pod(dyn: dynclient.DynamicClient, pod_namespace: str) -> Callable[..., Dict[str, Any]]:
+    """``make_pod(name, annotations={...}, containers=[...], phase="Running")``: create, wait, return the pod."""
+    pods = dyn.resource(GVR_PODS).namespace(pod_namespace)
+
+    def make(name: str, annotations: Optional[Mapping[str, str]] = None, containers: List[str] = ("main",),
+             phase: str = "Running", **kw: Any) -> Dict[str, Any]:
+        pods.create(pod_manifest(name, annotations, list(containers), **kw))
+        deadline = time.monotonic() + 60
+        while True:
+            pod = pods.get(name)
+            if (pod.get("status") or {}).get("phase") == phase:
+                return pod
+            if time.monotonic() > deadline:
+                raise AssertionError(f"pod {name} is not {phase} after 60 s: {pod.get('status')}")
+            time.sleep(0.1)
+
+    make.namespace = pod_namespace  # type: ignore[attr-defined]
+    return make
