@@ -22,8 +22,8 @@ import time
 import traceback
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO
 
-from . import (annotate, api_resources, api_versions, apply, auth, cluster_info, config_cmd, create, delete, diff,
-               get, label, patch, scale, version, wait, watch)
+from . import (annotate, api_resources, api_versions, apply, attach, auth, cluster_info, config_cmd, cp, create, delete,
+               diff, exec_cmd, get, label, logs, patch, port_forward, scale, version, wait, watch)
 from .checkerr import UsageError, report
 from .flags import VALUE_ERROR_MARK, int_arg, parse_bool
 from .suggest import unknown_command_message
@@ -33,12 +33,13 @@ __all__ = ["main", "build_parser", "parse_args"]
 
 PROG = "dynclient"
 COMMANDS = (api_resources, get, apply, delete, watch, create, patch, label, annotate, scale, api_versions, version,
-            config_cmd, auth, cluster_info, wait, diff)
+            config_cmd, auth, cluster_info, wait, diff, logs, exec_cmd, attach, port_forward, cp)
 
 #: Boolean flags that also accept ``--flag=true|false``, as pflag's bool flags do.
 BOOL_FLAGS = frozenset({"all-namespaces", "cached", "no-headers", "ignore-not-found", "recursive", "force-conflicts",
                         "show-managed-fields", "server-side", "all", "now", "force", "overwrite", "local", "minify", "raw",
-                        "quiet", "client"})
+                        "quiet", "client", "follow", "timestamps", "previous", "stdin", "tty", "all-containers",
+                        "prefix", "ignore-errors", "no-preserve", "insecure-skip-tls-verify-backend", "quiet"})
 
 
 class _Parser(argparse.ArgumentParser):
@@ -123,7 +124,7 @@ _DEFAULTS: Dict[str, Any] = {
 
 #: Commands whose kubectl twin has no ``-A/--all-namespaces`` flag: there it is an unknown flag.
 NO_ALL_NAMESPACES = frozenset({"api-resources", "apply", "create", "patch", "scale", "diff", "api-versions",
-                               "version", "cluster-info", "config"})
+                               "version", "cluster-info", "config", "logs", "exec", "attach", "port-forward", "cp"})
 
 
 def build_parser() -> argparse.ArgumentParser:
