@@ -22,9 +22,10 @@ does, so one kubeconfig means one behaviour:
 from __future__ import annotations
 
 import base64
+import functools
 import socket
 import ssl
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from discovery.errors import TransportError, Unauthorized, status_error_from_response
 
@@ -80,11 +81,26 @@ def _socket(pool: Any, timeout: Optional[float]) -> socket.socket:
                                        proxy_password=creds[1] if creds else None)
         return sock
     sock = _tcp(proxy.host, proxy.port, timeout)
-    if proxy.scheme == "https":
-        # Go dials an https proxy with the cluster's tls.Config: the same CAs check the proxy.
-        ctx = pool._tls_config.context(None)
-        sock = ctx.wrap_socket(sock, server_hostname=proxy.host)
-    return _connect_tunnel(sock, authority, proxy)
+    try:
+        if proxy.scheme == "https":
+            # Go dials an https proxy with the cluster's tls.Config: the same CAs check the proxy.
+            ctx = pool._tls_config.context(None)
+            sock = ctx.wrap_socket(sock, server_hostname=proxy.host)
+        return _connect_tunnel(sock, authority, proxy)
+    except BaseException:
+        sock.close()  # a refused tunnel (or a failed TLS to the proxy) leaves no socket behind
+        raise
+
+
+@functools.lru_cache(maxsize=None)
+def _legacy_flag() -> Dict[str, bool]:
+    """``legacy=True`` where websockets has the flag (17.1+): the connection is handed back open, not as a
+    context manager (without it 17.x warns on the first send, and a future release may refuse)."""
+    import inspect
+
+    from websockets.sync.client import connect
+
+    return {"legacy": True} if "legacy" in inspect.signature(connect).parameters else {}
 
 
 def _ws_url(pool: Any, target: str) -> str:
@@ -107,7 +123,7 @@ def _open(transport: Any, target: str, subprotocols: Sequence[str], headers: Hea
         return connect(_ws_url(pool, target), sock=sock, ssl=tls, server_hostname=server_hostname,
                        subprotocols=list(subprotocols), additional_headers=headers, user_agent_header=None,
                        compression=None, proxy=None, open_timeout=timeout, max_size=None, max_queue=None,
-                       ping_interval=None, close_timeout=2)
+                       ping_interval=None, close_timeout=2, **_legacy_flag())
     except BaseException:
         sock.close()
         raise
