@@ -1,0 +1,99 @@
+"""Dial the SPDY tunnel's WebSocket: ``dial`` for a subprotocol that is not an RFC 7230 token.
+
+``SPDY/3.1+portforward.k8s.io`` holds a ``/``, which the WebSocket RFC's
+token grammar excludes; Go's gorilla/websocket (the API server) accepts it,
+``websockets`` refuses to send it (``validate_subprotocols``) or to read it
+back (``parse_subprotocol``). So the offer goes in as a plain
+``Sec-WebSocket-Protocol`` header and the answer is checked here, by
+string equality, through a ``ClientConnection`` whose protocol knows it.
+Everything else is ``dynclient.pods.dial``'s own code path: its socket
+(direct or through the proxy), its TLS context, its headers, its 401
+refresh and its errors. (If ``dial`` learns non-token subprotocols, this
+module reduces to a call of it.)
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any, Optional
+
+from discovery.errors import TransportError, Unauthorized, status_error_from_response
+
+from . import dial as _dial
+
+__all__ = ["dial_tunnel"]
+
+
+def _connection_class(subprotocol: str) -> Any:
+    from websockets.exceptions import InvalidHeader, NegotiationError
+    from websockets.sync.client import ClientConnection
+
+    def process_subprotocol(headers: Any) -> Optional[str]:
+        values = [v.strip() for value in headers.get_all("Sec-WebSocket-Protocol") for v in value.split(",")]
+        if not values:
+            return None
+        if len(values) > 1:
+            raise InvalidHeader("Sec-WebSocket-Protocol", f"multiple values: {', '.join(values)}")
+        if values[0] != subprotocol:
+            raise NegotiationError(f"unsupported subprotocol: {values[0]}")
+        return values[0]
+
+    class TunnelConnection(ClientConnection):
+        def __init__(self, sock: Any, protocol: Any, **kw: Any) -> None:
+            protocol.available_subprotocols = [subprotocol]
+            protocol.process_subprotocol = process_subprotocol
+            super().__init__(sock, protocol, **kw)
+
+    return TunnelConnection
+
+
+def _open(transport: Any, target: str, subprotocol: str, headers: Any, timeout: Optional[float]) -> Any:
+    from websockets.sync.client import connect
+
+    pool = transport.pool
+    tls: Optional[ssl.SSLContext] = None
+    server_hostname: Optional[str] = None
+    if pool.scheme == "https":
+        tls = pool._tls_config.context(transport.config.tls_client_cert())
+        server_hostname = pool._tls_config.server_name or pool.host
+    sock = _dial._socket(pool, timeout)
+    try:
+        return connect(_dial._ws_url(pool, target), sock=sock, ssl=tls, server_hostname=server_hostname,
+                       subprotocols=None, additional_headers=headers + [("Sec-WebSocket-Protocol", subprotocol)],
+                       user_agent_header=None, compression=None, proxy=None, open_timeout=timeout, max_size=None,
+                       max_queue=None, ping_interval=None, close_timeout=2,
+                       create_connection=_connection_class(subprotocol))
+    except BaseException:
+        sock.close()
+        raise
+
+
+def dial_tunnel(transport: Any, target: str, subprotocol: str, *, timeout: Optional[float] = None) -> Any:
+    """A ``websockets.sync`` connection for ``target`` that agreed on ``subprotocol`` (``dial``'s errors)."""
+    from websockets.exceptions import InvalidHandshake, InvalidStatus
+
+    if timeout is None:
+        timeout = transport.timeout[0]
+    base = [(k, v) for k, v in transport._base_headers if k.lower() not in ("accept-encoding", "accept")]
+    url = transport.url(target)
+    refreshed = False
+    while True:
+        transport.limiter.acquire()
+        auth = getattr(transport.config, "auth", None)
+        headers = base + (list(auth.headers().items()) if auth is not None else [])
+        try:
+            return _open(transport, target, subprotocol, headers, timeout)
+        except InvalidStatus as exc:
+            resp = exc.response
+            error = status_error_from_response(resp.status_code, bytes(resp.body or b""), method="GET", url=url,
+                                               content_type=resp.headers.get("Content-Type"))
+            if isinstance(error, Unauthorized) and auth is not None and not refreshed:
+                refreshed = True
+                if auth.refresh():
+                    continue
+            raise error from None
+        except InvalidHandshake as exc:
+            raise TransportError(f"GET {url}: WebSocket handshake failed: {exc}") from None
+        except (OSError, TimeoutError) as exc:
+            reason = transport.pool.proxy.scrub(str(exc)) if transport.pool.proxy else str(exc)
+            raise TransportError(f"GET {url}: {type(exc).__name__}: {reason}") from None

@@ -1,0 +1,107 @@
+"""Port-forward over the plain WebSocket protocol (``v4.channel.k8s.io``): one WebSocket per connection.
+
+The fallback for a server without the SPDY tunnel (before PortForwardWebsockets).
+The kubelet's WebSocket port-forward takes its ports from the query
+(``?ports=80``) and gives each exactly one stream, on channels 2i (data) and
+2i+1 (error); the first frame of each channel starts with the port, two bytes
+little-endian. One stream per port per WebSocket means one WebSocket per
+forwarded connection here: many connections cannot share one in this
+protocol (that is what the SPDY tunnel is for).
+
+The protocol has no half-close: after the local side's EOF the pod's answer
+is still read until the kubelet closes the WebSocket or nothing comes for
+``LINGER`` seconds.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any, Callable, List, Optional
+
+__all__ = ["PROTOCOLS", "WebSocketCarrier", "LINGER"]
+
+PROTOCOLS = ("v4.channel.k8s.io",)
+RECV_SIZE = 256 * 1024
+LINGER = 5.0
+
+
+class WebSocketCarrier:
+    """Carries each local connection on its own WebSocket, dialed by ``dial_ws(remote_port)``."""
+
+    protocol = PROTOCOLS[0]
+
+    def __init__(self, dial_ws: Callable[[int], Any]) -> None:
+        self._dial_ws = dial_ws
+        self.closed = False
+        self.alive = True
+        self._open: List[Any] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Nothing to dial yet: each connection dials its own WebSocket."""
+
+    def carry(self, conn: socket.socket, remote: int) -> Optional[str]:
+        ws = self._dial_ws(remote)
+        with self._lock:
+            self._open.append(ws)
+        local_eof = threading.Event()
+
+        def up() -> None:
+            try:
+                while True:
+                    data = conn.recv(RECV_SIZE)
+                    if not data:
+                        break
+                    ws.send(b"\x00" + data)
+            except Exception:
+                pass
+            local_eof.set()
+
+        threading.Thread(target=up, name="dynclient-pf-up", daemon=True).start()
+        seen = [False, False]
+        error = bytearray()
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            idle = 0.0
+            while True:
+                try:
+                    message = ws.recv(timeout=1.0)
+                except TimeoutError:
+                    idle = idle + 1.0 if local_eof.is_set() else 0.0
+                    if idle >= LINGER:
+                        break
+                    continue
+                idle = 0.0
+                if isinstance(message, str) or not message:
+                    continue
+                channel, payload = message[0], message[1:]
+                if channel > 1:
+                    continue
+                if not seen[channel]:  # the port, before the first byte of the stream
+                    seen[channel] = True
+                    payload = payload[2:]
+                if channel == 0:
+                    if payload:
+                        conn.sendall(payload)
+                else:
+                    error += payload
+        except (ConnectionClosed, OSError):
+            pass
+        finally:
+            with self._lock:
+                if ws in self._open:
+                    self._open.remove(ws)
+            ws.close()
+        return error.decode("utf-8", "replace") if error else None
+
+    def close(self) -> None:
+        self.closed = True
+        with self._lock:
+            sockets, self._open = self._open, []
+        for ws in sockets:
+            try:
+                ws.close()
+            except Exception:
+                pass

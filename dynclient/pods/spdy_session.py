@@ -1,0 +1,265 @@
+"""A SPDY/3.1 client session over a WebSocket: many streams, one connection, one reader thread.
+
+The API server tunnels SPDY through the WebSocket byte for byte (its
+``TunnelingHandler``), so every binary message here is a piece of the SPDY
+byte stream, as client-go's ``TunnelingConnection`` writes it. Streams are
+opened by us (odd ids, increasing in the order they are sent: ids are taken
+under the send lock); a stream the server opens is refused.
+
+Flow control, decided by the far end's code: the kubelet's SPDY is
+``moby/spdystream``, which neither sends WINDOW_UPDATE nor reads one (it
+falls into its "unhandled frame type" branch). So the send side does not
+wait on SPDY's 64 KiB initial window, or nothing past 64 KiB would ever be
+sent; the receive side still grants the peer window as the bytes are
+consumed (stream and session WINDOW_UPDATE, batched at half a window), so a
+peer that does count windows keeps sending. What really bounds memory is
+``HIGH_WATER``: a stream whose unread bytes pass it makes the reader thread
+wait for its reader, which pushes back through TCP, as spdystream itself
+does when one of its streams is not read.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Any, Callable, Deque, Dict, Mapping, Optional, Sequence, Tuple
+
+from . import spdy_frames as f
+
+__all__ = ["SpdySession", "SpdyStream", "SessionClosed", "INITIAL_WINDOW", "HIGH_WATER"]
+
+INITIAL_WINDOW = 64 * 1024
+HIGH_WATER = 4 * 1024 * 1024
+
+
+class SessionClosed(ConnectionError):
+    """The SPDY session (or its WebSocket) is gone: no stream can be opened or written any more."""
+
+
+class SpdyStream:
+    """One SPDY stream: ``write``/``close_write`` to send, ``read`` until ``b""`` (FIN or reset)."""
+
+    def __init__(self, session: "SpdySession", stream_id: int) -> None:
+        self.session, self.id = session, stream_id
+        self._cond = threading.Condition()
+        self._chunks: Deque[bytes] = deque()
+        self._buffered = 0
+        self._unacked = 0
+        self.replied = threading.Event()
+        self.reply_headers: Mapping[str, Tuple[str, ...]] = {}
+        self.remote_closed = False
+        self.local_closed = False
+        self.reset_status: Optional[int] = None
+
+    # --- called by the session's reader thread
+    def _on_data(self, data: bytes, fin: bool) -> None:
+        with self._cond:
+            if data:
+                while self._buffered >= HIGH_WATER and not self.remote_closed and self.session.alive:
+                    self._cond.wait(0.5)
+                self._chunks.append(data)
+                self._buffered += len(data)
+            if fin:
+                self.remote_closed = True
+            self._cond.notify_all()
+
+    def _on_end(self, reset_status: Optional[int] = None) -> None:
+        with self._cond:
+            if reset_status is not None and self.reset_status is None:
+                self.reset_status = reset_status
+            self.remote_closed = True
+            self._cond.notify_all()
+        self.replied.set()
+
+    # --- the stream's user
+    def read(self, max_bytes: int = 1 << 20, timeout: Optional[float] = None) -> bytes:
+        """The next bytes the peer sent (up to ``max_bytes``), ``b""`` once it finished or reset the stream."""
+        with self._cond:
+            while not self._chunks and not self.remote_closed:
+                if not self._cond.wait(timeout):
+                    raise TimeoutError(f"no data on SPDY stream {self.id} in {timeout} s")
+            if not self._chunks:
+                return b""
+            chunk = self._chunks.popleft()
+            if len(chunk) > max_bytes:
+                self._chunks.appendleft(chunk[max_bytes:])
+                chunk = chunk[:max_bytes]
+            self._buffered -= len(chunk)
+            self._cond.notify_all()
+            self._unacked += len(chunk)
+            grant = 0
+            if self._unacked >= INITIAL_WINDOW // 2:
+                grant, self._unacked = self._unacked, 0
+        if grant and not self.remote_closed:
+            self.session._grant(self.id, grant)
+        return chunk
+
+    def read_all(self, timeout: Optional[float] = None) -> bytes:
+        out = bytearray()
+        while True:
+            chunk = self.read(timeout=timeout)
+            if not chunk:
+                return bytes(out)
+            out += chunk
+
+    def write(self, data: bytes) -> None:
+        if self.local_closed:
+            raise SessionClosed(f"SPDY stream {self.id} is closed for writing")
+        if self.reset_status is not None:
+            raise SessionClosed(f"SPDY stream {self.id} was reset by the server (status {self.reset_status})")
+        view = memoryview(data)
+        step = f.MAX_LENGTH
+        self.session._send(b"".join(f.data_frame(self.id, bytes(view[i:i + step])) for i in range(0, len(view), step)))
+
+    def close_write(self) -> None:
+        """Half-close: a DATA frame with FIN, as spdystream's ``Close`` sends."""
+        if self.local_closed:
+            return
+        self.local_closed = True
+        try:
+            self.session._send(f.data_frame(self.id, b"", fin=True))
+        except SessionClosed:
+            pass
+
+    def reset(self, status: int = f.RST_CANCEL) -> None:
+        """Abort the stream both ways (RST_STREAM)."""
+        self.local_closed = True
+        try:
+            self.session._send(f.rst_stream(self.id, status))
+        except SessionClosed:
+            pass
+        self._on_end(status)
+
+
+class SpdySession:
+    """The client end of one SPDY/3.1 connection carried by ``ws`` (a ``websockets.sync`` connection)."""
+
+    def __init__(self, ws: Any, *, on_close: Optional[Callable[[Optional[BaseException]], None]] = None) -> None:
+        self._ws = ws
+        self._codec = f.HeaderCodec()
+        self._reader_frames = f.FrameReader(self._codec)
+        self._send_lock = threading.Lock()
+        self._streams: Dict[int, SpdyStream] = {}
+        self._streams_lock = threading.Lock()
+        self._next_id = 1
+        self._on_close = on_close
+        self.alive = True
+        self.error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._read_loop, name="dynclient-spdy-reader", daemon=True)
+        self._thread.start()
+
+    def open_stream(self, headers: Sequence[Tuple[str, str]], *, fin: bool = False) -> SpdyStream:
+        """Send SYN_STREAM with ``headers``; the server's SYN_REPLY sets ``stream.replied``."""
+        with self._send_lock:
+            if not self.alive:
+                raise SessionClosed(f"the SPDY session is closed: {self.error or 'closed'}")
+            sid = self._next_id
+            self._next_id += 2
+            stream = SpdyStream(self, sid)
+            with self._streams_lock:
+                self._streams[sid] = stream
+            frame = f.syn_stream(self._codec, sid, headers, fin=fin)  # the compressor's order is the wire order
+            self._write(frame)
+        if fin:
+            stream.local_closed = True
+        return stream
+
+    def forget(self, stream: SpdyStream) -> None:
+        with self._streams_lock:
+            self._streams.pop(stream.id, None)
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self._ws.send(data)
+        except Exception as exc:  # websockets' ConnectionClosed, or an OSError under it
+            self._fail(exc)
+            raise SessionClosed(f"the SPDY session's WebSocket is closed: {exc}") from None
+
+    def _send(self, data: bytes) -> None:
+        with self._send_lock:
+            if not self.alive:
+                raise SessionClosed(f"the SPDY session is closed: {self.error or 'closed'}")
+            self._write(data)
+
+    def _grant(self, stream_id: int, delta: int) -> None:
+        try:
+            self._send(f.window_update(stream_id, delta) + f.window_update(0, delta))
+        except SessionClosed:
+            pass
+
+    def _read_loop(self) -> None:
+        error: Optional[BaseException] = None
+        try:
+            while True:
+                message = self._ws.recv()
+                if isinstance(message, str):
+                    raise f.FrameError("text message in a SPDY tunnel")
+                for frame in self._reader_frames.feed(message):
+                    self._dispatch(frame)
+        except Exception as exc:  # ConnectionClosed at the end; anything else is the session's error
+            from websockets.exceptions import ConnectionClosedOK
+
+            if not isinstance(exc, ConnectionClosedOK) and self.alive:
+                error = exc
+        self._fail(error)
+
+    def _stream(self, sid: int) -> Optional[SpdyStream]:
+        with self._streams_lock:
+            return self._streams.get(sid)
+
+    def _dispatch(self, frame: object) -> None:
+        if isinstance(frame, f.DataFrame):
+            stream = self._stream(frame.stream_id)
+            if stream is not None:
+                stream._on_data(frame.data, frame.fin)
+            return
+        assert isinstance(frame, f.ControlFrame)
+        kind = frame.type
+        if kind in (f.SYN_REPLY, f.HEADERS):
+            stream = self._stream(frame.stream_id)
+            if stream is not None:
+                if kind == f.SYN_REPLY:
+                    stream.reply_headers = frame.headers or {}
+                    stream.replied.set()
+                if frame.fin:
+                    stream._on_data(b"", True)
+        elif kind == f.RST_STREAM:
+            stream = self._stream(frame.stream_id)
+            if stream is not None:
+                stream._on_end(frame.value)
+        elif kind == f.SYN_STREAM:  # server push has no meaning for port-forward
+            self._send(f.rst_stream(frame.stream_id, f.RST_REFUSED_STREAM))
+        elif kind == f.PING:
+            if frame.value % 2 == 0:  # the server's ping (even id): answer it; ours (odd) are answers
+                self._send(f.ping(frame.value))
+        elif kind == f.GOAWAY:
+            self._fail(None)
+        # SETTINGS and WINDOW_UPDATE: nothing to do (see the module docstring)
+
+    def _fail(self, error: Optional[BaseException]) -> None:
+        with self._streams_lock:
+            if not self.alive:
+                return
+            self.alive = False
+            self.error = error
+            streams = list(self._streams.values())
+        for stream in streams:
+            stream._on_end()
+        if self._on_close is not None:
+            self._on_close(error)
+
+    def close(self) -> None:
+        """GOAWAY, then close the WebSocket; every stream ends."""
+        if self.alive:
+            try:
+                with self._send_lock:
+                    self._ws.send(f.goaway(0))
+            except Exception:
+                pass
+        self._fail(None)
+        try:
+            self._ws.close()
+        except Exception:
+            pass
+        if threading.current_thread() is not self._thread:
+            self._thread.join(5)
