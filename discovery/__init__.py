@@ -5,6 +5,8 @@ The base layer of dynclient. It imports nothing from ``restmapper`` or
 ``Requester`` protocol that the caller supplies.
 """
 
+from typing import Any
+
 from ._version import __version__
 from .errors import (
     AlreadyExists,
@@ -81,7 +83,7 @@ __all__ += [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     # The fake requester is a test aid; load it only when someone asks for it.
     if name == "FakeRequester":
         from .fake import FakeRequester

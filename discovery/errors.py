@@ -388,7 +388,7 @@ def clean_status(status: Mapping[str, Any]) -> Dict[str, Any]:
     for key in _DETAIL_STRINGS:
         if key in clean and not isinstance(clean[key], str):
             del clean[key]
-    retry = clean.get("retryAfterSeconds")
+    retry: Any = clean.get("retryAfterSeconds")
     if "retryAfterSeconds" in clean and not (_is_int(retry) and 0 <= retry < 2**31):
         del clean["retryAfterSeconds"]
     causes = clean.get("causes")

@@ -23,7 +23,7 @@ one worker: reading a memory cache needs no threads.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 __all__ = ["run_all", "DEFAULT_MAX_WORKERS", "DEFAULT_START"]
 
@@ -90,7 +90,7 @@ def run_all(
     *,
     max_workers: int = DEFAULT_MAX_WORKERS,
     start: Optional[int] = None,
-    catch: Tuple[type, ...] = (),
+    catch: Tuple[Type[BaseException], ...] = (),
 ) -> List[Union[R, BaseException]]:
     """``fn`` on every item, results in item order; exceptions of the ``catch`` types are returned in place.
 

@@ -25,7 +25,7 @@ Both sit in the tree under ``DiscoveryError``::
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 from .errors import DiscoveryError, StatusError
 
@@ -57,7 +57,8 @@ def json_type(value: Any) -> str:
         return "boolean"
     if isinstance(value, (int, float)):
         return "number"
-    return {dict: "object", list: "array", str: "string"}.get(type(value), type(value).__name__)
+    names: Dict[type, str] = {dict: "object", list: "array", str: "string"}
+    return names.get(type(value), type(value).__name__)
 
 
 class InvalidDiscoveryResponse(DiscoveryError):

@@ -220,8 +220,9 @@ def _tagged(tag: str, value: str) -> Any:
     raise ValueError(f"cannot decode {_short(rtag)} `{shown}` as a {_short(tag)}")
 
 
-def _go_invalid_utf8(error: UnicodeDecodeError) -> Tuple[str, int]:
+def _go_invalid_utf8(error: UnicodeError) -> Tuple[str, int]:
     # Go's JSON encoder writes U+FFFD for each byte of an invalid sequence.
+    assert isinstance(error, UnicodeDecodeError)  # registered for decoding only
     return "\ufffd" * (error.end - error.start), error.end
 
 
@@ -354,13 +355,14 @@ def _build(next_event: Callable[[], Any], first: Any, item_lines: Optional[List[
     while True:
         if isinstance(event, (_Alias, AliasEvent)):
             if isinstance(event, AliasEvent):
-                target = anchors.get(event.anchor)
+                anchor = event.anchor or ""  # the parser always names an alias's anchor
+                target = anchors.get(anchor)
                 if target is None:
-                    raise _Failure(f"unknown anchor '{event.anchor}' referenced", event.start_mark.line)
+                    raise _Failure(f"unknown anchor '{event.anchor}' referenced", _line(event))
                 if target is _OPEN:
-                    raise _Failure(f"anchor '{event.anchor}' value contains itself", event.start_mark.line)
+                    raise _Failure(f"anchor '{event.anchor}' value contains itself", _line(event))
                 for _, _, events in recorders:
-                    events.append(_Alias(event.anchor, target))
+                    events.append(_Alias(anchor, target))
             else:
                 target = event.events
             decoded += 1
@@ -390,7 +392,7 @@ def _build(next_event: Callable[[], Any], first: Any, item_lines: Optional[List[
                     value = _binary(value)
                 # any other tag ("!", "!Ref", "!!python/object"...) is ignored: the text stays a string
             except ValueError as err:
-                raise _Failure(str(err), event.start_mark.line) from None
+                raise _Failure(str(err), _line(event)) from None
             if not stack:
                 return _json_value(value)
             top = stack[-1]
@@ -400,13 +402,13 @@ def _build(next_event: Callable[[], Any], first: Any, item_lines: Optional[List[
                 try:
                     _add(top, _json_value(value), event)
                 except ValueError as err:
-                    raise _Failure(str(err), event.start_mark.line) from None
+                    raise _Failure(str(err), _line(event)) from None
         elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
             decoded += 1
             if replays:
                 aliased += 1
             if len(stack) >= MAX_DEPTH:
-                raise _Failure(f"exceeded max depth of {MAX_DEPTH}", event.start_mark.line)
+                raise _Failure(f"exceeded max depth of {MAX_DEPTH}", _line(event))
             if item_lines is not None and len(stack) == 2:
                 _note_item(stack, event, item_lines)
             if event.anchor is not None and not replays:
@@ -524,7 +526,7 @@ class PyKubectlLoader(_KubectlDecoding, yaml.SafeLoader):
         # grows with the flow level: refuse the depth before the run gets long (libyaml has a limit).
         if self.flow_level >= MAX_DEPTH:
             raise yaml.scanner.ScannerError(None, None, f"exceeded max depth of {MAX_DEPTH}", self.get_mark())
-        super().fetch_flow_collection_start(TokenClass)  # type: ignore[misc]
+        super().fetch_flow_collection_start(TokenClass)
 
 
 _CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
@@ -533,7 +535,7 @@ PURE_PYTHON = _CSafeLoader is None
 
 if _CSafeLoader is not None:
 
-    class KubectlLoader(_KubectlDecoding, _CSafeLoader):  # type: ignore[misc,valid-type]
+    class KubectlLoader(_KubectlDecoding, _CSafeLoader):
         """A PyYAML ``SafeLoader`` (``CSafeLoader``: libyaml's parser) that decodes as kubectl does.
 
         ``yaml.load(text, Loader=KubectlLoader)`` and ``yaml.load_all`` give
@@ -547,7 +549,7 @@ if _CSafeLoader is not None:
         """
 
 else:  # pragma: no cover - depends on how PyYAML was built
-    KubectlLoader = PyKubectlLoader  # type: ignore[misc]
+    KubectlLoader = PyKubectlLoader  # type: ignore[misc,assignment]
 
 
 def _split_documents(text: str) -> Iterator[Tuple[str, int]]:

@@ -339,6 +339,6 @@ def _status_error(obj: Any) -> DynclientError:
     if isinstance(obj, dict) and obj.get("kind") == "Status":
         code = obj.get("code")
         # A code that is not a number (a string, a bool, null) is ignored, as the Status decoder drops it.
-        usable = isinstance(code, int) and not isinstance(code, bool) and 0 < code <= 999
-        return status_error_from_response(code if usable else 500, json.dumps(obj).encode())
+        usable = code if isinstance(code, int) and not isinstance(code, bool) and 0 < code <= 999 else 500
+        return status_error_from_response(usable, json.dumps(obj).encode())
     return WatchError(f"watch ERROR event without a Status: {str(obj)[:200]}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, TextIO
 
 from discovery.errors import DynclientError, GroupDiscoveryFailed
 from discovery.model import APIResource, APIResourceList
@@ -97,7 +97,7 @@ def collect(
     return rows
 
 
-def render(rows: Sequence[Row], out, *, output: str = "", no_headers: bool = False) -> None:
+def render(rows: Sequence[Row], out: TextIO, *, output: str = "", no_headers: bool = False) -> None:
     """Print ``rows`` as ``kubectl api-resources [-o wide|name]`` does."""
     w = new_tab_writer(out)
     if not no_headers and output != "name":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import List, Sequence
+from typing import Callable, List, Sequence
 
 __all__ = ["parse_bool", "bool_arg", "csv_values", "parse_int", "int_arg", "bool_value_arg", "pflag_value_error",
            "VALUE_ERROR_MARK"]
@@ -72,7 +72,7 @@ def parse_int(text: str, bits: int = 64, base: int = 0) -> int:
     return value
 
 
-def int_arg(bits: int = 64, base: int = 0):
+def int_arg(bits: int = 64, base: int = 0) -> Callable[[str], int]:
     """An argparse ``type`` for pflag's ``Int64``/``Int32`` flags (klog's ``-v``: base 10), with pflag's error text."""
 
     def convert(text: str) -> int:

@@ -9,7 +9,7 @@ over a list sorted in place with a ``less(a, b)`` on the elements.
 
 from __future__ import annotations
 
-from typing import Callable, List, TypeVar
+from typing import Callable, List, Tuple, TypeVar
 
 __all__ = ["go_sort"]
 
@@ -108,7 +108,7 @@ def _pdqsort(d: _Data, a: int, b: int, limit: int) -> None:
             b = mid
 
 
-def _partition(d: _Data, a: int, b: int, pivot: int):
+def _partition(d: _Data, a: int, b: int, pivot: int) -> Tuple[int, bool]:
     d.swap(a, pivot)
     i, j = a + 1, b - 1
     while i <= j and d.less(i, a):
@@ -190,7 +190,7 @@ def _break_patterns(d: _Data, a: int, b: int) -> None:
             d.swap(idx, a + other)
 
 
-def _choose_pivot(d: _Data, a: int, b: int):
+def _choose_pivot(d: _Data, a: int, b: int) -> Tuple[int, int]:
     shortest_ninther, max_swaps = 50, 4 * 3
     length = b - a
     swaps = [0]
@@ -208,7 +208,7 @@ def _choose_pivot(d: _Data, a: int, b: int):
     return j, _UNKNOWN
 
 
-def _order2(d: _Data, a: int, b: int, swaps: List[int]):
+def _order2(d: _Data, a: int, b: int, swaps: List[int]) -> Tuple[int, int]:
     if d.less(b, a):
         swaps[0] += 1
         return b, a

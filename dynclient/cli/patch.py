@@ -96,8 +96,9 @@ def run(session: Session, args: argparse.Namespace) -> int:
         except StatusError as err:
             if err.code == 415 and args.type.lower() == "strategic":
                 gvk = visit.client.gvk
-                err = KubectlError(f"application/strategic-merge-patch+json is not supported by "
-                                   f"{gvk_string(gvk.group, gvk.version, gvk.kind)}: {err.message}")
+                errors.append(KubectlError(f"application/strategic-merge-patch+json is not supported by "
+                                           f"{gvk_string(gvk.group, gvk.version, gvk.kind)}: {err.message}"))
+                continue
             errors.append(err)
             continue
         printer.print(patched, "patched" if patched != visit.obj else "patched (no change)")

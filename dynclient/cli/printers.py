@@ -218,7 +218,9 @@ class TablePrinter:
             if self.with_namespace:
                 cells = [meta.get("namespace") or ""] + cells
             if include_labels:
-                labels = meta.get("labels") if isinstance(meta.get("labels"), Mapping) else {}
+                labels = meta.get("labels")
+                if not isinstance(labels, Mapping):
+                    labels = {}
                 cells += [str(labels.get(key, "")) for key in self.label_columns]
                 if self.show_labels:
                     cells.append(format_labels(labels))

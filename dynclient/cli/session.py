@@ -55,7 +55,7 @@ class Session:
             from dynclient.serverwarnings import WriteOnce
 
             timeout = self.request_timeout_ns / 1e9
-            options = {"timeout": (timeout, timeout)} if timeout > 0 else {}
+            options: Dict[str, Any] = {"timeout": (timeout, timeout)} if timeout > 0 else {}
             self._client = DynamicClient.from_config(
                 self.config(),
                 cache_dir=self.args.cache_dir or None,

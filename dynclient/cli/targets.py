@@ -95,7 +95,7 @@ def find(session: Any, resources: Sequence[str], *, filenames: Sequence[str] = (
     elif names:
         named = [(rc, name) for rc in [scoped(r) for r in dyn.resources(types)] for name in names]
     else:
-        found: List[Target] = []
+        found: List[Visit] = []
         for rc in [scoped(r) for r in dyn.resources(types)]:
             for item in rc.iter(label_selector=selector or None, field_selector=field_selector or None):
                 meta = item.get("metadata") or {}

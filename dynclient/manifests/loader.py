@@ -367,9 +367,9 @@ def _flatten(obj: Any, item_lines: List[int], source: str, index: int, line: int
     if items is None:
         return  # an empty List
     if not isinstance(items, list):
-        err = _error(f"items must be a list, got {_type_name(items)} (an object with items is read as a List)",
-                     source, index, line, item)
-        yield InvalidDocument(err, Document(source, index, line, obj, item))
+        problem = _error(f"items must be a list, got {_type_name(items)} (an object with items is read as a List)",
+                         source, index, line, item)
+        yield InvalidDocument(problem, Document(source, index, line, obj, item))
         return
     own_kind = obj["kind"]
     item_kind = own_kind[: -len("List")] if own_kind.endswith("List") else own_kind

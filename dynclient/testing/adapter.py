@@ -102,7 +102,7 @@ class FakeAdapter(requests.adapters.BaseAdapter):
         response.reason = reply.reason
         response.url = request.url or ""
         response.request = request
-        response.connection = self
+        response.connection = self  # type: ignore[assignment]  # requests' stubs want an HTTPAdapter; any adapter works
         return response
 
     def close(self) -> None:

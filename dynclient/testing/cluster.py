@@ -266,7 +266,7 @@ class _Installed:
                     if found is not None:
                         found.mount(pool._session)
 
-                http.ConnectionPool.__init__ = init  # type: ignore[method-assign]
+                http.ConnectionPool.__init__ = init  # type: ignore[method-assign,assignment]
 
     @classmethod
     def remove(cls, cluster: FakeCluster) -> None:

@@ -205,8 +205,8 @@ def apply(live: Optional[Dict[str, Any]], applied: Dict[str, Any], *, manager: s
                     clashing.setdefault(index, set()).add(owned)
     if conflicts and not force:
         raise apply_conflict(sorted(set(conflicts)))
-    for index, owned in clashing.items():
-        entries[index].paths -= owned
+    for index, taken in clashing.items():
+        entries[index].paths -= taken
     result = _merge(live_obj, applied) if live is not None else applied
     if me is not None:
         others = [e for e in entries if e is not me]

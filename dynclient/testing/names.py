@@ -18,8 +18,8 @@ _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 def generate_name(prefix: str, rng: Optional[random.Random] = None) -> str:
     """``generateName`` + 5 random characters (the prefix cut so the whole fits 63)."""
-    rng = rng or random
-    return prefix[:58] + "".join(rng.choice(_ALPHABET) for _ in range(5))
+    choice = (rng or random).choice
+    return prefix[:58] + "".join(choice(_ALPHABET) for _ in range(5))
 
 
 def name_problem(name: str, *, label: bool = False) -> Optional[str]:

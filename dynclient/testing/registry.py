@@ -301,8 +301,8 @@ class Registry:
         if meta.get("deletionTimestamp") and not meta.get("finalizers"):
             gone = self.tracker.remove(info.group_resource, meta.get("namespace") or "", meta["name"])
             kinds.after_delete(info, new, self)
-            return self.render(info, {**new, "metadata": {**meta, **((gone or {}).get("metadata") and {
-                "resourceVersion": gone["metadata"]["resourceVersion"]} or {})}})
+            last = {"resourceVersion": gone["metadata"]["resourceVersion"]} if gone and gone.get("metadata") else {}
+            return self.render(info, {**new, "metadata": {**meta, **last}})
         stored = self.tracker.put(info.group_resource, _ordered(new), "MODIFIED")
         kinds.after_write(info, old, stored, self)
         return self.render(info, stored)
@@ -494,6 +494,6 @@ def _added_finalizers(old: Obj, new: Obj) -> bool:
 
 def _ordered(obj: Obj) -> Obj:
     """apiVersion, kind, metadata first, as the server's encoder writes them."""
-    head = {k: obj[k] for k in ("apiVersion", "kind", "metadata") if k in obj}
+    head: Obj = {k: obj[k] for k in ("apiVersion", "kind", "metadata") if k in obj}
     return {**head, **{k: v for k, v in obj.items() if k not in head}}
 

@@ -156,7 +156,7 @@ class WatchStream:
     def read(self, amt: Optional[int] = None) -> bytes:
         if amt is not None and amt >= 0:
             return self.read1(amt)
-        parts = []
+        parts: List[bytes] = []
         while True:
             chunk = self.read1()
             if not chunk:

@@ -44,10 +44,14 @@ class AsyncLeaderElector:
 
     async def run(self) -> None:
         """Campaign, lead, and return when the term ends; cancelling this task stops the elector."""
-        self._loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         done = asyncio.Event()
-        thread = threading.Thread(target=lambda: (self.sync.run(), self._loop.call_soon_threadsafe(done.set)),
-                                  name=f"leader-election-{self.sync.identity}", daemon=True)
+
+        def campaign() -> None:
+            self.sync.run()
+            loop.call_soon_threadsafe(done.set)
+
+        thread = threading.Thread(target=campaign, name=f"leader-election-{self.sync.identity}", daemon=True)
         thread.start()
         try:
             await done.wait()
@@ -69,10 +73,15 @@ class AsyncLeaderElector:
         asyncio.run_coroutine_threadsafe(call(), self._loop).result()
 
     def _started(self, lost: threading.Event) -> None:
-        assert self._loop is not None
+        loop = self._loop
+        assert loop is not None
         event = asyncio.Event()
-        waiter = threading.Thread(target=lambda: (lost.wait(), self._loop.call_soon_threadsafe(event.set)),
-                                  daemon=True)
+
+        def watch_term() -> None:
+            lost.wait()
+            loop.call_soon_threadsafe(event.set)
+
+        waiter = threading.Thread(target=watch_term, daemon=True)
         waiter.start()
         self._on_loop(self._callbacks[0], event)
 
@@ -80,4 +89,6 @@ class AsyncLeaderElector:
         self._on_loop(self._callbacks[1])
 
     def _new_leader(self, identity: str) -> None:
-        self._on_loop(self._callbacks[2], identity)
+        callback = self._callbacks[2]
+        if callback is not None:  # only registered with the elector when given
+            self._on_loop(callback, identity)
