@@ -21,7 +21,8 @@ import pytest
 import dynclient
 from dynclient.transport import RequestInfo
 
-HARNESS = Path(__file__).resolve().parents[1] / "apiserver" / "run"
+from .harness import harness_cluster, unavailable
+
 
 
 def pytest_collection_modifyitems(items):
@@ -30,10 +31,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.integration)
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"integration tests must run under CI=true, but {reason}", pytrace=False)
-    pytest.skip(reason)
+_unavailable = unavailable
 
 
 #: The modules whose tests also run through ``dynclient.aio`` (issue 15: the verbs, watch-resume and
@@ -83,24 +81,11 @@ def _known_difference(request):
 @pytest.fixture(scope="session")
 def real_kubeconfig() -> Iterator[str]:
     """Path to a kubeconfig whose current context is an admin of a real API server (one per session)."""
-    external = os.environ.get("DYNCLIENT_TEST_KUBECONFIG")
-    if external:
-        yield external
-        return
-    if shutil.which("go") is None:
-        _unavailable("neither Go (to build tests/apiserver) nor DYNCLIENT_TEST_KUBECONFIG is available")
     # A short compaction interval lets the suite see a continue token expire (410) within seconds.
     # --minimal: the apiserver alone; the suite checks, with kubectl, what a bare apiserver does (a
     # deleted namespace stays Terminating). tests/integration/test_cluster.py starts a full cluster.
-    proc = subprocess.run([str(HARNESS), "start", "--minimal", "--", "--etcd-compaction-interval=5s"],
-                          capture_output=True, text=True, timeout=3600)
-    if proc.returncode != 0 or not proc.stdout.strip():
-        _unavailable(f"tests/apiserver/run start failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    path = proc.stdout.strip().splitlines()[-1]
-    try:
+    with harness_cluster("--minimal", "--", "--etcd-compaction-interval=5s", env="DYNCLIENT_TEST_KUBECONFIG") as path:
         yield path
-    finally:
-        subprocess.run([str(HARNESS), "stop", path], capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="session")

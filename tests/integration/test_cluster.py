@@ -16,7 +16,6 @@ import os
 import pty
 import re
 import select
-import shutil
 import socket
 import struct
 import subprocess
@@ -30,31 +29,16 @@ from typing import Callable, Dict, Iterator, List, Optional
 
 import pytest
 
-HARNESS = Path(__file__).resolve().parents[1] / "apiserver" / "run"
+from .harness import harness_cluster
+
 ANN = "harness.dynclient.test/"
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"integration tests must run under CI=true, but {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
     """The kubeconfig of a full harness cluster of this module's own, stopped afterwards."""
-    if shutil.which("go") is None:
-        _unavailable("Go is needed to build tests/apiserver")
-    if shutil.which("kubectl") is None:
-        _unavailable("kubectl is not installed")
-    proc = subprocess.run([str(HARNESS), "start", "--full"], capture_output=True, text=True, timeout=3600)
-    if proc.returncode != 0 or not proc.stdout.strip():
-        _unavailable(f"tests/apiserver/run start --full failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    path = proc.stdout.strip().splitlines()[-1]
-    try:
+    with harness_cluster("--full", need_kubectl=True) as path:
         yield path
-    finally:
-        subprocess.run([str(HARNESS), "stop", path], capture_output=True, text=True, timeout=120)
 
 
 class Kubectl:

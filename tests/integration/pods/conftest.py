@@ -10,46 +10,25 @@ until it is Running.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import time
 import uuid
-from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
 import pytest
 
 import dynclient
 
-HARNESS = Path(__file__).resolve().parents[2] / "apiserver" / "run"
+from ..harness import harness_cluster
+
 ANN = "harness.dynclient.test/"
 GVR_PODS = dynclient.GroupVersionResource("", "v1", "pods")
 GVR_SA = dynclient.GroupVersionResource("", "v1", "serviceaccounts")
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"integration tests must run under CI=true, but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def full_kubeconfig() -> Iterator[str]:
-    external = os.environ.get("DYNCLIENT_TEST_FULL_KUBECONFIG")
-    if external:
-        yield external
-        return
-    if shutil.which("go") is None:
-        _unavailable("Go is needed to build tests/apiserver")
-    proc = subprocess.run([str(HARNESS), "start", "--full"], capture_output=True, text=True, timeout=3600)
-    if proc.returncode != 0 or not proc.stdout.strip():
-        _unavailable(f"tests/apiserver/run start --full failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    path = proc.stdout.strip().splitlines()[-1]
-    try:
+    with harness_cluster("--full", env="DYNCLIENT_TEST_FULL_KUBECONFIG") as path:
         yield path
-    finally:
-        subprocess.run([str(HARNESS), "stop", path], capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="session")
