@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Sequence, TextIO
+from typing import Any, List, Mapping, Sequence, TextIO, Union
 
 from .jsonpath import JSONPath, fmt_print
 from .printers import escape_terminal
@@ -96,7 +96,7 @@ class CustomColumnsPrinter:
         self.no_headers = no_headers
         self._printed_headers = False
 
-    def print_obj(self, obj: Mapping[str, Any], out: TextIO) -> None:
+    def print_obj(self, obj: Mapping[str, Any], out: Union[TextIO, TabWriter]) -> None:
         # As kubectl: write into the caller's tab writer when given one (get -w shares one across events).
         w = out if isinstance(out, TabWriter) else new_tab_writer(out)
         try:
