@@ -121,7 +121,7 @@ def default_container(pod: Mapping[str, Any]) -> Tuple[str, str]:
         raise ValueError(f"pod {meta.get('namespace', '')}/{meta.get('name', '')} does not have any containers")
     first = containers[0]
     if len(containers) > 1 or inits or ephemeral:
-        every = ", ".join(containers + [f"{n} (init)" for n in inits] + [f"{n} (ephem)" for n in ephemeral])
+        every = ", ".join(containers + [f"{n} (ephem)" for n in ephemeral] + [f"{n} (init)" for n in inits])
         return first, f"Defaulted container {cppath.go_quote(first)} out of: {every}"
     return first, ""
 
