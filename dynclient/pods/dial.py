@@ -75,11 +75,12 @@ def _socket(pool: Any, timeout: Optional[float]) -> socket.socket:
         import socks  # PySocks, the "socks" extra
 
         creds = proxy.credentials
-        sock = socks.create_connection((pool.host, pool.port), timeout=timeout, proxy_type=socks.SOCKS5,
-                                       proxy_addr=proxy.host, proxy_port=proxy.port, proxy_rdns=True,
-                                       proxy_username=creds[0] if creds else None,
-                                       proxy_password=creds[1] if creds else None)
-        return sock
+        tunnel = socks.create_connection((pool.host, pool.port), timeout=timeout, proxy_type=socks.SOCKS5,
+                                         proxy_addr=proxy.host, proxy_port=proxy.port, proxy_rdns=True,
+                                         proxy_username=creds[0] if creds else None,
+                                         proxy_password=creds[1] if creds else None)
+        tunnel.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as for a direct or CONNECT socket
+        return tunnel
     sock = _tcp(proxy.host, proxy.port, timeout)
     try:
         if proxy.scheme == "https":
@@ -120,10 +121,12 @@ def _open(transport: Any, target: str, subprotocols: Sequence[str], headers: Hea
         server_hostname = pool._tls_config.server_name or pool.host
     sock = _socket(pool, timeout)
     try:
-        return connect(_ws_url(pool, target), sock=sock, ssl=tls, server_hostname=server_hostname,
-                       subprotocols=list(subprotocols), additional_headers=headers, user_agent_header=None,
-                       compression=None, proxy=None, open_timeout=timeout, max_size=None, max_queue=None,
-                       ping_interval=None, close_timeout=2, **_legacy_flag())
+        options: Dict[str, Any] = dict(sock=sock, ssl=tls, server_hostname=server_hostname,
+                                       subprotocols=list(subprotocols), additional_headers=headers,
+                                       user_agent_header=None, compression=None, proxy=None, open_timeout=timeout,
+                                       max_size=None, max_queue=None, ping_interval=None, close_timeout=2,
+                                       **_legacy_flag())
+        return connect(_ws_url(pool, target), **options)
     except BaseException:
         sock.close()
         raise

@@ -36,7 +36,7 @@ from discovery.errors import StatusError, TransportError
 
 from . import channels
 from .dial import dial
-from .errors import StreamProtocolError
+from .errors import ContainerNotFound, StreamProtocolError
 from .results import ExecResult
 from .target import Target, resolve
 from .verbs import require_pods
@@ -201,7 +201,7 @@ class ExecSession:
             raise ValueError("stdin is not open (not asked for, closed, or the command has ended)")
         view = memoryview(data).cast("B")
         for start in range(0, len(view), CHUNK):
-            self._send(channels.frame(channels.STDIN, view[start:start + CHUNK]))
+            self._send(channels.frame(channels.STDIN, bytes(view[start:start + CHUNK])))
 
     def close_stdin(self) -> bool:
         """Half-close stdin so the command sees its end of input; False on v4, which cannot say it."""
@@ -272,13 +272,20 @@ def _params(command: Sequence[str], container: str, *, stdin: bool, tty: bool) -
 
 
 def connect_stream(rc: Any, name: str, container: Optional[str], verb: str, command: Sequence[str] = (), *,
-                   stdin: bool, tty: bool, pod: Optional[Any] = None,
+                   stdin: bool, tty: bool, pod: Optional[Any] = None, server_checks_container: bool = False,
                    sinks: Optional[Tuple[Optional[Sink], Optional[Sink]]] = None) -> ExecSession:
-    """GET the pod (unless ``pod`` is given), resolve the container, upgrade ``verb`` and start the session."""
+    """GET the pod (unless ``pod`` is given), resolve the container, upgrade ``verb`` and start the session.
+
+    ``server_checks_container``: a named container goes to the server unchecked
+    (kubectl exec's way: the apiserver's 400 is what the user sees).
+    """
     require_pods(rc, verb)
     if pod is None:
         pod = rc.get(name)
-    target = resolve(pod, container, running=True, verb=verb)
+    if server_checks_container and container:
+        target = _named(pod, container, verb)
+    else:
+        target = resolve(pod, container, running=True, verb=verb)
     path = rc._item_path(name, sub=verb) + "?" + _params(command, target.container, stdin=stdin, tty=tty)
     try:
         conn = dial(rc.transport, path, channels.PROTOCOLS)
@@ -290,6 +297,15 @@ def connect_stream(rc: Any, name: str, container: Optional[str], verb: str, comm
                                   f"offered {', '.join(channels.PROTOCOLS)}", namespace=target.namespace,
                                   pod=target.pod)
     return ExecSession(conn, target, stdin=stdin, tty=tty, url=rc.transport.url(path), sinks=sinks)
+
+
+def _named(pod: Any, container: str, verb: str) -> Target:
+    """The target for a container the server will check: only the pod's phase is checked here."""
+    try:
+        return resolve(pod, container, running=True, verb=verb)
+    except ContainerNotFound:
+        meta = pod.get("metadata") or {}
+        return Target(str(meta.get("namespace") or ""), str(meta.get("name") or ""), container, pod)
 
 
 def _command(command: Union[str, Sequence[str]]) -> List[str]:
