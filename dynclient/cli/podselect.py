@@ -61,7 +61,8 @@ def _label_selector_text(selector: Optional[Mapping[str, Any]]) -> str:
 
 
 def _map_selector_text(selector: Optional[Mapping[str, Any]]) -> str:
-    return ",".join(f"{k}={selector[k]}" for k in sorted(selector or {}))
+    pairs = selector or {}
+    return ",".join(f"{k}={pairs[k]}" for k in sorted(pairs))
 
 
 def selector_for(obj: Mapping[str, Any], group: str, version: str, kind: str,
@@ -145,13 +146,13 @@ def _compare(less: Callable[[Any, Any], bool]) -> Callable[[Any, Any], int]:
     return lambda a, b: -1 if less(a, b) else (1 if less(b, a) else 0)
 
 
-def by_logging(pods: Sequence[Mapping[str, Any]]) -> List[Mapping[str, Any]]:
+def by_logging(pods: Sequence[Obj]) -> List[Obj]:
     """The pods best for reading logs first."""
     return sorted(pods, key=functools.cmp_to_key(_compare(_logging_less)))
 
 
 def pods_for(pods_rc: Any, selector: str, timeout: float,
-             sort: Callable[[Sequence[Mapping[str, Any]]], List[Mapping[str, Any]]] = by_logging) -> List[Obj]:
+             sort: Callable[[Sequence[Obj]], List[Obj]] = by_logging) -> List[Obj]:
     """``GetPodList``: the pods ``selector`` picks, sorted; waits up to ``timeout`` seconds for a first one."""
     listed = pods_rc.list(label_selector=selector or None)
     items = list(listed.get("items") or [])

@@ -36,6 +36,28 @@ def container_names(pod: Mapping[str, Any]) -> Dict[str, List[str]]:
             for kind in ("containers", "initContainers", "ephemeralContainers")}
 
 
+#: kubectl's words for a pod that cannot take the verb, by verb; ``{phase}`` is the pod's phase.
+_NOT_RUNNING = {
+    "attach": "cannot attach a container in a completed pod; current phase is {phase}",
+    "port-forward": "unable to forward port because pod is not running. Current status={phase}",
+}
+_ENDED = ("Succeeded", "Failed")
+
+
+def _not_running_message(verb: str, phase: str) -> str:
+    """The refusal for ``verb`` on a pod in ``phase``, or ``""`` when the pod can take it.
+
+    port-forward needs the pod ``Running`` (kubectl refuses a Pending pod
+    too); exec, attach and the rest refuse only a pod that has ended.
+    """
+    if verb in ("port-forward", "portforward"):
+        return "" if phase == "Running" else _NOT_RUNNING["port-forward"].format(phase=phase)
+    if phase not in _ENDED:
+        return ""
+    template = _NOT_RUNNING.get(verb, "cannot {verb} into a container in a completed pod; current phase is {phase}")
+    return template.format(verb=verb, phase=phase)
+
+
 def resolve(pod: Mapping[str, Any], container: Optional[str], *, running: bool = False,
             verb: str = "exec") -> Target:
     """The target for ``container`` in ``pod`` (a pod object already fetched).
@@ -43,8 +65,12 @@ def resolve(pod: Mapping[str, Any], container: Optional[str], *, running: bool =
     Without ``container`` a one-container pod's container is meant (the
     ``kubectl.kubernetes.io/default-container`` annotation names it
     otherwise); any other pod raises ``ContainerRequired`` listing the
-    names. ``running``: a pod that has ended raises ``PodNotRunning``
-    (kubectl: "cannot exec into a container in a completed pod").
+    names. ``running``: a pod that has ended raises ``PodNotRunning`` in
+    kubectl's words for ``verb`` (exec: "cannot exec into a container in a
+    completed pod; current phase is Succeeded"; attach: "cannot attach a
+    container ..."; ``port-forward`` also refuses a pod not yet Running:
+    "unable to forward port because pod is not running. Current
+    status=Pending").
     """
     meta = pod.get("metadata") or {}
     namespace, name = str(meta.get("namespace") or ""), str(meta.get("name") or "")
@@ -52,9 +78,9 @@ def resolve(pod: Mapping[str, Any], container: Optional[str], *, running: bool =
     every = names["containers"] + names["initContainers"] + names["ephemeralContainers"]
     if running:
         phase = str((pod.get("status") or {}).get("phase") or "")
-        if phase in ("Succeeded", "Failed"):
-            raise PodNotRunning(f"cannot {verb} into a container in a completed pod; current phase is {phase}",
-                                namespace=namespace, pod=name, phase=phase)
+        message = _not_running_message(verb, phase)
+        if message:
+            raise PodNotRunning(message, namespace=namespace, pod=name, phase=phase)
     if not container:
         default = (meta.get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
         if default and default in every:
