@@ -273,7 +273,9 @@ class ResourceClient(PodVerbs):
                 fields, items = split_checked(reply, method="GET", url=url)
             except StatusError as err:
                 client._raise_about(err, "GET", None)
-                del reply
+            # The page's text is all the items need now: its bytes go (the reply holds them), and
+            # nothing of this page is left when the next one is read, so at most one page is in memory.
+            reply = None
             for item in items:
                 key = _storage_key(item)
                 if relisted and last_key is not None and key <= last_key:
