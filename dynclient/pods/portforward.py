@@ -57,17 +57,33 @@ __all__ = ["PortForward", "ForwardingFailed", "TunnelLost", "ListenFailed", "Por
 Address = Union[str, Sequence[str]]
 
 
-def _addresses(address: Address) -> List[str]:
-    """kubectl's ``--address``: a list (comma-separated or a sequence); ``localhost`` is 127.0.0.1 and ::1."""
+def _addresses(address: Address) -> List[Tuple[str, str]]:
+    """kubectl's ``--address`` as (address, failure mode): a list (comma-separated or a sequence).
+
+    ``localhost`` is 127.0.0.1 and ::1, and a port fails only if both fail
+    (mode ``all``); an address given as such must work (mode ``any``).
+    """
     items = address.split(",") if isinstance(address, str) else list(address)
-    out: List[str] = []
+    out: List[Tuple[str, str]] = []
     for item in (i.strip() for i in items):
-        for a in (["127.0.0.1", "::1"] if item == "localhost" else [item]):
-            if a and a not in out:
-                out.append(a)
+        for a, mode in ([("127.0.0.1", "all"), ("::1", "all")] if item == "localhost" else [(item, "any")]):
+            if a and a not in [x for x, _ in out]:
+                out.append((a, mode))
     if not out:
         raise ValueError("no address to listen on")
     return out
+
+
+def host_port(address: str, port: int) -> str:
+    """Go's ``net.JoinHostPort``: ``127.0.0.1:80``, ``[::1]:80``."""
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def _go_listen_error(address: str, port: int, exc: OSError) -> str:
+    """The text of Go's ``*net.OpError`` for a failed listen (``syscall.Errno`` strings are lowercase)."""
+    reason = (exc.strerror or str(exc)).lower() if exc.errno else str(exc)
+    family = "tcp6" if ":" in address else "tcp4"
+    return f"unable to create listener: Error listen {family} {host_port(address, port)}: bind: {reason}"
 
 
 def _listen(address: str, port: int) -> socket.socket:
@@ -107,6 +123,7 @@ class PortForward:
         self.addresses = _addresses(address)
         self.on_connection, self.on_error, self.timeout = on_connection, on_error, timeout
         self.errors: List[PortForwardError] = []
+        self.listen_failures: List[ListenFailed] = []  # ports that could not be listened on (others were)
         self.listeners: List[Tuple[str, int, int]] = []  # (address, local, remote) actually listened on
         self._sockets: List[socket.socket] = []
         self._conns: Set[socket.socket] = set()
@@ -179,8 +196,7 @@ class PortForward:
             self._carrier.close()
             raise
         self.started = True
-        for sock, local, remote in zip(self._sockets, [l for _, l, _ in self.listeners],
-                                       [r for _, _, r in self.listeners]):
+        for sock, (_, local, remote) in zip(self._sockets, self.listeners):
             t = threading.Thread(target=self._accept_loop, args=(sock, local, remote),
                                  name=f"dynclient-pf-accept-{local}", daemon=True)
             t.start()
@@ -188,27 +204,34 @@ class PortForward:
         return self
 
     def _bind(self) -> None:
-        failures: List[str] = []
+        """Listen as client-go does: per port on every address; a port that fails is reported and skipped,
+        and only when no port could be listened on is it an error."""
         for mapping in self.mappings:
             local = mapping.local
-            bound = 0
-            for address in self.addresses:
+            failures: List[str] = []
+            fails = {"all": 0, "any": 0}
+            successes = {"all": 0, "any": 0}
+            for address, mode in self.addresses:
                 try:
                     sock = _listen(address, local)
                 except OSError as exc:
-                    failures.append(f"unable to create listener: Error listen tcp "
-                                    f"{address}:{local}: {exc.strerror or exc}")
+                    failures.append(_go_listen_error(address, local, exc))
+                    fails[mode] += 1
                     continue
+                successes[mode] += 1
                 local = sock.getsockname()[1]  # a free port once chosen is the same on every address
                 self._sockets.append(sock)
                 self.listeners.append((address, local, mapping.remote))
-                bound += 1
-            if not bound:
-                for s in self._sockets:
-                    s.close()
-                raise ListenFailed(f"unable to listen on any of the requested ports: "
-                                   f"[{{{mapping.local} {mapping.remote}}}] ({'; '.join(failures)})",
-                                   namespace=self.namespace, pod=self.name)
+            if (successes["all"] == 0 and fails["all"] > 0) or fails["any"] > 0:
+                err = ListenFailed(f"Unable to listen on port {mapping.local}: Listeners failed to create with the "
+                                   f"following errors: [{' '.join(failures)}]", namespace=self.namespace,
+                                   pod=self.name)
+                err.port = mapping.local  # type: ignore[attr-defined]
+                self.listen_failures.append(err)
+        if not self._sockets:
+            wanted = " ".join(f"{{{m.local} {m.remote}}}" for m in self.mappings)
+            raise ListenFailed(f"unable to listen on any of the requested ports: [{wanted}]",
+                               namespace=self.namespace, pod=self.name)
 
     # -- serving ---------------------------------------------------------------
 

@@ -47,6 +47,12 @@ def _connection_class(subprotocol: str) -> Any:
     return TunnelConnection
 
 
+def _legacy() -> Any:
+    """``dial``'s ``legacy=True`` for websockets 17.1+ (the connection handed back open), when it has it."""
+    flag = getattr(_dial, "_legacy_flag", None)
+    return flag() if flag is not None else {}
+
+
 def _open(transport: Any, target: str, subprotocol: str, headers: Any, timeout: Optional[float]) -> Any:
     from websockets.sync.client import connect
 
@@ -62,7 +68,7 @@ def _open(transport: Any, target: str, subprotocol: str, headers: Any, timeout: 
                        subprotocols=None, additional_headers=headers + [("Sec-WebSocket-Protocol", subprotocol)],
                        user_agent_header=None, compression=None, proxy=None, open_timeout=timeout, max_size=None,
                        max_queue=None, ping_interval=None, close_timeout=2,
-                       create_connection=_connection_class(subprotocol))
+                       create_connection=_connection_class(subprotocol), **_legacy())
     except BaseException:
         sock.close()
         raise
