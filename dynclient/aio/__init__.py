@@ -20,7 +20,9 @@ from __future__ import annotations
 from ._pool import CallPool
 from .client import AsyncDynamicClient, connect
 from .informer import Informer
+from .metadata import AsyncMetadataClient
 from .resource import AsyncResourceClient
 from .watch import AsyncWatch
 
-__all__ = ["connect", "AsyncDynamicClient", "AsyncResourceClient", "AsyncWatch", "Informer", "CallPool"]
+__all__ = ["connect", "AsyncDynamicClient", "AsyncResourceClient", "AsyncMetadataClient", "AsyncWatch", "Informer",
+           "CallPool"]

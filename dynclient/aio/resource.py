@@ -22,16 +22,16 @@ resolved, and their builders check at once, as the sync ones do.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import itertools
-from typing import (TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, Generator, Iterator, List, Mapping, Optional, Sequence,
-                    Set, Tuple, TypeVar, Union)
+from typing import (TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, Mapping, Optional, Sequence, Set, Tuple, TypeVar,
+                    Union)
 
 from discovery.types import GroupVersionKind, GroupVersionResource
 from restmapper.mapping import RESTMapping
 
 from ..resource import ResourceClient
 from ..watch import DEFAULT_MAX_EVENT_SIZE
+from ._paging import batches
+from .metadata import AsyncMetadataClient
 from .watch import AsyncWatch
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -199,24 +199,15 @@ class AsyncResourceClient:
         ``limit`` items per hop, so there is one hop per page, not per item.
         """
         rc = await self._client()
-        items: Generator[Obj, None, None] = rc.iter(label_selector=label_selector, field_selector=field_selector, limit=limit,
-                        resource_version=resource_version, timeout_seconds=timeout_seconds)  # type: ignore[assignment]
-        pending: Optional["concurrent.futures.Future[List[Obj]]"] = None
+        pages = batches(self._pool, rc.iter(label_selector=label_selector, field_selector=field_selector, limit=limit,
+                                            resource_version=resource_version, timeout_seconds=timeout_seconds),
+                        limit)
         try:
-            while True:
-                pending = self._pool.submit(_take, items, max(1, limit))
-                batch = await asyncio.wrap_future(pending)
-                pending = None
-                if not batch:
-                    return
-                for item in batch:
+            async for page in pages:
+                for item in page:
                     yield item
         finally:
-            if pending is not None and not pending.done():
-                # Cancelled while a page was being fetched: close the sync iterator once that returns.
-                pending.add_done_callback(lambda _f: items.close())
-            else:
-                items.close()
+            await pages.aclose()
 
     def watch(
         self,
@@ -343,6 +334,13 @@ class AsyncResourceClient:
         return await self._call(ResourceClient.wait, name, condition=condition, label_selector=label_selector,
                                 field_selector=field_selector, all=all, timeout=timeout)
 
+    # -- views ----------------------------------------------------------------------------
+
+    def metadata(self) -> AsyncMetadataClient:
+        """This resource as ``PartialObjectMetadata`` (get/list/iter/watch, awaited): the sync
+        ``ResourceClient.metadata()`` view on the pool. A builder: no I/O until a call is awaited."""
+        return AsyncMetadataClient(self)
+
 
 def _built(rc: ResourceClient, steps: Tuple[Step, ...]) -> ResourceClient:
     """Apply the builder steps recorded before resolution, with the sync builders' checks."""
@@ -354,7 +352,3 @@ def _built(rc: ResourceClient, steps: Tuple[Step, ...]) -> ResourceClient:
             rc = rc.subresource(arg)
     return rc
 
-
-def _take(items: Iterator[Obj], n: int) -> List[Obj]:
-    """Up to ``n`` items of a sync iterator (runs on the pool: it may fetch the next page)."""
-    return list(itertools.islice(items, n))

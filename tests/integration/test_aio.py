@@ -256,3 +256,41 @@ spec: {{size: 1}}
         assert kubectl("get", f"widgets.{group}", "-n", ns, "-o", "name").stdout.split() == [f"widget.{group}/w1"]
     finally:
         kubectl("delete", "--wait=false", "--ignore-not-found", f"crd/widgets.{group}", f"ns/{ns}", check=False)
+
+
+def test_the_metadata_view_awaited(aio_connect, dyn, namespace, kubectl):
+    """``metadata()`` through dynclient.aio: PartialObjectMetadata for get, list, iter and watch, the same
+    metadata kubectl reads in the whole objects, and no data."""
+    cms = dyn.resource("cm").namespace(namespace)
+    for i in range(3):
+        cms.create({"metadata": {"name": f"m{i}", "labels": {"even": str(i % 2 == 0).lower()}},
+                    "data": {"payload": "p" * 4096}})
+
+    async def main() -> Dict[str, Any]:
+        async with await aio_connect() as adyn:
+            view = adyn.resource("cm").namespace(namespace).metadata()
+            got = await view.get("m1")
+            listed = await view.list(label_selector="even=true")
+            iterated = [m async for m in view.iter(limit=1)]
+            events: List[Tuple[str, Dict[str, Any]]] = []
+            async with view.watch(resource_version=listed["metadata"]["resourceVersion"]) as stream:
+                await adyn.resource("cm").namespace(namespace).patch("m2", {"metadata": {"labels": {"x": "y"}}})
+                async for kind, obj in stream:
+                    events.append((kind, obj))
+                    break
+            return {"get": got, "listed": listed, "iterated": iterated, "events": events}
+
+    out = _run(main())
+    listing = kubectl("get", "cm", "-n", namespace, "-o", "json", "--show-managed-fields").stdout
+    whole = {o["metadata"]["name"]: o for o in json.loads(listing)["items"]}
+    assert (out["get"]["apiVersion"], out["get"]["kind"]) == ("meta.k8s.io/v1", "PartialObjectMetadata")
+    assert out["get"]["metadata"] == whole["m1"]["metadata"] and "data" not in out["get"]
+    assert out["listed"]["kind"] == "PartialObjectMetadataList"
+    assert sorted(m["metadata"]["name"] for m in out["listed"]["items"]) == ["m0", "m2"]
+    names = sorted(n for n in whole if n.startswith("m"))
+    assert [m["metadata"]["name"] for m in out["iterated"] if m["metadata"]["name"] in names] == names
+    assert all(m["kind"] == "PartialObjectMetadata" and "data" not in m for m in out["iterated"])
+    kind, obj = out["events"][0]
+    assert (kind, obj["kind"], obj["metadata"]["name"]) == ("MODIFIED", "PartialObjectMetadata", "m2")
+    assert obj["metadata"]["labels"] == whole["m2"]["metadata"]["labels"] == {"even": "true", "x": "y"}
+    assert "p" * 4096 not in json.dumps(out)
