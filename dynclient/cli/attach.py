@@ -47,19 +47,6 @@ def add_parser(sub: "argparse._SubParsersAction", parents: Sequence[argparse.Arg
     return intermixed(p, "args")
 
 
-class _Grown:
-    """A resize callable that sends (w+1, h+1) before the first real size, as kubectl attach does."""
-
-    def __init__(self, resize: Any) -> None:
-        self.resize, self.first = resize, True
-
-    def __call__(self, width: int, height: int) -> None:
-        if self.first:
-            self.first = False
-            self.resize(width + 1, height + 1)
-        self.resize(width, height)
-
-
 def run(session: Session, args: argparse.Namespace) -> int:
     from dynclient.pods.exec import connect_stream
 
@@ -93,12 +80,13 @@ def run(session: Session, args: argparse.Namespace) -> int:
         session.stderr.flush()
     cname = str(container.get("name", ""))
 
+    size = terminal.size() if terminal is not None else None
+    # kubectl: the size grown by one, then the real one, so a re-attached screen is redrawn.
+    sizes = [(size[0] + 1, size[1] + 1), size] if size else []
+
     def open_session(sinks: Any) -> Any:
-        stream = connect_stream(pods, name, cname, "attach", (), stdin=args.stdin, tty=terminal is not None,
-                                pod=pod, sinks=sinks)
-        if terminal is not None:
-            stream.resize = _Grown(stream.resize)  # type: ignore[method-assign]
-        return stream
+        return connect_stream(pods, name, cname, "attach", (), stdin=args.stdin, tty=terminal is not None,
+                              pod=pod, sizes=sizes, sinks=sinks)
 
     code = stream_session(session, open_session, stdin=args.stdin, tty=terminal is not None, terminal=terminal)
     if terminal is not None and args.stdin and not args.quiet \

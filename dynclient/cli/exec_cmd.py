@@ -203,8 +203,12 @@ class Terminal:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
             self._saved = None
 
-    def send_resizes(self, resize: Callable[[int, int], None]) -> None:
-        """Send the size now, then on every SIGWINCH (kubectl's ``MonitorSize``)."""
+    def send_resizes(self, resize: Callable[[int, int], None], initial: bool = False) -> None:
+        """Send the size on every SIGWINCH (kubectl's ``MonitorSize``); now too with ``initial``.
+
+        The first size is better sent by ``connect_stream(sizes=...)``, the
+        moment the stream is up.
+        """
 
         def send(*_: Any) -> None:
             size = self.size()
@@ -214,7 +218,8 @@ class Terminal:
                 except (BrokenPipeError, OSError):
                     pass
 
-        send()
+        if initial:
+            send()
         if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGWINCH"):
             self._old_handler = signal.signal(signal.SIGWINCH, send)
 
@@ -328,10 +333,12 @@ def run(session: Session, args: argparse.Namespace) -> int:
     terminal = tty_choice(session, stdin=args.stdin, tty=args.tty, quiet=args.quiet)
     raw = terminal is not None
 
+    size = terminal.size() if terminal is not None else None
+
     def open_session(sinks: Any) -> Any:
         # kubectl leaves a named container to the server, whose 400 it prints as it came.
         return connect_stream(pods, name, container, "exec", command, stdin=args.stdin, tty=raw, pod=pod,
-                              server_checks_container=True, sinks=sinks)
+                              server_checks_container=True, sizes=[size] if size else [], sinks=sinks)
 
     code = stream_session(session, open_session, stdin=args.stdin, tty=raw, terminal=terminal)
     if code:

@@ -273,11 +273,16 @@ def _params(command: Sequence[str], container: str, *, stdin: bool, tty: bool) -
 
 def connect_stream(rc: Any, name: str, container: Optional[str], verb: str, command: Sequence[str] = (), *,
                    stdin: bool, tty: bool, pod: Optional[Any] = None, server_checks_container: bool = False,
+                   sizes: Sequence[Tuple[int, int]] = (),
                    sinks: Optional[Tuple[Optional[Sink], Optional[Sink]]] = None) -> ExecSession:
     """GET the pod (unless ``pod`` is given), resolve the container, upgrade ``verb`` and start the session.
 
     ``server_checks_container``: a named container goes to the server unchecked
     (kubectl exec's way: the apiserver's 400 is what the user sees).
+    ``sizes``: terminal sizes (columns, rows) sent the moment the stream is
+    up, before anything else: the command starts as soon as the kubelet has
+    its streams, and a size that comes later than its first ``stty size``
+    is seen too late.
     """
     require_pods(rc, verb)
     if pod is None:
@@ -296,6 +301,8 @@ def connect_stream(rc: Any, name: str, container: Optional[str], verb: str, comm
         raise StreamProtocolError(f"the server chose the stream protocol {conn.subprotocol!r}; "
                                   f"offered {', '.join(channels.PROTOCOLS)}", namespace=target.namespace,
                                   pod=target.pod)
+    for width, height in sizes:
+        conn.send(channels.resize_frame(width, height))
     return ExecSession(conn, target, stdin=stdin, tty=tty, url=rc.transport.url(path), sinks=sinks)
 
 

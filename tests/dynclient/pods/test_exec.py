@@ -282,7 +282,7 @@ def test_the_pod_is_checked_before_any_stream(mock_server, pods, stream, the_pod
 
 def test_attach_on_a_completed_pod_says_attach(mock_server, pods, stream):
     mock_server.add("GET", "/api/v1/namespaces/ns/pods/web", json=pod(phase="Failed"))
-    with pytest.raises(PodNotRunning, match="cannot attach into a container in a completed pod; current phase is "
+    with pytest.raises(PodNotRunning, match="cannot attach a container in a completed pod; current phase is "
                                             "Failed"):
         pods.attach("web")
 
