@@ -169,7 +169,8 @@ def copy_to(rc: Any, name: str, local_path: str, remote_path: str, container: Op
     command += ["-C", cppath.remote(cppath.dir_of(dest))]
     if executor.notice:
         observer.notice(executor.notice)
-    result = executor.run(command, stdin=tarmake.TarReader(src, dest))
+    with tarmake.TarReader(src, dest) as stream:
+        result = executor.run(command, stdin=stream)
     observer.remote_output(result.stdout, result.stderr)
     if check and result.exit_code != 0:
         raise RemoteCommandFailed(result.exit_code, result.stderr, pod=name)

@@ -164,6 +164,11 @@ class TarReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def close(self) -> None:
+        """Stop making the stream (the file being read, if any, is closed)."""
+        self._pieces.close()
+        super().close()
+
     def readinto(self, buffer: Any) -> int:
         while not self._current:
             piece = next(self._pieces, None)

@@ -56,8 +56,12 @@ class LocalExec:
         return ["sh", "-c", 'exec "$@"', "sh", *command]
 
     def run(self, command: Sequence[str], stdin: Any = None, timeout: Optional[float] = None) -> ExecResult:
-        proc = subprocess.Popen(self._argv(command), cwd=self.root, stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        with subprocess.Popen(self._argv(command), cwd=self.root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) as proc:
+            return self._communicate(proc, stdin, timeout)
+
+    @staticmethod
+    def _communicate(proc: "subprocess.Popen[bytes]", stdin: Any, timeout: Optional[float]) -> ExecResult:
         def feed() -> None:
             try:
                 if stdin is not None:
@@ -78,7 +82,12 @@ class LocalExec:
                     pass
         writer = threading.Thread(target=feed, daemon=True)
         writer.start()
-        out, err = proc.stdout.read(), proc.stderr.read()
+        errs: List[bytes] = []
+        reader = threading.Thread(target=lambda: errs.append(proc.stderr.read()), daemon=True)
+        reader.start()
+        out = proc.stdout.read()
+        reader.join(60)
+        err = errs[0] if errs else b""
         code = proc.wait(timeout)
         writer.join(10)
         return ExecResult(out, err, code)
