@@ -1,7 +1,8 @@
 """Wait for a condition, a deletion or a JSONPath value on objects, as ``kubectl wait`` does.
 
 ``wait_for(resource_client, name, condition="condition=Ready", timeout=60)``
-takes kubectl's ``--for`` words (or a ``Condition`` value) and waits on one
+takes kubectl's ``--for`` words (``create``, ``delete``, ``condition=...``,
+``jsonpath=...``; or a ``Condition`` value) and waits on one
 name, a label selector or every object of the resource. Each object is
 waited for as kubectl's ``getObjAndCheckCondition`` and ``IsDeleted`` do,
 with client-go's ``UntilWithSync``: a LIST of the one name (a
@@ -15,6 +16,12 @@ The errors are kubectl's words, so the CLI prints them as kubectl does::
     timed out waiting for the condition on configmaps/a     (WaitTimeout)
     condition not met for configmaps/a                      (ConditionNotMet, timeout=0)
     no matching resources found                             (NoMatchingResources)
+
+A wait for creation (``--for=create``, kubectl >= 1.31) is the one whose
+timeout kubectl words without the object (``timed out waiting for the
+condition``): kubectl polls its resource builder every 500 ms there. This
+module waits on the same list-then-watch instead, and keeps the object's
+name in ``WaitTimeout`` (the CLI prints kubectl's words).
 
 ``wait_for_kind`` waits for discovery to serve a kind (a CRD's, just
 created): the API server sets ``Established`` a moment before its discovery
@@ -42,6 +49,7 @@ from ..watch import RELISTED
 __all__ = [
     "Condition",
     "StatusCondition",
+    "Created",
     "Deleted",
     "JSONPathCondition",
     "parse_condition",
@@ -82,7 +90,13 @@ class NoMatchingResources(WaitError):
 
 @runtime_checkable
 class Condition(Protocol):
-    """What to wait for on one object."""
+    """What to wait for on one object.
+
+    A condition may also carry ``creation = True`` (``Created``): then an
+    object that is not there yet is waited for instead of being a
+    ``NotFound``. It is not a member of the protocol, so conditions written
+    before it still satisfy ``Condition``.
+    """
 
     #: True when the wait is for the object to be gone (kubectl's ``IsDeleted``).
     deletion: bool
@@ -139,6 +153,28 @@ class StatusCondition:
                     return False
             return _equal_fold(value, self.status)
         return False
+
+
+@dataclass(frozen=True)
+class Created:
+    """``--for=create``: the object exists (kubectl's ``IsCreated``).
+
+    Any copy of the object meets it; one that is not there yet is waited for
+    (a LIST of the name, then a WATCH until it is ADDED), where every other
+    condition reports the ``NotFound``. On a selection it is met by whatever
+    the selection lists, as kubectl has it: nothing listed is
+    ``NoMatchingResources`` at once, not a wait for a first match.
+    """
+
+    deletion = False
+    creation = True
+
+    def is_met(self, obj: Mapping[str, Any]) -> bool:
+        return True  # an object that is there was created
+
+
+def _creation(condition: Condition) -> bool:
+    return bool(getattr(condition, "creation", False))
 
 
 @dataclass(frozen=True)
@@ -222,12 +258,15 @@ def _split_jsonpath_input(text: str) -> List[str]:
 
 
 def parse_condition(text: str) -> Condition:
-    """kubectl's ``--for`` words: ``delete``, ``condition=NAME[=VALUE]``, ``jsonpath=EXPR[=VALUE]``.
+    """kubectl's ``--for`` words: ``create``, ``delete``, ``condition=NAME[=VALUE]``, ``jsonpath=EXPR[=VALUE]``.
 
+    ``create`` and ``delete`` are taken in any case, as kubectl lowers them.
     Raises ``ValueError`` with kubectl's message for anything else.
     """
     if text.lower() == "delete":
         return Deleted()
+    if text.lower() == "create":
+        return Created()
     if text.startswith("condition="):
         name, eq, value = text[len("condition="):].partition("=")
         return StatusCondition(name, value if eq else "true")
@@ -336,18 +375,28 @@ def wait_for_object(rc: Any, name: str, condition: Union[str, Condition], *, dea
     """Wait until ``condition`` holds for object ``name`` or ``deadline`` (``time.monotonic()``) passes.
 
     Returns the object as it met the condition (for a deletion: the last
-    copy seen, ``known`` when it was already gone). ``once`` is kubectl's
-    ``--timeout=0``: one GET, one check. Raises ``WaitTimeout``,
-    ``ConditionNotMet``, the ``NotFound`` of an object that is not there (a
-    condition other than deletion), or the condition's own ``WaitError``.
+    copy seen, ``known`` when it was already gone; for a creation: ``known``
+    when given, as kubectl's ``IsCreated`` returns the object its builder
+    fetched). ``once`` is kubectl's ``--timeout=0``: one GET, one check.
+    Raises ``WaitTimeout``, ``ConditionNotMet``, the ``NotFound`` of an
+    object that is not there (a condition other than deletion and
+    creation), or the condition's own ``WaitError``.
     """
     cond = _as_condition(condition)
     if not name:
         raise ValueError("resource name must be provided")
     if cond.deletion:
         return _wait_deleted(rc, name, deadline, once, known)
+    creation = _creation(cond)
+    if creation and known is not None:
+        return known
     if once:
-        obj = _with_kind(rc, rc.get(name))
+        try:
+            obj = _with_kind(rc, rc.get(name))
+        except NotFound:
+            if creation:
+                raise ConditionNotMet(f"condition not met for {_where(rc, name)}") from None
+            raise
         if not cond.is_met(obj):
             raise ConditionNotMet(f"condition not met for {_where(rc, name)}")
         return obj
@@ -356,6 +405,8 @@ def wait_for_object(rc: Any, name: str, condition: Union[str, Condition], *, dea
 
     def initial(obj: Optional[Obj]) -> Optional[Tuple[bool, Optional[Obj]]]:
         if obj is None:
+            if creation:
+                return None  # not there yet: the watch tells when it is ADDED
             raise _not_found(rc, name)
         return (True, obj) if cond.is_met(obj) else None
 
@@ -409,7 +460,7 @@ def wait_for(
     """Wait for ``condition`` on object ``name``, or on every object a selector (or ``all``) picks.
 
     ``condition`` is kubectl's ``--for`` text (``"condition=Ready"``,
-    ``"condition=Ready=False"``, ``"delete"``, ``"jsonpath={.status.phase}=Running"``)
+    ``"condition=Ready=False"``, ``"create"``, ``"delete"``, ``"jsonpath={.status.phase}=Running"``)
     or a ``Condition``. ``timeout`` is in seconds for the whole wait; ``0``
     checks once; ``None`` (or negative) is a week, as kubectl's negative
     timeout. With ``name`` it returns that object as it met the condition

@@ -123,6 +123,31 @@ STATIC: List[Tuple[str, List[str]]] = [
     ("output-json", ["--for=jsonpath={.data.x}=1", "cm/a", "-o", "json"]),
     ("bad-timeout", ["--for=jsonpath={.data.x}=1", "cm/a", "--timeout=abc"]),
     ("negative-timeout", ["--for=jsonpath={.data.x}=1", "cm/a", "--timeout=-1s"]),
+    ("condition-selector-with-type-name", ["--for=condition=Ready", "cm/a", "-l", "app=w"]),
+    ("delete-field-selector-with-names", ["--for=delete", "cm", "a", "--field-selector=metadata.name=a"]),
+    # --for=create (kubectl >= 1.31): kubectl polls its builder while exactly one object is missing.
+    ("create-met", ["--for=create", "cm/a"]),
+    ("create-any-case", ["--for=CREATE", "cm/a", "-o", "name"]),
+    ("create-output-json", ["--for=Create", "cm/a", "-o", "json"]),
+    ("create-custom-resource", ["--for=create", "widget/ready"]),
+    ("create-timeout", ["--for=create", "cm/missing", "--timeout=1s"]),
+    ("create-once-missing", ["--for=create", "cm/missing", "--timeout=0"]),
+    ("create-once-met", ["--for=create", "cm/a", "--timeout=0"]),
+    ("create-one-of-two-missing", ["--for=create", "cm/a", "cm/missing", "--timeout=1s"]),
+    ("create-names-one-missing", ["--for=create", "cm", "a", "missing", "--timeout=1s"]),
+    ("create-two-missing-fail-at-once", ["--for=create", "cm/b", "cm/d", "--timeout=60s"]),
+    ("create-selector", ["--for=create", "cm", "-l", "app=w"]),
+    ("create-selector-none", ["--for=create", "cm", "-l", "app=none", "--timeout=60s"]),
+    ("create-all", ["--for=create", "cm", "--all"]),
+    ("create-all-with-type-name", ["--for=create", "cm/a", "--all"]),
+    ("create-type-without-name", ["--for=create", "cm"]),
+    ("create-blank-selector", ["--for=create", "cm", "-l", " "]),
+    ("create-selector-without-type", ["--for=create", "-l", "app=w"]),
+    ("create-selector-with-names", ["--for=create", "cm", "a", "-l", "app=w"]),
+    ("create-selector-with-type-name", ["--for=create", "cm/a", "--field-selector=metadata.name=a"]),
+    ("create-unknown-type", ["--for=create", "foo/a"]),
+    ("create-no-resources", ["--for=create"]),
+    ("create-bad-output", ["--for=create", "cm/a", "-o", "yaml", "--timeout=0"]),
 ]
 
 
@@ -130,6 +155,27 @@ STATIC: List[Tuple[str, List[str]]] = [
 def test_same_as_kubectl(command, objects, argv):
     mine, theirs = both(command, argv)
     assert mine == theirs
+
+
+def cm_doc(name: str) -> str:
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+
+
+FILES: List[Tuple[str, List[str], List[str]]] = [
+    ("there", ["a"], []),
+    ("missing-fails-at-once", ["missing"], ["--timeout=60s"]),
+    ("one-of-two-missing-fails-at-once", ["a", "missing"], ["--timeout=60s"]),
+]
+
+
+@pytest.mark.parametrize("names, extra", [(names, extra) for _, names, extra in FILES], ids=[c for c, _, _ in FILES])
+def test_create_from_a_file_same_as_kubectl(command, objects, tmp_path, names, extra):
+    path = tmp_path / "objects.yaml"
+    path.write_text("---\n".join(cm_doc(n) for n in names))
+    start = time.monotonic()
+    mine, theirs = both(command, ["--for=create", "-f", str(path), *extra])
+    assert mine == theirs
+    assert time.monotonic() - start < 30  # neither waited out its 60 s
 
 
 def test_condition_that_becomes_true_while_waiting(command, objects):
@@ -162,3 +208,26 @@ def test_jsonpath_on_a_selection_while_one_changes(command, objects):
     mine, theirs = both(command, ["--for=jsonpath={.metadata.labels.done}=yes", "cm", "-l", "app=w", "--timeout=30s"],
                         lambda: [cms.patch(n, {"metadata": {"labels": {"done": "yes"}}}) for n in ("a", "c")])
     assert mine == theirs == (0, "configmap/a condition met\nconfigmap/c condition met\n", "")
+
+
+def test_create_while_waiting(command, objects):
+    cms = objects["cms"]
+    mine, theirs = both(command, ["--for=create", "cm/b", "--timeout=30s"],
+                        lambda: cms.create({"metadata": {"name": "b"}}))
+    assert mine == theirs == (0, "configmap/b condition met\n", "")
+
+
+def test_create_of_the_one_missing_name_then_all_are_printed(command, objects):
+    cms = objects["cms"]
+    mine, theirs = both(command, ["--for=create", "cm", "a", "b", "c", "-o", "name", "--timeout=-1s"],
+                        lambda: cms.create({"metadata": {"name": "b"}}))
+    assert mine == theirs == (0, "configmap/a\nconfigmap/b\nconfigmap/c\n", "")
+
+
+def test_create_of_a_custom_resource_while_waiting(command, objects):
+    widgets = objects["widgets"]
+    group = widgets.gvk.group
+    mine, theirs = both(command, ["--for=create", "widgets/later", "--timeout=30s"],
+                        lambda: widgets.create({"apiVersion": f"{group}/v1", "kind": "Widget",
+                                                "metadata": {"name": "later"}}))
+    assert mine == theirs == (0, f"widget.{group}/later condition met\n", "")
