@@ -14,9 +14,9 @@ Two seams:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ContextManager, Dict, List, Optional, Protocol, Tuple, runtime_checkable
 
+from ._frozen import Frozen
 from .model import APIGroup, APIResourceList
 from .types import GroupVersion
 
@@ -40,8 +40,7 @@ ACCEPT_JSON = "application/json"
 ACCEPT_AGGREGATED = f"{ACCEPT_V2},{ACCEPT_V2BETA1},{ACCEPT_JSON}"
 
 
-@dataclass(frozen=True)
-class RawResponse:
+class RawResponse(Frozen):
     """A successful reply: the body bytes, the Content-Type the server chose, and its 2xx status.
 
     ``status_code`` defaults to 200 for requesters that do not report it;
@@ -49,8 +48,14 @@ class RawResponse:
     """
 
     body: bytes
-    content_type: str = ""
-    status_code: int = 200
+    content_type: str
+    status_code: int
+    __slots__ = ("body", "content_type", "status_code")
+
+    def __init__(self, body: bytes, content_type: str = "", status_code: int = 200) -> None:
+        object.__setattr__(self, "body", body)
+        object.__setattr__(self, "content_type", content_type)
+        object.__setattr__(self, "status_code", status_code)
 
 
 @runtime_checkable

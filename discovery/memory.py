@@ -17,11 +17,11 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import nullcontext
-from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from cachetools import LRUCache
 
+from ._frozen import Frozen
 from .client import (
     AggregatedDiscoveryInterface,
     DEFAULT_MAX_WORKERS,
@@ -58,12 +58,16 @@ class EmptyGroupVersion(DiscoveryError):
         super().__init__(f"received empty response for: {gv}")
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(Frozen):
     """client-go ``cacheEntry``: a group-version's resources, or the error fetching them gave."""
 
     resources: Optional[APIResourceList]
     error: Optional[Exception]
+    __slots__ = ("resources", "error")
+
+    def __init__(self, resources: Optional[APIResourceList], error: Optional[Exception]) -> None:
+        object.__setattr__(self, "resources", resources)
+        object.__setattr__(self, "error", error)
 
 
 def _is_transient(err: BaseException) -> bool:

@@ -11,15 +11,16 @@ the disk cache dynclient writes, and vice versa.
 from __future__ import annotations
 
 from collections import abc
-from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
 
+from ._frozen import Frozen
 from .types import GroupVersion
 
 __all__ = ["APIResource", "APIResourceList", "APIGroup", "APIGroupList"]
 
 
 _EMPTY: Tuple[str, ...] = ()
+_set = object.__setattr__
 
 
 def _is_object(value: Any) -> bool:
@@ -64,8 +65,7 @@ def _bool(data: Mapping[str, Any], key: str, what: str) -> bool:
     return value
 
 
-@dataclass(frozen=True)
-class APIResource:
+class APIResource(Frozen):
     """One entry of an APIResourceList (metav1.APIResource).
 
     ``name`` may be ``"deployments/status"`` for a subresource. ``group`` and
@@ -77,12 +77,28 @@ class APIResource:
     singular_name: str
     namespaced: bool
     kind: str
-    verbs: Tuple[str, ...] = ()
-    short_names: Tuple[str, ...] = ()
-    categories: Tuple[str, ...] = ()
-    group: str = ""
-    version: str = ""
-    storage_version_hash: str = ""
+    verbs: Tuple[str, ...]
+    short_names: Tuple[str, ...]
+    categories: Tuple[str, ...]
+    group: str
+    version: str
+    storage_version_hash: str
+    __slots__ = ("name", "singular_name", "namespaced", "kind", "verbs", "short_names", "categories", "group",
+                 "version", "storage_version_hash")
+
+    def __init__(self, name: str, singular_name: str, namespaced: bool, kind: str, verbs: Tuple[str, ...] = (),
+                 short_names: Tuple[str, ...] = (), categories: Tuple[str, ...] = (), group: str = "",
+                 version: str = "", storage_version_hash: str = "") -> None:
+        _set(self, "name", name)
+        _set(self, "singular_name", singular_name)
+        _set(self, "namespaced", namespaced)
+        _set(self, "kind", kind)
+        _set(self, "verbs", verbs)
+        _set(self, "short_names", short_names)
+        _set(self, "categories", categories)
+        _set(self, "group", group)
+        _set(self, "version", version)
+        _set(self, "storage_version_hash", storage_version_hash)
 
     @property
     def is_subresource(self) -> bool:
@@ -134,12 +150,16 @@ class APIResource:
         return out
 
 
-@dataclass(frozen=True)
-class APIResourceList:
+class APIResourceList(Frozen):
     """The resources served in one group-version (metav1.APIResourceList)."""
 
     group_version: GroupVersion
-    resources: Tuple[APIResource, ...] = ()
+    resources: Tuple[APIResource, ...]
+    __slots__ = ("group_version", "resources")
+
+    def __init__(self, group_version: GroupVersion, resources: Tuple[APIResource, ...] = ()) -> None:
+        _set(self, "group_version", group_version)
+        _set(self, "resources", resources)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, group_version: Optional[GroupVersion] = None) -> "APIResourceList":
@@ -173,8 +193,7 @@ class APIResourceList:
         return (r for r in self.resources if not r.is_subresource)
 
 
-@dataclass(frozen=True)
-class APIGroup:
+class APIGroup(Frozen):
     """A group and its served versions, preferred first in ``preferred_version``.
 
     The core group has ``name == ""`` and is always listed first, the way
@@ -183,7 +202,13 @@ class APIGroup:
 
     name: str
     versions: Tuple[str, ...]
-    preferred_version: str = ""
+    preferred_version: str
+    __slots__ = ("name", "versions", "preferred_version")
+
+    def __init__(self, name: str, versions: Tuple[str, ...], preferred_version: str = "") -> None:
+        _set(self, "name", name)
+        _set(self, "versions", versions)
+        _set(self, "preferred_version", preferred_version)
 
     def group_versions(self) -> Tuple[GroupVersion, ...]:
         return tuple(GroupVersion(self.name, v) for v in self.versions)
@@ -236,11 +261,14 @@ class APIGroup:
         return {"name": self.name, "versions": [entry(v) for v in self.versions], "preferredVersion": preferred}
 
 
-@dataclass(frozen=True)
-class APIGroupList:
+class APIGroupList(Frozen):
     """All served groups, core first (metav1.APIGroupList)."""
 
-    groups: Tuple[APIGroup, ...] = field(default_factory=tuple)
+    groups: Tuple[APIGroup, ...]
+    __slots__ = ("groups",)
+
+    def __init__(self, groups: Tuple[APIGroup, ...] = ()) -> None:
+        _set(self, "groups", groups)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "APIGroupList":

@@ -7,9 +7,11 @@ of the code passes values around instead of re-splitting strings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from operator import attrgetter
 from typing import Optional, Tuple
+
+from ._frozen import Frozen
+
+_set = object.__setattr__
 
 __all__ = [
     "GroupVersion",
@@ -22,8 +24,8 @@ __all__ = [
 ]
 
 
-class _Ordered:
-    """``dataclass(order=True)``'s four comparisons, written once for all the value types here.
+class _Ordered(Frozen):
+    """A frozen value (``discovery._frozen``) with ``dataclass(order=True)``'s four comparisons.
 
     The same semantics (the fields' tuple, against the same class only, else
     ``NotImplemented``) without generating four functions per class when the
@@ -31,36 +33,38 @@ class _Ordered:
     """
 
     __slots__ = ()
-    _key: "attrgetter[Tuple[str, ...]]"
 
     def __lt__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
-            return type(self)._key(self) < type(self)._key(other)
+            return self._values(self) < self._values(other)
         return NotImplemented
 
     def __le__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
-            return type(self)._key(self) <= type(self)._key(other)
+            return self._values(self) <= self._values(other)
         return NotImplemented
 
     def __gt__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
-            return type(self)._key(self) > type(self)._key(other)
+            return self._values(self) > self._values(other)
         return NotImplemented
 
     def __ge__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
-            return type(self)._key(self) >= type(self)._key(other)
+            return self._values(self) >= self._values(other)
         return NotImplemented
 
 
-@dataclass(frozen=True)
 class GroupVersion(_Ordered):
     """An API group and version; the core group is the empty string."""
 
     group: str
     version: str
-    _key = attrgetter("group", "version")  # not a field: no annotation
+    __slots__ = ("group", "version")
+
+    def __init__(self, group: str, version: str) -> None:
+        _set(self, "group", group)
+        _set(self, "version", version)
 
     @classmethod
     def parse(cls, text: str) -> "GroupVersion":
@@ -94,13 +98,16 @@ class GroupVersion(_Ordered):
         return GroupVersionResource(self.group, self.version, resource)
 
 
-@dataclass(frozen=True)
 class GroupKind(_Ordered):
     """A kind within a group, with no version: ``Deployment.apps``."""
 
     group: str
     kind: str
-    _key = attrgetter("group", "kind")  # not a field: no annotation
+    __slots__ = ("group", "kind")
+
+    def __init__(self, group: str, kind: str) -> None:
+        _set(self, "group", group)
+        _set(self, "kind", kind)
 
     @classmethod
     def parse(cls, text: str) -> "GroupKind":
@@ -115,13 +122,16 @@ class GroupKind(_Ordered):
         return GroupVersionKind(self.group, version, self.kind)
 
 
-@dataclass(frozen=True)
 class GroupResource(_Ordered):
     """A resource within a group, with no version: ``deployments.apps``."""
 
     group: str
     resource: str
-    _key = attrgetter("group", "resource")  # not a field: no annotation
+    __slots__ = ("group", "resource")
+
+    def __init__(self, group: str, resource: str) -> None:
+        _set(self, "group", group)
+        _set(self, "resource", resource)
 
     @classmethod
     def parse(cls, text: str) -> "GroupResource":
@@ -136,14 +146,18 @@ class GroupResource(_Ordered):
         return GroupVersionResource(self.group, version, self.resource)
 
 
-@dataclass(frozen=True)
 class GroupVersionKind(_Ordered):
     """A fully qualified kind: what ``apiVersion`` plus ``kind`` name in a manifest."""
 
     group: str
     version: str
     kind: str
-    _key = attrgetter("group", "version", "kind")  # not a field: no annotation
+    __slots__ = ("group", "version", "kind")
+
+    def __init__(self, group: str, version: str, kind: str) -> None:
+        _set(self, "group", group)
+        _set(self, "version", version)
+        _set(self, "kind", kind)
 
     @classmethod
     def from_api_version(cls, api_version: str, kind: str) -> "GroupVersionKind":
@@ -178,14 +192,18 @@ class GroupVersionKind(_Ordered):
         return not (self.group or self.version or self.kind)
 
 
-@dataclass(frozen=True)
 class GroupVersionResource(_Ordered):
     """A fully qualified resource: what a request URL names."""
 
     group: str
     version: str
     resource: str
-    _key = attrgetter("group", "version", "resource")  # not a field: no annotation
+    __slots__ = ("group", "version", "resource")
+
+    def __init__(self, group: str, version: str, resource: str) -> None:
+        _set(self, "group", group)
+        _set(self, "version", version)
+        _set(self, "resource", resource)
 
     @classmethod
     def parse(cls, text: str) -> "GroupVersionResource":

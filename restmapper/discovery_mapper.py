@@ -17,9 +17,9 @@ serve, so they are left out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
+from discovery._frozen import Frozen
 from discovery.errors import GroupDiscoveryFailed
 from discovery.interface import DiscoveryInterface
 from discovery.model import APIGroup, APIResource, APIResourceList
@@ -36,16 +36,20 @@ __all__ = [
     "new_discovery_rest_mapper",
 ]
 
-@dataclass(frozen=True)
-class APIGroupResources:
+class APIGroupResources(Frozen):
     """A group and, per version, the resources discovery listed (client-go ``APIGroupResources``)."""
 
     group: APIGroup
-    versioned_resources: Mapping[str, Tuple[APIResource, ...]] = field(default_factory=dict)
+    versioned_resources: Mapping[str, Tuple[APIResource, ...]]
+    __slots__ = ("group", "versioned_resources")
+
+    def __init__(self, group: APIGroup, versioned_resources: Optional[Mapping[str, Tuple[APIResource, ...]]] = None
+                 ) -> None:
+        object.__setattr__(self, "group", group)
+        object.__setattr__(self, "versioned_resources", {} if versioned_resources is None else versioned_resources)
 
 
-@dataclass(frozen=True)
-class DiscoverySnapshot:
+class DiscoverySnapshot(Frozen):
     """Everything one discovery round gave the mapper, including what failed.
 
     ``resource_lists`` feeds the shortcut expander from the same round, and
@@ -54,7 +58,14 @@ class DiscoverySnapshot:
 
     group_resources: Tuple[APIGroupResources, ...]
     resource_lists: Tuple[APIResourceList, ...]
-    failures: Mapping[GroupVersion, BaseException] = field(default_factory=dict)
+    failures: Mapping[GroupVersion, BaseException]
+    __slots__ = ("group_resources", "resource_lists", "failures")
+
+    def __init__(self, group_resources: Tuple[APIGroupResources, ...], resource_lists: Tuple[APIResourceList, ...],
+                 failures: Optional[Mapping[GroupVersion, BaseException]] = None) -> None:
+        object.__setattr__(self, "group_resources", group_resources)
+        object.__setattr__(self, "resource_lists", resource_lists)
+        object.__setattr__(self, "failures", {} if failures is None else failures)
 
     @classmethod
     def fetch(cls, discovery: DiscoveryInterface) -> "DiscoverySnapshot":

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
+from discovery._frozen import Frozen
 from discovery.types import GroupVersionKind, GroupVersionResource
 
 __all__ = ["Scope", "RESTMapping"]
@@ -17,8 +17,7 @@ class Scope(str, enum.Enum):
     ROOT = "root"
 
 
-@dataclass(frozen=True)
-class RESTMapping:
+class RESTMapping(Frozen):
     """A kind mapped to the resource that serves it (apimachinery ``meta.RESTMapping``).
 
     ``group_version_kind`` is the kind as it was asked for; ``resource`` is the
@@ -28,6 +27,12 @@ class RESTMapping:
     resource: GroupVersionResource
     group_version_kind: GroupVersionKind
     scope: Scope
+    __slots__ = ("resource", "group_version_kind", "scope")
+
+    def __init__(self, resource: GroupVersionResource, group_version_kind: GroupVersionKind, scope: Scope) -> None:
+        object.__setattr__(self, "resource", resource)
+        object.__setattr__(self, "group_version_kind", group_version_kind)
+        object.__setattr__(self, "scope", scope)
 
     @property
     def namespaced(self) -> bool:

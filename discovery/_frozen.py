@@ -1,0 +1,84 @@
+"""``Frozen``: what ``@dataclass(frozen=True)`` gives a value class, written once instead of generated per class.
+
+Why: a frozen dataclass compiles five or six functions from source text
+when its module is imported (about a millisecond a class on the bench
+machine), and ``dataclasses`` imports ``inspect``, ``ast`` and ``dis``.
+``import dynclient.client`` defines some twenty such value classes, so that
+was a third of its import time beyond ``requests``.
+
+A subclass lists its fields in ``__slots__`` (in ``__init__``'s order), keeps
+their annotations for the type checker, and writes its own ``__init__``
+(assigning with ``object.__setattr__``). It gets a frozen dataclass's
+semantics:
+
+* ``==`` compares the fields' tuples, against the very same class only
+  (else ``NotImplemented``); ``hash`` hashes that tuple;
+* ``repr`` is ``Name(field=value, ...)``;
+* assigning or deleting an attribute raises ``dataclasses.FrozenInstanceError``
+  (imported only then);
+* ``copy``, ``deepcopy`` and ``pickle`` rebuild it through ``__init__`` from
+  its fields, positionally.
+
+``dataclasses.replace``/``fields`` do not apply: the classes they are used
+on stay dataclasses.
+"""
+
+from __future__ import annotations
+
+from operator import attrgetter
+from typing import Any, Callable, ClassVar, NoReturn, Tuple
+
+__all__ = ["Frozen"]
+
+
+def _getter(fields: Tuple[str, ...]) -> Callable[[Any], Tuple[Any, ...]]:
+    if len(fields) == 1:  # attrgetter of one name returns the value itself, not a 1-tuple
+        one = attrgetter(fields[0])
+        return lambda obj: (one(obj),)
+    if not fields:
+        return lambda obj: ()
+    return attrgetter(*fields)
+
+
+class Frozen:
+    """Base of the hand-written frozen values (module docs)."""
+
+    __slots__ = ()
+    #: The fields, from ``__slots__`` along the class hierarchy.
+    _fields: ClassVar[Tuple[str, ...]] = ()
+    #: ``obj -> tuple of its fields``, for equality, hashing, repr and copying.
+    _values: ClassVar[Callable[[Any], Tuple[Any, ...]]] = staticmethod(_getter(()))  # type: ignore[assignment]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fields: Tuple[str, ...] = ()
+        for klass in reversed(cls.__mro__):
+            slots = klass.__dict__.get("__slots__", ())
+            fields += (slots,) if isinstance(slots, str) else tuple(slots)
+        cls._fields = fields
+        cls._values = staticmethod(_getter(fields))  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._values(self) == self._values(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values(self))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self._values(self)))
+        return f"{self.__class__.__qualname__}({shown})"
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        from dataclasses import FrozenInstanceError
+
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        from dataclasses import FrozenInstanceError
+
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        return self.__class__, self._values(self)
