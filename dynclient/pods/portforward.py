@@ -172,10 +172,8 @@ class PortForward:
             return carrier
         except (StatusError, StreamProtocolError, TransportError) as err:
             # the tunnel's upgrade refused (a server before PortForwardWebsockets): one WebSocket per connection
-            code = getattr(err, "code", None) or getattr(getattr(err, "__cause__", None), "code", None)
-            status = getattr(err, "status", None) or {}
-            refused = isinstance(err, StreamProtocolError) or code == 400 or status.get("code") == 400 or (
-                isinstance(err, TransportError) and "handshake" in str(err))
+            refused = isinstance(err, StreamProtocolError) or (isinstance(err, StatusError) and err.code == 400) or (
+                isinstance(err, TransportError) and "handshake failed" in str(err))
             if self.protocol == "spdy" or not refused:
                 raise
         return WebSocketCarrier(self._dial_ws)
