@@ -13,7 +13,7 @@ on POSIX (``filepath`` is ``path`` there).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import List, Optional
 
 __all__ = ["clean", "dir_of", "base", "join", "rel", "strip_trailing_slash", "strip_leading_slash",
            "strip_path_shortcuts", "remote", "is_relative", "FileSpec", "FileSpecError", "parse_file_spec",
@@ -25,7 +25,7 @@ def clean(p: str) -> str:
     if not p:
         return "."
     rooted = p.startswith("/")
-    parts = []
+    parts: List[str] = []
     for part in p.split("/"):
         if part in ("", "."):
             continue

@@ -23,7 +23,7 @@ import io
 import os
 import stat
 import tarfile
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Generator, Iterator, Optional
 
 from . import cppath
 from .copyerrors import CopyError, LocalFileError
@@ -109,7 +109,7 @@ def _file_data(path: str, size: int) -> Iterator[bytes]:
         yield bytes(BLOCK - size % BLOCK)
 
 
-def members(src: str, dest: str) -> Iterator[bytes]:
+def members(src: str, dest: str) -> Generator[bytes, None, None]:
     """The tar stream of local ``src`` with member names under remote ``dest`` (kubectl's ``makeTar``), in pieces."""
     names = _Names()
     src_path, dest_path = cppath.clean(src), cppath.clean(dest)

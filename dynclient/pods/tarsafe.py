@@ -157,7 +157,7 @@ def extract(source: Source, dest: str, prefix: str, *,
             on_skip(item)
 
     try:
-        tf = tarfile.open(fileobj=tap, mode="r|", bufsize=tarfile.RECORDSIZE)  # type: ignore[call-overload]
+        tf = tarfile.open(fileobj=tap, mode="r|", bufsize=tarfile.RECORDSIZE)
     except tarfile.ReadError as err:
         if tap.delivered == 0:  # Go's reader: no bytes is no members, not an error
             return Extracted(0, 0, 0, (), False)
@@ -172,7 +172,7 @@ def extract(source: Source, dest: str, prefix: str, *,
                 raise _stream_error(err) from None
             if member is None:
                 break
-            tf.members.clear()  # stream mode would keep every TarInfo of the stream
+            getattr(tf, "members").clear()  # stream mode would keep every TarInfo of the stream otherwise
             kind, written = _member(tf, member, dest, prefix, out, skip)
             files += kind == "file"
             dirs += kind == "dir"
