@@ -42,7 +42,7 @@ from .ratelimit import TokenBucket
 from .retry import jittered_backoff
 from .serverwarnings import LogOnce, WarningHandler, parse_warning_headers
 
-__all__ = ["Transport", "RequestInfo", "RequestHook", "USER_AGENT", "retry_after_seconds"]
+__all__ = ["Transport", "RequestInfo", "RequestHook", "SendInfo", "SendHook", "USER_AGENT", "retry_after_seconds"]
 
 log = logging.getLogger("dynclient.transport")
 
@@ -68,9 +68,32 @@ class RequestInfo:
     reason: str = ""
     #: The server's ``Warning`` texts for this reply (code 299 only, as client-go).
     warnings: Tuple[str, ...] = ()
+    #: The reply's body when the transport read it whole (every error reply, every reply not asked
+    #: for as a stream); None for a stream, which is left to its reader so it is never read twice
+    #: or held here, and None when no reply came. What kubectl logs as "Response Body" at ``-v=8``.
+    body: Optional[bytes] = None
 
 
 RequestHook = Callable[[RequestInfo], None]
+
+
+@dataclass(frozen=True)
+class SendInfo:
+    """What a send hook is told once per request, before its first attempt (kubectl's ``-v=8`` "Request Body").
+
+    ``url`` has the query string and never credentials; ``body`` is the
+    bytes as sent, ``b""`` when the request has none. Headers are not
+    here, so no hook can log the Authorization header by accident.
+    """
+
+    method: str
+    url: str
+    body: bytes
+    accept: str = ""
+    content_type: str = ""
+
+
+SendHook = Callable[[SendInfo], None]
 
 
 class Transport:
@@ -78,6 +101,16 @@ class Transport:
 
     ``hooks`` are called after every attempt with a ``RequestInfo``: the
     documented seam for logging, metrics and counting requests in tests.
+    ``send_hooks`` are called once per request, before it is sent, with a
+    ``SendInfo`` (the body going out).
+
+    ``timeout_param`` is client-go's ``Request.timeout`` as the server sees
+    it: when set (a Go duration such as ``"5s"``), every request's query
+    carries ``timeout=<it>``, the whole query then in key order as Go's
+    ``url.Values.Encode`` writes it. ``discovery_timeout_param`` replaces it
+    for ``get()``, the discovery seam: client-go's discovery client asks with
+    ``timeout=32s`` when no other timeout is configured. Both are empty
+    (nothing added) unless asked for, and may be set after construction.
     """
 
     def __init__(
@@ -94,6 +127,9 @@ class Transport:
         pool_maxsize: int = 64,  # as many as discovery's parallel fetches
         sleep: Callable[[float], None] = time.sleep,
         warning_handler: Optional[WarningHandler] = None,
+        send_hooks: Iterable[SendHook] = (),
+        timeout_param: str = "",
+        discovery_timeout_param: str = "",
     ) -> None:
         self.config = config
         self.host = str(config.host).rstrip("/")
@@ -103,6 +139,9 @@ class Transport:
         self.max_retry_wait = max_retry_wait
         self.limiter = TokenBucket(qps, burst)
         self.hooks: List[RequestHook] = list(hooks)
+        self.send_hooks: List[SendHook] = list(send_hooks)
+        self.timeout_param = timeout_param
+        self.discovery_timeout_param = discovery_timeout_param
         #: Called with each server warning text; default: logged once each (``dynclient.serverwarnings``).
         self.warning_handler: WarningHandler = warning_handler or LogOnce()
         self._sleep = sleep
@@ -131,13 +170,19 @@ class Transport:
     def remove_hook(self, hook: RequestHook) -> None:
         self.hooks.remove(hook)
 
+    def add_send_hook(self, hook: SendHook) -> None:
+        self.send_hooks.append(hook)
+
+    def remove_send_hook(self, hook: SendHook) -> None:
+        self.send_hooks.remove(hook)
+
     def close(self) -> None:
         self.pool.close()
 
     # -- the Requester seam used by discovery -------------------------------
 
     def get(self, path: str, *, accept: str) -> RawResponse:
-        resp = self.request("GET", path, accept=accept)
+        resp = self._request("GET", path, accept=accept, timeout_param=self.discovery_timeout_param or self.timeout_param)
         return RawResponse(resp.content, resp.headers.get("Content-Type", ""), status_code=resp.status_code)
 
     # -- requests -----------------------------------------------------------
@@ -161,6 +206,24 @@ class Transport:
 
         ``body`` is JSON-encoded unless it is already bytes/str.
         """
+        return self._request(method, path, params=params, body=body, content_type=content_type, accept=accept,
+                             stream=stream, timeout=timeout, timeout_param=self.timeout_param)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params = None,
+        body: Any = None,
+        content_type: str = "application/json",
+        accept: str = "application/json",
+        stream: bool = False,
+        timeout: Optional[Tuple[float, Optional[float]]] = None,
+        timeout_param: str = "",
+    ) -> Response:
+        if timeout_param:
+            path, params = with_timeout_param(path, params, timeout_param)
         target = path + encode_query(params)
         url = self.url(target)  # with the query string; URLs never carry credentials
         data: Optional[bytes]
@@ -173,6 +236,10 @@ class Transport:
         headers = [*self._base_headers, ("Accept", accept)]
         if data is not None:
             headers.append(("Content-Type", content_type))
+        if self.send_hooks:
+            sent_info = SendInfo(method, url, data or b"", accept, content_type if data is not None else "")
+            for send_hook in list(self.send_hooks):
+                send_hook(sent_info)
         refreshed = False
         attempt = 0
         while True:
@@ -202,7 +269,8 @@ class Transport:
             warnings = self._warnings(resp)
             if resp.status_code < 400:
                 self._emit(RequestInfo(method, url, resp.status_code, elapsed, attempt, accept,
-                                       reason=resp.reason or "", warnings=warnings))
+                                       reason=resp.reason or "", warnings=warnings,
+                                       body=None if stream else resp.content))
                 return resp
             content = resp.content  # an error reply is small; read it whole
             error = status_error_from_response(
@@ -211,7 +279,7 @@ class Transport:
                 content_type=resp.headers.get("Content-Type"),
             )
             self._emit(RequestInfo(method, url, resp.status_code, elapsed, attempt, accept, error,
-                                   reason=resp.reason or "", warnings=warnings))
+                                   reason=resp.reason or "", warnings=warnings, body=content))
             if isinstance(error, Unauthorized) and auth is not None and not refreshed:
                 refreshed = True  # client-go exec plugins: refresh the credential once on a 401
                 if auth.refresh():
@@ -253,6 +321,25 @@ class Transport:
 
 
 _INT64_MAX = 2 ** 63 - 1
+
+
+def with_timeout_param(path: str, params: Params, value: str) -> Tuple[str, List[Tuple[str, Any]]]:
+    """``path`` and ``params`` with ``timeout=value`` set, as client-go's ``Request.URL()`` sets it.
+
+    ``query.Set("timeout", ...)``: one ``timeout`` only, replacing any given;
+    a query already in ``path`` (``get --raw /x?limit=1``) joins the others,
+    as ``RequestURI`` reads it; then ``url.Values.Encode`` orders the pairs by
+    key (a stable sort: values of one key keep their order).
+    """
+    from urllib.parse import parse_qsl
+
+    base, mark, query = path.partition("?")
+    pairs: List[Tuple[str, Any]] = parse_qsl(query, keep_blank_values=True) if mark else []
+    if params:
+        pairs += list(params.items() if isinstance(params, Mapping) else params)
+    pairs = [(k, v) for k, v in pairs if k != "timeout" and v is not None]
+    pairs.append(("timeout", value))
+    return base, sorted(pairs, key=lambda pair: pair[0])
 
 
 def retry_after_seconds(value: Optional[str]) -> Optional[int]:

@@ -38,7 +38,6 @@ from dynclient.resource import ResourceClient
 
 from .checkerr import AggregateError, UsageError
 from .customcolumns import CustomColumnsPrinter, columns_from_spec, columns_from_template
-from .debuglog import log_response_body
 from .duration import format_go_duration
 from .flags import bool_value_arg, csv_values, int_arg
 from .jsonpath import JSONPath, JSONPathError, execute_error_text, parse_error_text
@@ -176,22 +175,23 @@ def _list_params(args: argparse.Namespace, limit: int, token: Optional[str],
 
 @dataclass(frozen=True)
 class _Fetch:
-    """How to ask: the Accept header, extra query parameters, the chunk size, the verbosity for -v=8."""
+    """How to ask: the Accept header, extra query parameters, the chunk size."""
 
     accept: str
     params: Tuple[Tuple[str, str], ...] = ()
     chunk_size: int = 500
-    verbosity: int = 0
 
 
 class _AsKubectlAsks:
-    """The client's transport, sending as kubectl's get does: extra parameters, the query in key order, -v=8 bodies.
+    """The client's transport, sending as kubectl's get does: extra parameters, the query in key order.
 
     Wrapped around the transport rather than sent by hand so that the verbs
     of ``ResourceClient`` do the asking: a stale discovery cache heals
     (``dynclient.healing``) and a reply that is not an object (an HTML 200)
     is an error from the tree. client-go's ``url.Values.Encode()`` orders
     the query by key; ``-v=6`` lines must match kubectl's byte for byte.
+    (``-v=8`` bodies and ``--request-timeout``'s ``?timeout=`` are the
+    transport's, for every command: see ``Session.client``.)
     """
 
     def __init__(self, inner: Any, how: _Fetch) -> None:
@@ -199,9 +199,7 @@ class _AsKubectlAsks:
 
     def request(self, method: str, path: str, *, params: Any = None, **kw: Any) -> Any:
         pairs = sorted([*(params or ()), *self._how.params], key=lambda pair: pair[0])
-        resp = self._inner.request(method, path, params=pairs or None, **kw)
-        log_response_body(resp.content, self._how.verbosity)
-        return resp
+        return self._inner.request(method, path, params=pairs or None, **kw)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -221,6 +219,26 @@ def _fetch(rc: ResourceClient, req: Request, args: argparse.Namespace, how: _Fet
         token = (page.get("metadata") or {}).get("continue")
         if not token:
             return
+
+
+def _missing_namespace(rc: ResourceClient, how: _Fetch) -> Optional[NotFound]:
+    """The namespace's NotFound when it is the namespace that is missing, as cli-runtime's ``Info.Get`` asks.
+
+    After a NotFound for a name in a namespace other than ``default``,
+    kubectl GETs ``/api/v1/namespaces/<ns>`` with the same client (the same
+    Accept and extra parameters) and, if that is NotFound too, reports it
+    instead: ``namespaces "x" not found``. Any other failure keeps the first error.
+    """
+    namespace = rc.ns if rc.namespaced else None
+    if not namespace or namespace == "default":
+        return None
+    try:
+        _AsKubectlAsks(rc.transport, how).request("GET", f"/api/v1/namespaces/{namespace}", accept=how.accept)
+    except NotFound as err:
+        return err
+    except StatusError:
+        return None
+    return None
 
 
 # -- human-readable output ---------------------------------------------------------
@@ -387,7 +405,8 @@ def _validate(session: Session, args: argparse.Namespace) -> None:
 
 
 def _timeout_params(session: Session) -> Tuple[Tuple[str, str], ...]:
-    # client-go sends --request-timeout to the server too: ?timeout=<Duration.String()>.
+    # client-go sends --request-timeout to the server too: ?timeout=<Duration.String()>. The session's
+    # transport adds it to every request now (one timeout: it replaces this one); kept for getwatch.
     ns = session.request_timeout_ns
     return (("timeout", format_go_duration(ns)),) if ns else ()
 
@@ -406,11 +425,10 @@ def run(session: Session, args: argparse.Namespace) -> int:
     human = output in ("", "wide")
     namespace = None if session.all_namespaces else session.namespace
     requests = _requests(session, args, namespace)
-    extra = _timeout_params(session)
+    extra: Tuple[Tuple[str, str], ...] = ()
     if human and args.sort_by:
         extra += (("includeObject", "Object"),)  # kubectl asks for whole objects to sort rows by any field
-    how = _Fetch(TABLE_ACCEPT if human else "application/json", extra, 0 if args.sort_by else args.chunk_size,
-                 session.verbosity)
+    how = _Fetch(TABLE_ACCEPT if human else "application/json", extra, 0 if args.sort_by else args.chunk_size)
     errors: List[BaseException] = []
     infos: List[_Info] = []
     for req in requests:
@@ -418,6 +436,8 @@ def run(session: Session, args: argparse.Namespace) -> int:
             for page in _fetch(req.client, req, args, how):
                 infos.append(_Info(req.client.mapping, page, req.client.namespaced))
         except StatusError as err:
+            if req.name is not None and isinstance(err, NotFound):
+                err = _missing_namespace(req.client, how) or err
             if args.ignore_not_found and isinstance(err, NotFound):
                 continue
             errors.append(enhance_list_error(err, req, args) if req.name is None else err)

@@ -9,7 +9,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from dynclient.client import DynamicClient
     from dynclient.config import RESTConfig
 
-__all__ = ["Session"]
+__all__ = ["Session", "DISCOVERY_TIMEOUT"]
+
+#: client-go's discovery client asks the server for this when the config has no timeout (kubectl -v=6: ?timeout=32s).
+DISCOVERY_TIMEOUT = "32s"
 
 
 class Session:
@@ -54,14 +57,27 @@ class Session:
             from dynclient.client import DynamicClient
             from dynclient.serverwarnings import WriteOnce
 
-            timeout = self.request_timeout_ns / 1e9
+            from .debuglog import BodyLogger, credential_secrets
+            from .duration import format_go_duration
+
+            ns = self.request_timeout_ns
+            timeout = ns / 1e9
             options: Dict[str, Any] = {"timeout": (timeout, timeout)} if timeout > 0 else {}
-            self._client = DynamicClient.from_config(
-                self.config(),
+            config = self.config()
+            client = DynamicClient.from_config(
+                config,
                 cache_dir=self.args.cache_dir or None,
                 warning_handler=WriteOnce(self.stderr),  # kubectl: "Warning: ..." on stderr, once each
                 **options,
             )
+            # client-go: under --request-timeout every request asks the server for it too (?timeout=1m30s);
+            # its discovery client asks for 32s when no timeout is set (discovery_client.go defaultTimeout).
+            client.transport.timeout_param = format_go_duration(ns) if ns else ""
+            client.transport.discovery_timeout_param = client.transport.timeout_param or DISCOVERY_TIMEOUT
+            if self.verbosity >= 8:
+                auth = getattr(config, "auth", None)
+                BodyLogger(self.verbosity, lambda: credential_secrets(auth)).install(client.transport)
+            self._client = client
         return self._client
 
     def config(self) -> "RESTConfig":

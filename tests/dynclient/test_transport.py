@@ -400,3 +400,97 @@ def test_impersonation_values_go_out_as_utf8_bytes(mock_server, make_transport, 
     # http.server reads header bytes as latin-1: encoding back gives the bytes that were on the wire.
     assert headers["Impersonate-User"].encode("latin-1") == user.encode("utf-8")
     assert [g.encode("latin-1") for g in headers.get_all("Impersonate-Group")] == [g.encode("utf-8") for g in groups]
+
+
+# -- the body seams (kubectl's -v=8 "Request Body" / "Response Body") ----------------------------------
+
+
+@pytest.mark.parametrize("code, stream, body", [
+    (200, False, b'{"kind":"ConfigMap"}'),
+    (404, False, json.dumps(status(404, "NotFound")).encode()),
+    (200, True, None),  # a stream is its reader's: the hook never gets (so never reads) its body
+    (404, True, json.dumps(status(404, "NotFound")).encode()),  # an error reply is read whole, stream or not
+], ids=["reply", "error-reply", "stream", "error-reply-of-a-stream"])
+def test_hooks_get_the_body_read_whole(mocked_responses, make, code, stream, body):
+    seen: List[Any] = []
+    t = make(hooks=[seen.append])
+    payload = body if body is not None else b'{"type":"ADDED"}\n'
+    mocked_responses.get(f"{HOST}/api/v1/x", body=payload, status=code)
+    try:
+        resp = t.request("GET", "/api/v1/x", stream=stream)
+    except dynclient.NotFound:
+        resp = None
+    assert [i.body for i in seen] == [body]
+    if resp is not None and stream:
+        assert list(resp.iter_lines()) == [payload.rstrip(b"\n")]  # still whole for its reader
+
+
+def test_send_hooks_see_each_request_once_before_it_goes(mocked_responses, make):
+    events: List[Any] = []
+    t = make(send_hooks=[lambda info: events.append(("send", info))],
+             hooks=[lambda info: events.append(("reply", info))])
+    mocked_responses.post(f"{HOST}/api/v1/x", json=status(503, "ServiceUnavailable"), status=503,
+                          headers={"Retry-After": "0"})
+    mocked_responses.post(f"{HOST}/api/v1/x", json={"kind": "ConfigMap"}, status=201)
+    t.request("POST", "/api/v1/x", params={"dryRun": "All"}, body={"kind": "ConfigMap"})
+    assert [e[0] for e in events] == ["send", "reply", "reply"]  # once, not once per attempt
+    sent = events[0][1]
+    assert (sent.method, sent.url, sent.body, sent.content_type) == (
+        "POST", f"{HOST}/api/v1/x?dryRun=All", b'{"kind":"ConfigMap"}', "application/json")
+
+
+def test_a_request_without_a_body_is_sent_as_empty(mocked_responses, make):
+    sent: List[Any] = []
+    t = make()
+    t.add_send_hook(sent.append)
+    mocked_responses.get(f"{HOST}/api", json={})
+    t.request("GET", "/api")
+    t.remove_send_hook(sent.append)
+    assert [(s.body, s.content_type) for s in sent] == [(b"", "")]
+
+
+def test_no_hook_sees_the_credentials(mocked_responses, make):
+    seen: List[Any] = []
+    from dynclient.config import StaticToken
+
+    config = make_config(HOST, auth=StaticToken("s3cr3t-token"))
+    t = make(config, send_hooks=[seen.append], hooks=[seen.append])
+    mocked_responses.get(f"{HOST}/api", json={}, match=[matchers.header_matcher({"Authorization":
+                                                                                 "Bearer s3cr3t-token"})])
+    t.request("GET", "/api")
+    assert len(seen) == 2 and all("s3cr3t" not in repr(info) for info in seen)
+
+
+# -- timeout_param: client-go's Request.timeout in every query -------------------------------------------
+
+
+@pytest.mark.parametrize("timeout_param, path, params, query", [
+    ("", "/api/v1/x", {"limit": "5"}, "limit=5"),
+    ("5s", "/api/v1/x", None, "timeout=5s"),
+    ("5s", "/api/v1/x", [("watch", "true"), ("limit", "5"), ("fieldSelector", "a=b")],
+     "fieldSelector=a%3Db&limit=5&timeout=5s&watch=true"),
+    ("1m30s", "/api/v1/x", {"timeout": "9s", "a": "1"}, "a=1&timeout=1m30s"),  # query.Set: one, ours
+    ("5s", "/api/v1/x?limit=1", None, "limit=1&timeout=5s"),  # get --raw PATH?QUERY
+    ("5s", "/api/v1/x?z=1", [("b", "2"), ("b", "1")], "b=2&b=1&timeout=5s&z=1"),  # one key's values keep order
+], ids=["unset", "alone", "in-key-order", "replaces-a-given-one", "query-in-the-path", "stable"])
+def test_timeout_param_joins_every_query(mocked_responses, make, timeout_param, path, params, query):
+    seen: List[Any] = []
+    t = make(hooks=[seen.append], timeout_param=timeout_param)
+    mocked_responses.get(f"{HOST}/api/v1/x", json={})
+    t.request("GET", path, params=params)
+    assert seen[0].url == f"{HOST}/api/v1/x?{query}"
+    assert mocked_responses.calls[0].request.url == f"{HOST}/api/v1/x?{query}"
+
+
+@pytest.mark.parametrize("timeout_param, discovery_timeout_param, query", [
+    ("", "", ""),
+    ("", "32s", "?timeout=32s"),
+    ("5s", "32s", "?timeout=32s"),  # the CLI sets discovery's to the request timeout when there is one
+    ("5s", "", "?timeout=5s"),
+], ids=["neither", "discovery-default", "discovery-own", "falls-back"])
+def test_discovery_asks_with_its_own_timeout(mocked_responses, make, timeout_param, discovery_timeout_param, query):
+    t = make(timeout_param=timeout_param, discovery_timeout_param=discovery_timeout_param)
+    mocked_responses.get(f"{HOST}/api", json={"kind": "APIVersions"})
+    reply = t.get("/api", accept="application/json")
+    assert reply.status_code == 200
+    assert mocked_responses.calls[0].request.url == f"{HOST}/api{query}"

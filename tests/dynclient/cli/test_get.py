@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
 import pytest
 
@@ -34,8 +33,8 @@ def args(selector="", field_selector=""):
 
 @pytest.mark.parametrize("selector, field_selector, how, query", [
     pytest.param("", "", _Fetch("application/json"), "limit=500", id="plain"),
-    pytest.param("b=c", "metadata.name=x", _Fetch("application/json", (("timeout", "5s"),)),
-                 "fieldSelector=metadata.name%3Dx&labelSelector=b%3Dc&limit=500&timeout=5s", id="in-key-order"),
+    pytest.param("b=c", "metadata.name=x", _Fetch("application/json", (("resourceVersion", "0"),)),
+                 "fieldSelector=metadata.name%3Dx&labelSelector=b%3Dc&limit=500&resourceVersion=0", id="in-key-order"),
     pytest.param("", "", _Fetch(TABLE_ACCEPT, (("includeObject", "Object"),), chunk_size=0), "includeObject=Object",
                  id="sort-by-no-chunks"),
 ])
@@ -51,15 +50,34 @@ def test_a_list_asks_as_kubectl_does(mocked_responses, cms, selector, field_sele
     assert {c.request.headers["Accept"] for c in mocked_responses.calls} == {how.accept}
 
 
-def test_a_named_get_sends_the_extra_parameters_and_logs_the_body_at_v8(mocked_responses, cms, caplog):
-    mocked_responses.get(f"{PATH}/c?timeout=5s", json={"kind": "ConfigMap", "metadata": {"name": "c"}})
-    with caplog.at_level(logging.DEBUG):
-        got = list(_fetch(cms, Request(cms, "c"), args(), _Fetch("application/json", (("timeout", "5s"),),
-                                                                  verbosity=8)))
+def test_a_named_get_sends_the_extra_parameters(mocked_responses, cms):
+    # (-v=8 bodies are the transport's hooks now, for every command: tests/dynclient/cli/test_debuglog.py.)
+    mocked_responses.get(f"{PATH}/c?includeObject=Object", json={"kind": "ConfigMap", "metadata": {"name": "c"}})
+    got = list(_fetch(cms, Request(cms, "c"), args(), _Fetch("application/json", (("includeObject", "Object"),))))
     assert got == [{"kind": "ConfigMap", "metadata": {"name": "c"}}]
-    bodies = [r.getMessage() for r in caplog.records if r.name == "dynclient.cli"]
-    assert len(bodies) == 1 and bodies[0].startswith('"Response Body" body='), bodies
-    assert '\\"name\\": \\"c\\"' in bodies[0]
+
+
+NOT_FOUND = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404,
+             "message": 'namespaces "team-a" not found'}
+
+
+@pytest.mark.parametrize("namespace, reply, code, missing", [
+    ("team-a", NOT_FOUND, 404, True),
+    ("team-a", {"kind": "Namespace", "metadata": {"name": "team-a"}}, 200, False),
+    ("team-a", {**NOT_FOUND, "reason": "Forbidden", "code": 403}, 403, False),
+    ("default", None, 0, False),  # cli-runtime never asks about default
+], ids=["namespace-missing", "namespace-there", "forbidden-keeps-the-first-error", "default-not-asked"])
+def test_a_missing_namespace_is_the_error_kubectl_reports(mocked_responses, cms, namespace, reply, code, missing):
+    from dynclient.cli.get import _missing_namespace
+
+    rc = cms.namespace(namespace)
+    if reply is not None:
+        mocked_responses.get(f"{HOST}/api/v1/namespaces/{namespace}?includeObject=Object", json=reply, status=code)
+    err = _missing_namespace(rc, _Fetch(TABLE_ACCEPT, (("includeObject", "Object"),)))
+    assert (err is not None) == missing
+    if missing:
+        assert isinstance(err, dynclient.NotFound) and str(err.status["message"]) == 'namespaces "team-a" not found'
+        assert mocked_responses.calls[0].request.headers["Accept"] == TABLE_ACCEPT
 
 
 @pytest.mark.parametrize("name", [None, "c"], ids=["list", "get"])
