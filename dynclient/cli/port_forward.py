@@ -93,7 +93,7 @@ def _klog_error(message: str) -> str:
 
 def run(session: Session, args: argparse.Namespace) -> int:
     from dynclient.pods.portforward import PortForward, host_port
-    from dynclient.pods.portforward_errors import ForwardingFailed, TunnelLost
+    from dynclient.pods.portforward_errors import ForwardingFailed, ListenFailed, TunnelLost
 
     if len(args.args) < 2:
         raise UsageError("TYPE/NAME and list of ports are required for port-forward", command=NAME, cobra=False)
@@ -117,8 +117,13 @@ def run(session: Session, args: argparse.Namespace) -> int:
     def on_connection(local: int) -> None:
         say(f"Handling connection for {local}\n", session.stdout)
 
+    def on_listen(address: str, local: int, remote: int) -> None:
+        say(f"Forwarding from {host_port(address, local)} -> {remote}\n", session.stdout)
+
     def on_error(err: Exception) -> None:
-        if isinstance(err, ForwardingFailed):
+        if isinstance(err, ListenFailed):  # this port only; kubectl goes on with the others
+            say(f"{err}\n", session.stderr)
+        elif isinstance(err, ForwardingFailed):
             say(_klog_error(str(err)), session.stderr)
             failed.append(err)
             stop.set()
@@ -126,14 +131,10 @@ def run(session: Session, args: argparse.Namespace) -> int:
             stop.set()
 
     try:
-        pf = PortForward(pods, name, ports, address=addresses, on_connection=on_connection, on_error=on_error)
+        pf = PortForward(pods, name, ports, address=addresses, on_connection=on_connection, on_error=on_error,
+                         on_listen=on_listen)
     except ValueError as err:
         raise KubectlError(str(err)) from None
-    pf.start()  # the pod is fetched again and checked for Running, as kubectl's RunPortForward does
-    for address, local, remote in pf.listeners:
-        say(f"Forwarding from {host_port(address, local)} -> {remote}\n", session.stdout)
-    for err in pf.listen_failures:
-        say(f"{err}\n", session.stderr)
     main = threading.current_thread() is threading.main_thread()
     previous = None
     if main:
@@ -142,6 +143,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
 
         previous = signal.signal(signal.SIGTERM, terminate)
     try:
+        pf.start()  # the pod is fetched again and checked for Running, as kubectl's RunPortForward does
         while not stop.wait(0.5 if main else None):
             pass
     except KeyboardInterrupt:

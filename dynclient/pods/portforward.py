@@ -108,20 +108,22 @@ class PortForward:
     ``"LOCAL:REMOTE"`` (``":80"``: free); ``.local_ports``: the local ports
     listened on, in the order of ``ports``. ``on_connection(local_port)`` is
     called for each accepted connection (kubectl prints "Handling connection
-    for ..."); ``on_error(err)`` for each ``PortForwardError``.
+    for ..."); ``on_error(err)`` for each ``PortForwardError`` (a port that
+    could not be listened on included, while the others are); ``on_listen(address,
+    local, remote)`` for each listener, in order (kubectl prints "Forwarding from ...").
     """
 
     def __init__(self, rc: Any, name: str, ports: Sequence[Union[int, str]], *, address: Address = "127.0.0.1",
                  protocol: str = "auto", on_connection: Optional[Callable[[int], None]] = None,
                  on_error: Optional[Callable[[PortForwardError], None]] = None,
-                 timeout: Optional[float] = None) -> None:
+                 on_listen: Optional[Callable[[str, int, int], None]] = None, timeout: Optional[float] = None) -> None:
         if protocol not in ("auto", "spdy", "websocket"):
             raise ValueError(f"protocol is 'auto', 'spdy' or 'websocket', not {protocol!r}")
         self.namespace = require_pods(rc, "port-forward")
         self.rc, self.name, self.protocol = rc, name, protocol
         self.mappings: List[PortMapping] = parse_ports(ports)
         self.addresses = _addresses(address)
-        self.on_connection, self.on_error, self.timeout = on_connection, on_error, timeout
+        self.on_connection, self.on_error, self.on_listen, self.timeout = on_connection, on_error, on_listen, timeout
         self.errors: List[PortForwardError] = []
         self.listen_failures: List[ListenFailed] = []  # ports that could not be listened on (others were)
         self.listeners: List[Tuple[str, int, int]] = []  # (address, local, remote) actually listened on
@@ -220,12 +222,16 @@ class PortForward:
                 local = sock.getsockname()[1]  # a free port once chosen is the same on every address
                 self._sockets.append(sock)
                 self.listeners.append((address, local, mapping.remote))
+                if self.on_listen is not None:
+                    self.on_listen(address, local, mapping.remote)
             if (successes["all"] == 0 and fails["all"] > 0) or fails["any"] > 0:
                 err = ListenFailed(f"Unable to listen on port {mapping.local}: Listeners failed to create with the "
                                    f"following errors: [{' '.join(failures)}]", namespace=self.namespace,
                                    pod=self.name)
                 err.port = mapping.local  # type: ignore[attr-defined]
                 self.listen_failures.append(err)
+                if self.on_error is not None:
+                    self.on_error(err)
         if not self._sockets:
             wanted = " ".join(f"{{{m.local} {m.remote}}}" for m in self.mappings)
             raise ListenFailed(f"unable to listen on any of the requested ports: [{wanted}]",
