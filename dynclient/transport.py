@@ -42,7 +42,8 @@ from .ratelimit import TokenBucket
 from .retry import jittered_backoff
 from .serverwarnings import LogOnce, WarningHandler, parse_warning_headers
 
-__all__ = ["Transport", "RequestInfo", "RequestHook", "SendInfo", "SendHook", "USER_AGENT", "retry_after_seconds"]
+__all__ = ["Transport", "RequestInfo", "RequestHook", "SendInfo", "SendHook", "USER_AGENT", "retry_after_seconds",
+           "with_timeout_param"]
 
 log = logging.getLogger("dynclient.transport")
 
