@@ -30,6 +30,7 @@ kubectl's words, the terminal, copying the stream) live here.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -260,24 +261,21 @@ def stream_session(session: Session, open_session: Callable[..., Any], *, stdin:
 
     out = _binary(session.stdout)
     err = _binary(session.stderr)
-    stream = open_session(sinks=(out, err))
     errors: List[BaseException] = []
-    try:
-        if terminal is not None:
-            with terminal:
+    # kubectl's t.Safe: raw mode first, then the stream, so the first bytes already land on a raw terminal.
+    with terminal if terminal is not None else contextlib.nullcontext():
+        stream = open_session(sinks=(out, err))
+        try:
+            if terminal is not None:
                 terminal.send_resizes(stream.resize)
-                if stdin:
-                    _start_pump(stream, errors, pump_stdin)
-                code = stream.wait()
-        else:
             if stdin:
                 _start_pump(stream, errors, pump_stdin)
             code = stream.wait()
-    except StatusError as refusal:
-        # client-go hands the error channel's Status to kubectl as a plain error: "error: <message>".
-        raise KubectlError(refusal.message) from None
-    finally:
-        stream.close()
+        except StatusError as refusal:
+            # client-go hands the error channel's Status to kubectl as a plain error: "error: <message>".
+            raise KubectlError(refusal.message) from None
+        finally:
+            stream.close()
     if errors:
         raise errors[0]
     return code
