@@ -79,6 +79,17 @@ def install(dyn: dynclient.DynamicClient, docs: List[Dict]) -> List[str]:
     return names
 
 
+def install_served(dyn: dynclient.DynamicClient, docs: List[Dict]) -> List[str]:
+    """``install``, then wait until discovery serves every version of every kind (it lags Established)."""
+    names = install(dyn, docs)
+    for doc in docs:
+        spec = doc["spec"]
+        for version in spec["versions"]:
+            if version.get("served", True):
+                dyn.wait_for_kind(f"{spec['group']}/{version['name']}", spec["names"]["kind"])
+    return names
+
+
 def uninstall(dyn: dynclient.DynamicClient, names: Iterable[str]) -> None:
     crds = dyn.resource(CRD_GVR)
     for name in names:

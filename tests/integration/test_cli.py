@@ -467,16 +467,7 @@ def deprecated_crd(dyn):
     group = crds.unique_group("dep")
     doc = crds.crd(group, "Gadget", versions=("v1", "v2"), storage="v2")
     doc["spec"]["versions"][0].update(deprecated=True, deprecationWarning=f"gadgets.{group}/v1 is going away")
-    names = crds.install(dyn, [doc])
-    deadline = time.monotonic() + 60
-    while True:  # discovery lags Established
-        dyn.mapper.reset()
-        try:
-            dyn.resource(f"gadgets.v1.{group}")
-            break
-        except dynclient.MappingError:
-            assert time.monotonic() < deadline, "the CRD's kind never appeared in discovery"
-            time.sleep(0.2)
+    names = crds.install_served(dyn, [doc])
     yield group
     crds.uninstall(dyn, names)
 

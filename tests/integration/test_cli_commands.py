@@ -284,21 +284,10 @@ def test_diff_like_kubectl_server_side(tool, dyn, namespace, tmp_path, argv):
 @pytest.fixture
 def gizmo_crd(dyn):
     """A namespaced CRD with a scale subresource, served and in discovery."""
-    import time
-
     from . import crds
 
     group = crds.unique_group("f2")
-    names = crds.install(dyn, [crds.crd(group, "Gizmo", scale=True)])
-    deadline = time.monotonic() + 60
-    while True:  # discovery lags Established
-        dyn.mapper.reset()
-        try:
-            dyn.resource(f"gizmos.{group}")
-            break
-        except dynclient.MappingError:
-            assert time.monotonic() < deadline, "the CRD's kind never appeared in discovery"
-            time.sleep(0.2)
+    names = crds.install_served(dyn, [crds.crd(group, "Gizmo", scale=True)])
     yield group
     crds.uninstall(dyn, names)
 

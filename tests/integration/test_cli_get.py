@@ -16,8 +16,6 @@ the error cases through a real ``python -m dynclient`` subprocess too.
 from __future__ import annotations
 
 import io
-import json
-import os
 import re
 import shutil
 import subprocess
@@ -63,18 +61,7 @@ def world(kubeconfig: str, tmp_path_factory) -> Dict[str, str]:
             {"name": "Size", "type": "integer", "jsonPath": ".spec.size"},
         ]),
     ]
-    names = crds.install(dyn, docs)
-    deadline = time.monotonic() + 60
-    while True:  # discovery lags Established
-        dyn.discovery.invalidate()
-        dyn.mapper.reset()
-        try:
-            dyn.resource(f"gizmos.{group}")
-            dyn.resource(f"planets.{group}")
-            break
-        except dynclient.MappingError:
-            assert time.monotonic() < deadline, "the CRDs never appeared in discovery"
-            time.sleep(0.2)
+    names = crds.install_served(dyn, docs)
     ns = f"t-{uuid.uuid4().hex[:10]}"
     dyn.resource(GVR_NS).create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
     cms = dyn.resource(GVR_CM).namespace(ns)
