@@ -18,7 +18,9 @@ the bench venv (``~/.cache/dynclient/bench/venv-peers``, see bench/run.py)
 has it, ``kubernetes`` (``kubernetes.stream.portforward``, one WebSocket per
 connection, pumped by a small local listener as its users write it). The
 figure is MiB/s echoed (one direction), median of ``--runs``; ratios are
-peer / dynclient seconds (above 1: dynclient is faster). A namespace with one
+peer / dynclient seconds (above 1: dynclient is faster); ``cpu s`` is the
+forwarder process's CPU time for the load (less noisy than wall time on a
+busy machine: the API server and kubelet share it). A namespace with one
 pod is made for the run and deleted after.
 """
 
@@ -154,6 +156,11 @@ class Forwarder:
         self.port = int(match.group(1))
         threading.Thread(target=lambda: [None for _ in self.proc.stdout], daemon=True).start()
 
+    def cpu(self) -> float:
+        """CPU seconds the forwarder process used so far (user + system, its threads included)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -235,14 +242,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.peers:
         peers = {k: v for k, v in peers.items() if k in args.peers.split(",")}
     seconds: Dict[str, Dict[str, List[float]]] = {name: {"single": [], "parallel": []} for name in peers}
+    cpu: Dict[str, Dict[str, List[float]]] = {name: {"single": [], "parallel": []} for name in peers}
     try:
         for run in range(args.runs):
             for name, command in peers.items():  # interleaved, so load drifts hit every peer alike
                 fwd = Forwarder(command)
                 try:
                     echo_all(fwd.port, [b"warm-up"])
-                    seconds[name]["single"].append(echo_all(fwd.port, single))
-                    seconds[name]["parallel"].append(echo_all(fwd.port, parallel))
+                    for kind, load in (("single", single), ("parallel", parallel)):
+                        before = fwd.cpu()
+                        seconds[name][kind].append(echo_all(fwd.port, load))
+                        cpu[name][kind].append(fwd.cpu() - before)
                 finally:
                     fwd.stop()
                 log(f"run {run + 1}/{args.runs} {name}: single {seconds[name]['single'][-1]:.2f} s, "
@@ -256,14 +266,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                "each_mib": args.each_mib, "peers": {}}
     for name, rec in seconds.items():
         results["peers"][name] = {k: {"seconds": statistics.median(v), "mib_per_s": sizes[k] / statistics.median(v),
-                                      "all_seconds": v} for k, v in rec.items()}
+                                      "all_seconds": v, "cpu_seconds": statistics.median(cpu[name][k])}
+                                  for k, v in rec.items()}
     base = results["peers"].get("dynclient")
-    print(f"{'peer':<14}{'single MiB/s':>14}{'ratio':>8}{'parallel MiB/s':>16}{'ratio':>8}")
+    print(f"{'peer':<14}{'single MiB/s':>14}{'ratio':>8}{'cpu s':>8}{'parallel MiB/s':>16}{'ratio':>8}{'cpu s':>8}")
     for name, rec in results["peers"].items():
         ratios = {k: (rec[k]["seconds"] / base[k]["seconds"]) if base else float("nan") for k in rec}
         rec["ratio_vs_dynclient"] = ratios
         print(f"{name:<14}{rec['single']['mib_per_s']:>14.1f}{ratios['single']:>8.2f}"
-              f"{rec['parallel']['mib_per_s']:>16.1f}{ratios['parallel']:>8.2f}")
+              f"{rec['single']['cpu_seconds']:>8.2f}{rec['parallel']['mib_per_s']:>16.1f}{ratios['parallel']:>8.2f}"
+              f"{rec['parallel']['cpu_seconds']:>8.2f}")
     print(json.dumps(results))
     return 0
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from .spdy_dictionary import SPDY3_DICTIONARY
 
@@ -159,23 +159,29 @@ class FrameReader:
 
     def feed(self, chunk: bytes) -> Iterator[object]:
         buf = self._buf
-        buf += chunk
-        pos = 0
+        if buf:
+            buf += chunk
+            data: Any = buf
+        else:
+            data = chunk  # the usual case: the message starts with a frame; no copy into the buffer
+        pos, size = 0, len(data)
         try:
-            while len(buf) - pos >= 8:
-                first, flags, length3 = _HEAD.unpack_from(buf, pos)
-                length = int.from_bytes(length3, "big")
-                end = pos + 8 + length
-                if len(buf) < end:
+            while size - pos >= 8:
+                first, flags, length3 = _HEAD.unpack_from(data, pos)
+                end = pos + 8 + int.from_bytes(length3, "big")
+                if size < end:
                     break
-                payload = bytes(buf[pos + 8:end])
+                payload = bytes(data[pos + 8:end])
                 pos = end
                 if first & 0x80000000:
                     yield self._control(first, flags, payload)
                 else:
                     yield DataFrame(first & 0x7FFFFFFF, flags, payload)
         finally:
-            del buf[:pos]
+            if data is buf:
+                del buf[:pos]
+            else:
+                buf += chunk[pos:]
 
     def _control(self, first: int, flags: int, payload: bytes) -> ControlFrame:
         version, frame_type = (first >> 16) & 0x7FFF, first & 0xFFFF

@@ -23,7 +23,7 @@ from websockets.frames import Close
 
 from dynclient.pods import spdy_frames as f
 from dynclient.pods.spdy_dictionary import SPDY3_DICTIONARY
-from dynclient.pods.spdy_session import HIGH_WATER, INITIAL_WINDOW, SessionClosed, SpdySession
+from dynclient.pods.spdy_session import HIGH_WATER, INITIAL_WINDOW, RECEIVE_WINDOW, SessionClosed, SpdySession
 
 
 class FakeKubelet:
@@ -196,22 +196,29 @@ def test_the_error_stream_carries_the_kubelets_reason():
     session.close()
 
 
+def test_the_session_opens_with_a_large_receive_window():
+    ws = FakeKubelet()
+    session = SpdySession(ws)
+    first, second = ws.frames[:2]
+    assert (first.type, first.settings) == (f.SETTINGS, {7: RECEIVE_WINDOW})
+    assert (second.type, second.stream_id, second.value) == (f.WINDOW_UPDATE, 0, RECEIVE_WINDOW - INITIAL_WINDOW)
+    session.close()
+
+
 def test_window_updates_follow_what_was_read():
     ws = FakeKubelet()
     session = SpdySession(ws)
     session.open_stream([("streamtype", "error"), ("port", "80"), ("requestid", "0")]).close_write()
     data = session.open_stream([("streamtype", "data"), ("port", "80"), ("requestid", "0")])
-    payload = bytes(range(256)) * 1024  # 256 KiB: four initial windows
+    payload = bytes(range(256)) * (RECEIVE_WINDOW // 256 // 2 + 1024)  # just over half the window
     data.write(payload)  # no FIN: a window is granted only while the peer may still send
     got = bytearray()
     while len(got) < len(payload):
         got += data.read(timeout=5)
     assert got == payload
-    updates = ws.sent(f.ControlFrame, f.WINDOW_UPDATE)
-    per_stream = sum(u.value for u in updates if u.stream_id == data.id)
-    session_level = sum(u.value for u in updates if u.stream_id == 0)
-    assert per_stream == session_level
-    assert len(payload) - INITIAL_WINDOW // 2 < per_stream <= len(payload)
+    updates = ws.sent(f.ControlFrame, f.WINDOW_UPDATE)[1:]  # after the session's opening grant
+    assert [(u.stream_id, u.value) for u in updates] == [(data.id, updates[0].value), (0, updates[0].value)]
+    assert RECEIVE_WINDOW // 2 <= updates[0].value <= len(payload)
     session.close()
 
 
