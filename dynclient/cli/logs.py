@@ -311,8 +311,12 @@ def _follow(pods_rc: Any, request: LogRequest, options: LogOptions, out: _Output
     follow = follow_log(pods_rc, target, opts)
     started(follow)
     try:
-        for line in follow.raw_lines():
-            out.write(prefix + line if prefix else line, flush=True)
+        for block in follow.blocks():
+            if prefix:  # kubectl's prefixingWriter: every line, a last one without newline too
+                lines = block.split(b"\n")
+                last = lines.pop()
+                block = b"".join(prefix + line + b"\n" for line in lines) + (prefix + last if last else b"")
+            out.write(block, flush=True)
     finally:
         follow.stop()
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 __all__ = ["Cursor", "Replay", "stamp_key", "since_time_param"]
 
@@ -68,6 +68,23 @@ class Cursor:
             self.count += 1
         else:
             self.stamp, self.count = stamp, 1
+
+    def advance_block(self, lines: List[bytes]) -> None:
+        """``lines`` (stamped, without newlines, at least one) were handed out, in order.
+
+        Only the last line's timestamp matters, and how many lines in a row
+        end the block with it: the scan stops at the first other timestamp.
+        """
+        stamp = lines[-1].partition(b" ")[0]
+        run = 1
+        i = len(lines) - 2
+        while i >= 0 and lines[i].partition(b" ")[0] == stamp:
+            run += 1
+            i -= 1
+        if i < 0 and stamp == self.stamp:
+            self.count += run
+        else:
+            self.stamp, self.count = stamp, run
 
     @property
     def key(self) -> Optional[Key]:

@@ -116,6 +116,39 @@ def container_status(pod: Mapping[str, Any], container: str) -> Mapping[str, Any
     return {}
 
 
+def _chunks(resp: Any) -> Iterator[bytes]:
+    """The reply's body in the pieces it arrives in (``dynclient.http.Response``'s own readers).
+
+    ``iter_lines`` would hand each line through two more generators; a
+    followed log of 200k lines is read block by block instead.
+    """
+    iter_chunks = getattr(resp, "iter_chunks", None)
+    if iter_chunks is not None:
+        return iter_chunks()  # type: ignore[no-any-return]
+    from ..http import _is_socket_body
+
+    return resp._fast_chunks() if _is_socket_body(resp._raw) else resp._chunks()  # type: ignore[no-any-return]
+
+
+def _line_blocks(resp: Any) -> Iterator[Tuple[List[bytes], bool]]:
+    """``(lines, True)`` for each run of whole lines received (without their newlines); at a clean end,
+    ``([rest], False)`` for a last line that has no newline. A broken stream raises ``OSError`` and
+    its unfinished line is never handed out; neither is one read before ``interrupt()``.
+    """
+    pending = b""
+    for chunk in _chunks(resp):
+        data = pending + chunk if pending else chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            pending = data
+            continue
+        pending = data[cut + 1:]
+        lines = data[:cut].split(b"\n")
+        yield lines, True
+    if pending and not getattr(resp, "_interrupted", False):
+        yield [pending], False
+
+
 def _instance(entry: Mapping[str, Any]) -> Tuple[str, int]:
     return str(entry.get("containerID") or ""), int(entry.get("restartCount") or 0)
 
@@ -180,25 +213,40 @@ class LogFollow:
     # -- reading ---------------------------------------------------------------
 
     def __iter__(self) -> Iterator[str]:
-        for line in self.raw_lines():
-            if line.endswith(b"\n"):
-                line = line[:-1]
-            yield line.decode("utf-8", "replace")
+        for block in self.blocks():
+            text = block.decode("utf-8", "replace")  # a block is whole lines: no character is split
+            lines = text.split("\n")
+            if text.endswith("\n"):
+                lines.pop()
+            yield from lines
 
     def raw_lines(self) -> Iterator[bytes]:
         """The log's lines as bytes, each with its newline (a last one may have none)."""
+        for block in self.blocks():
+            lines = block.split(b"\n")
+            last = lines.pop()
+            for line in lines:
+                yield line + b"\n"
+            if last:
+                yield last
+
+    def blocks(self) -> Iterator[bytes]:
+        """The log as it arrives, in blocks of whole lines (the last may end without a newline).
+
+        The cheapest way to copy a followed log somewhere (``dynclient logs -f``
+        writes each block at once); ``raw_lines`` and iteration split them.
+        """
         if self._used:
             raise RuntimeError("a LogFollow is read once; ask for the log again to read it again")
         self._used = True
-        return self._lines()
+        return self._blocks()
 
-    def _lines(self) -> Iterator[bytes]:
+    def _blocks(self) -> Iterator[bytes]:
         opts = self._options
         keep_stamps = opts.timestamps
         budget = opts.limit_bytes if opts.limit_bytes else None
         cursor = Cursor()
-        first = replace(opts, timestamps=True, limit_bytes=None)
-        request = first
+        request = replace(opts, timestamps=True, limit_bytes=None)
         resumed = False
         failures = 0
         while not self._stopped.is_set():
@@ -222,21 +270,25 @@ class LogFollow:
             try:
                 if self._stopped.is_set():
                     return
-                for line in resp.iter_lines():
-                    stamp, space, text = line.partition(b" ")
-                    if replay is not None and not replay.done and replay.skip(stamp):
-                        continue
-                    cursor.advance(stamp)
+                for lines, complete in _line_blocks(resp):
+                    if replay is not None and not replay.done:
+                        skipped = 0
+                        while skipped < len(lines) and replay.skip(lines[skipped].partition(b" ")[0]):
+                            skipped += 1
+                        lines = lines[skipped:]
+                        if not lines:
+                            continue
+                    cursor.advance_block(lines)
                     progressed = True
-                    out = line if keep_stamps or not space else text
-                    if not resp.ended_without_newline:
-                        out += b"\n"
+                    if not keep_stamps:  # the first word and its space; a line without a space stays whole
+                        lines = [line[line.find(b" ") + 1:] for line in lines]
+                    block = b"\n".join(lines) + b"\n" if complete else lines[0]
                     if budget is not None:
-                        if len(out) >= budget:
-                            yield out[:budget]
+                        if len(block) >= budget:
+                            yield block[:budget]
                             return
-                        budget -= len(out)
-                    yield out
+                        budget -= len(block)
+                    yield block
             except OSError as err:  # the stream broke (reset, cut chunk, early end)
                 if self._stopped.is_set():
                     return

@@ -379,6 +379,22 @@ def test_replay(history, resumed, kept):
     assert _replay(history, resumed) == kept
 
 
+@pytest.mark.parametrize("before, block, after", [
+    ((b"", 0), [b"t1 a", b"t2 b"], (b"t2", 1)),
+    ((b"", 0), [b"t1 a", b"t2 b", b"t2 c"], (b"t2", 2)),
+    ((b"t2", 2), [b"t2 d", b"t2 e"], (b"t2", 4)),
+    ((b"t2", 2), [b"t3 d"], (b"t3", 1)),
+    ((b"t2", 2), [b"t2 x", b"t3 y", b"t2 z"], (b"t2", 1)),
+    ((b"", 0), [b"nostamp"], (b"nostamp", 1)),
+], ids=["last-differs", "run-at-the-end", "run-goes-on-across-blocks", "new-stamp", "run-broken-inside",
+        "no-space"])
+def test_cursor_advances_by_block(before, block, after):
+    cursor = Cursor()
+    cursor.stamp, cursor.count = before
+    cursor.advance_block(block)
+    assert (cursor.stamp, cursor.count) == after
+
+
 def test_cursor_counts_a_run_of_one_timestamp():
     cursor = Cursor()
     for stamp in (b"t1", b"t2", b"t2", b"t2"):
