@@ -6,20 +6,29 @@ listens on a free port for the pod's 8080 and on 9000 for its 80, as client-go's
 server's NotFound, a pod that is not Running is ``PodNotRunning`` in kubectl's
 words, before anything is dialed or bound.
 
-How the bytes travel, decided by what the server speaks (checked in its code,
-and on the harness's kubelet):
+How the bytes travel, decided by what the server speaks (read in
+kube-apiserver's ``util/proxy/streamtunnel.go`` and the kubelet's
+``cri-streaming`` portforward, and measured on the harness's kubelet, which
+runs that code):
 
 - **SPDY/3.1 tunneled in one WebSocket** (subprotocol
-  ``SPDY/3.1+portforward.k8s.io``; kube-apiserver's ``TunnelingHandler``,
-  PortForwardWebsockets, on by default since 1.31). Every connection is an
-  error stream and a data stream in the same session (``portforward_spdy``),
-  so 50 concurrent connections are 100 streams over ONE WebSocket, as with
-  kubectl >= 1.30. This is the default.
+  ``SPDY/3.1+portforward.k8s.io``; the API server's ``TunnelingHandler``
+  upgrades the WebSocket, dials the kubelet with SPDY and copies raw SPDY
+  bytes both ways; PortForwardWebsockets, on by default since 1.31; kubectl
+  >= 1.30 uses it). Every connection is an error stream and a data stream in
+  the same session (``portforward_spdy``), so 50 concurrent connections are
+  100 streams over ONE WebSocket (tests/integration/pods/test_portforward.py
+  counts the dials). This is the default.
 - **The plain WebSocket protocol** (``v4.channel.k8s.io``, ports in the
-  query) carries one stream per port per WebSocket, so it cannot multiplex;
-  it is the fallback, one WebSocket per connection (``portforward_ws``),
-  taken when the server refuses the tunnel's upgrade with 400 or chooses
-  another subprotocol.
+  query) has exactly one data and one error channel per port per WebSocket:
+  it cannot carry a second connection to the same port. It is the fallback,
+  one WebSocket per connection (``portforward_ws``), taken when the server
+  refuses the tunnel's upgrade with 400 (a server without the tunnel hands the
+  request to the kubelet, whose WebSocket code wants ``?ports=``), when the
+  handshake fails, or when the server picks another subprotocol. Measured on
+  the harness (bench/bench_pods_portforward.py): throughput through one
+  connection is alike, but 50 parallel connections go faster through the
+  tunnel (no TLS and upgrade per connection).
 
 ``protocol="spdy"`` or ``"websocket"`` forces one (no fallback).
 

@@ -7,7 +7,6 @@ WebSocket protocol), put in place of the dialers.
 
 from __future__ import annotations
 
-import json
 import queue
 import socket
 import threading

@@ -16,7 +16,7 @@ import socket
 import subprocess
 import threading
 import time
-from typing import Callable, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import pytest
 
