@@ -220,7 +220,7 @@ def closed_port() -> int:
 @pytest.fixture
 def ghost_pod(cluster) -> Iterator[str]:
     """A pod bound to a Node whose kubelet port nothing listens on: the API server cannot reach it."""
-    dyn, ns = cluster["dyn"], cluster["namespace"]
+    dyn = cluster["dyn"]
     nodes = dyn.resource(dynclient.GroupVersionResource("", "v1", "nodes"))
     node = f"ghost-{uuid.uuid4().hex[:8]}"
     nodes.create({"apiVersion": "v1", "kind": "Node",
