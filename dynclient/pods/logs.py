@@ -124,10 +124,10 @@ def _chunks(resp: Any) -> Iterator[bytes]:
     """
     iter_chunks = getattr(resp, "iter_chunks", None)
     if iter_chunks is not None:
-        return iter_chunks()  # type: ignore[no-any-return]
+        return iter_chunks()
     from ..http import _is_socket_body
 
-    return resp._fast_chunks() if _is_socket_body(resp._raw) else resp._chunks()  # type: ignore[no-any-return]
+    return resp._fast_chunks() if _is_socket_body(resp._raw) else resp._chunks()
 
 
 def _line_blocks(resp: Any) -> Iterator[Tuple[List[bytes], bool]]:
