@@ -207,7 +207,8 @@ class _AsKubectlAsks:
 
 def _fetch(rc: ResourceClient, req: Request, args: argparse.Namespace, how: _Fetch) -> Iterator[Obj]:
     """GET the object, or the list page by page, as ``how`` says (a Table or plain JSON)."""
-    rc = replace(rc, transport=_AsKubectlAsks(rc.transport, how))
+    asking: Any = _AsKubectlAsks(rc.transport, how)  # duck-typed: the Transport's face, asking as kubectl does
+    rc = replace(rc, transport=asking)
     if req.name is not None:
         yield rc.get(req.name, accept=how.accept)
         return
@@ -463,7 +464,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
             }
             try:
                 if is_list and args.sort_by:
-                    obj = {**obj, "items": sort_objects(obj["items"], args.sort_by)}
+                    obj = {**obj, "items": sort_objects(objects, args.sort_by)}
                 printer.print_obj(obj, session.stdout, is_list=is_list)
             except (SortError, JSONPathError) as err:
                 errors.append(err if not isinstance(err, JSONPathError) else ValueError(str(err)))
