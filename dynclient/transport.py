@@ -183,7 +183,9 @@ class Transport:
     # -- the Requester seam used by discovery -------------------------------
 
     def get(self, path: str, *, accept: str) -> RawResponse:
-        resp = self._request("GET", path, accept=accept, timeout_param=self.discovery_timeout_param or self.timeout_param)
+        # client-go's discovery client has a timeout of its own (32s unless configured): the CLI sets it.
+        resp = self._request("GET", path, accept=accept,
+                             timeout_param=self.discovery_timeout_param or self.timeout_param)
         return RawResponse(resp.content, resp.headers.get("Content-Type", ""), status_code=resp.status_code)
 
     # -- requests -----------------------------------------------------------
