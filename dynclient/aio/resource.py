@@ -78,6 +78,7 @@ class AsyncResourceClient:
         self._source = source
         self._steps = steps
         self._watches = watches
+        self._rc: Optional[ResourceClient] = source if isinstance(source, ResourceClient) else None
 
     # -- identity ---------------------------------------------------------------
 
@@ -124,16 +125,17 @@ class AsyncResourceClient:
         return f"<AsyncResourceClient (unresolved){steps}>"
 
     def _resolved(self) -> Optional[ResourceClient]:
-        if isinstance(self._source, ResourceClient):
-            return self._source
-        if self._source.value is None:
-            return None
-        return _built(self._source.value, self._steps)
+        if self._rc is None and not isinstance(self._source, ResourceClient) and self._source.value is not None:
+            self._rc = _built(self._source.value, self._steps)
+        return self._rc
 
     async def _client(self) -> ResourceClient:
-        if isinstance(self._source, ResourceClient):
-            return self._source
-        return _built(await self._source.get(self._pool), self._steps)
+        # Built once: every verb of a client made from a name would otherwise apply its steps again.
+        rc = self._rc
+        if rc is None:
+            assert not isinstance(self._source, ResourceClient)
+            rc = self._rc = _built(await self._source.get(self._pool), self._steps)
+        return rc
 
     async def resolve(self) -> "AsyncResourceClient":
         """This client with its name resolved (discovery on the pool when needed): ``gvr`` etc. can be read."""
@@ -155,7 +157,7 @@ class AsyncResourceClient:
         return AsyncResourceClient(self._pool, self._source, self._steps + ((step, arg),), watches=self._watches)
 
     async def _call(self, verb: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        rc = await self._client()
+        rc = self._rc if self._rc is not None else await self._client()  # resolved: no extra coroutine per call
         return await self._pool.run(verb, rc, *args, **kwargs)
 
     # -- read verbs -----------------------------------------------------------------
