@@ -12,7 +12,8 @@ their annotations for the type checker, and writes its own ``__init__``
 semantics:
 
 * ``==`` compares the fields' tuples, against the very same class only
-  (else ``NotImplemented``); ``hash`` hashes that tuple;
+  (else ``NotImplemented``); ``hash`` hashes that tuple; fields named in
+  ``_not_compared`` are left out of both (a dataclass's ``compare=False``);
 * ``repr`` is ``Name(field=value, ...)``;
 * assigning or deleting an attribute raises ``dataclasses.FrozenInstanceError``
   (imported only then);
@@ -45,9 +46,13 @@ class Frozen:
 
     __slots__ = ()
     #: The fields, from ``__slots__`` along the class hierarchy.
-    _fields: ClassVar[Tuple[str, ...]] = ()
-    #: ``obj -> tuple of its fields``, for equality, hashing, repr and copying.
-    _values: ClassVar[Callable[[Any], Tuple[Any, ...]]] = staticmethod(_getter(()))  # type: ignore[assignment]
+    _frozen_fields: ClassVar[Tuple[str, ...]] = ()
+    #: Fields that equality and hashing ignore (``field(compare=False)``).
+    _not_compared: ClassVar[Tuple[str, ...]] = ()
+    #: ``obj -> tuple of its fields``, for repr and copying.
+    _frozen_values: ClassVar[Callable[[Any], Tuple[Any, ...]]] = staticmethod(_getter(()))  # type: ignore
+    #: ``obj -> tuple of its compared fields``, for equality and hashing.
+    _frozen_compared: ClassVar[Callable[[Any], Tuple[Any, ...]]] = staticmethod(_getter(()))  # type: ignore
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -55,19 +60,22 @@ class Frozen:
         for klass in reversed(cls.__mro__):
             slots = klass.__dict__.get("__slots__", ())
             fields += (slots,) if isinstance(slots, str) else tuple(slots)
-        cls._fields = fields
-        cls._values = staticmethod(_getter(fields))  # type: ignore[assignment]
+        cls._frozen_fields = fields
+        values = staticmethod(_getter(fields))
+        compared = tuple(name for name in fields if name not in cls._not_compared)
+        cls._frozen_values = values  # type: ignore[assignment]
+        cls._frozen_compared = values if compared == fields else staticmethod(_getter(compared))  # type: ignore
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
-            return self._values(self) == self._values(other)
+            return self._frozen_compared(self) == self._frozen_compared(other)
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self._values(self))
+        return hash(self._frozen_compared(self))
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self._values(self)))
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._frozen_fields, self._frozen_values(self)))
         return f"{self.__class__.__qualname__}({shown})"
 
     def __setattr__(self, name: str, value: Any) -> NoReturn:
@@ -81,4 +89,4 @@ class Frozen:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
-        return self.__class__, self._values(self)
+        return self.__class__, self._frozen_values(self)

@@ -36,22 +36,22 @@ class _Ordered(Frozen):
 
     def __lt__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
-            return self._values(self) < self._values(other)
+            return self._frozen_values(self) < self._frozen_values(other)
         return NotImplemented
 
     def __le__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
-            return self._values(self) <= self._values(other)
+            return self._frozen_values(self) <= self._frozen_values(other)
         return NotImplemented
 
     def __gt__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
-            return self._values(self) > self._values(other)
+            return self._frozen_values(self) > self._frozen_values(other)
         return NotImplemented
 
     def __ge__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
-            return self._values(self) >= self._values(other)
+            return self._frozen_values(self) >= self._frozen_values(other)
         return NotImplemented
 
 

@@ -12,9 +12,18 @@
 // last take (method and path each) and resets the count; it is not counted itself.
 // The listening address is printed on stdout as the first line. It exits when its stdin
 // closes, so a bench that dies does not leave it behind.
+//
+// The upstream request does not inherit the cancellation of the client's request: once a
+// request is relayed, its reply is read to the end and relayed whole. With the inherited
+// context, net/http closed the upstream connection in the middle of a reply whenever it
+// cancelled the client's request context, and the client (kubectl apply, in the bench's
+// apply section) got a reply cut short: "unexpected error when reading response body ...
+// unexpected EOF". A client that really went away still ends the relay: the next write to
+// it fails. A reply that breaks anyway is logged with its method and path.
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -108,9 +117,16 @@ func main() {
 			_ = json.NewEncoder(w).Encode(count.take())
 			return
 		}
-		count.add(r.Method + " " + r.URL.RequestURI())
+		what := r.Method + " " + r.URL.RequestURI()
+		count.add(what)
+		defer func() {
+			if v := recover(); v != nil {
+				log.Printf("latencyproxy: %s: relay aborted: %v", what, v)
+				panic(v)
+			}
+		}()
 		time.Sleep(*delay)
-		rp.ServeHTTP(w, r)
+		rp.ServeHTTP(w, r.WithContext(context.WithoutCancel(r.Context())))
 	})
 
 	// The bench holds our stdin open; when it goes away (finished, killed, interrupted) so do we,

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, TypeVar
 
 from .errors import ConfigError
@@ -27,17 +26,37 @@ __all__ = ["ParsedFile", "parse_document"]
 T = TypeVar("T")
 
 
-@dataclass
 class ParsedFile:
-    """The maps and settings of one kubeconfig document, in file order."""
+    """The maps and settings of one kubeconfig document, in file order.
 
-    source: str
-    clusters: Dict[str, ClusterInfo] = field(default_factory=dict)
-    users: Dict[str, UserInfo] = field(default_factory=dict)
-    contexts: Dict[str, ContextInfo] = field(default_factory=dict)
-    current_context: Optional[str] = None
-    preferences: Dict[str, Any] = field(default_factory=dict)
-    extensions: Dict[str, Any] = field(default_factory=dict)
+    A plain class, not a dataclass: generating one costs a millisecond of
+    import time (``discovery._frozen``), and nothing compares or prints these.
+    """
+
+    __slots__ = ("source", "clusters", "users", "contexts", "current_context", "preferences", "extensions")
+
+    def __init__(self, source: str, clusters: Optional[Dict[str, ClusterInfo]] = None,
+                 users: Optional[Dict[str, UserInfo]] = None, contexts: Optional[Dict[str, ContextInfo]] = None,
+                 current_context: Optional[str] = None, preferences: Optional[Dict[str, Any]] = None,
+                 extensions: Optional[Dict[str, Any]] = None) -> None:
+        self.source = source
+        self.clusters: Dict[str, ClusterInfo] = {} if clusters is None else clusters
+        self.users: Dict[str, UserInfo] = {} if users is None else users
+        self.contexts: Dict[str, ContextInfo] = {} if contexts is None else contexts
+        self.current_context = current_context
+        self.preferences: Dict[str, Any] = {} if preferences is None else preferences
+        self.extensions: Dict[str, Any] = {} if extensions is None else extensions
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it was
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"ParsedFile({shown})"
 
 
 def _type_name(value: Any) -> str:

@@ -14,9 +14,10 @@ net/http refuses the same values (``invalid header field value``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import Any, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+
+from discovery._frozen import Frozen
 
 from ._headers import describe, invalid_header_char
 from .errors import ConfigError
@@ -58,19 +59,25 @@ def _as_tuple(values: Union[str, Iterable[str]]) -> Tuple[str, ...]:
     return tuple(values)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class Impersonation:
+class Impersonation(Frozen):
     """The identity to impersonate: user, uid, groups and extra fields (all optional)."""
 
-    user: Optional[str] = None
-    uid: Optional[str] = None
-    groups: Tuple[str, ...] = ()
-    extra: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
+    user: Optional[str]
+    uid: Optional[str]
+    groups: Tuple[str, ...]
+    extra: Mapping[str, Tuple[str, ...]]
+    __slots__ = ("user", "uid", "groups", "extra")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "groups", _as_tuple(self.groups))
-        frozen = {str(k): _as_tuple(v) for k, v in dict(self.extra or {}).items()}
+    def __init__(self, user: Optional[str] = None, uid: Optional[str] = None,
+                 groups: Union[str, Iterable[str]] = (), extra: Optional[Mapping[str, Iterable[str]]] = None) -> None:
+        object.__setattr__(self, "user", user)
+        object.__setattr__(self, "uid", uid)
+        object.__setattr__(self, "groups", _as_tuple(groups))
+        frozen = {str(k): _as_tuple(v) for k, v in dict(extra or {}).items()}
         object.__setattr__(self, "extra", MappingProxyType(frozen))
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        return self.__class__, (self.user, self.uid, self.groups, dict(self.extra))  # a mappingproxy does not pickle
 
     def __repr__(self) -> str:
         return (

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+from discovery._frozen import Frozen
 
 from ._build import build_rest_config
 from ._parse import ParsedFile, parse_document
@@ -72,24 +73,38 @@ def _is_empty(value: Any) -> bool:
     return value is None or value is False or value == "" or value == {} or value == []
 
 
-@dataclass(frozen=True, repr=False)
-class Kubeconfig:
+class Kubeconfig(Frozen):
     """A merged kubeconfig: named clusters, users and contexts, and the current context."""
 
-    clusters: Mapping[str, ClusterInfo] = field(default_factory=dict)
-    users: Mapping[str, UserInfo] = field(default_factory=dict)
-    contexts: Mapping[str, ContextInfo] = field(default_factory=dict)
-    current_context: Optional[str] = None
-    preferences: Mapping[str, Any] = field(default_factory=dict)
-    extensions: Mapping[str, Any] = field(default_factory=dict)
+    clusters: Mapping[str, ClusterInfo]
+    users: Mapping[str, UserInfo]
+    contexts: Mapping[str, ContextInfo]
+    current_context: Optional[str]
+    preferences: Mapping[str, Any]
+    extensions: Mapping[str, Any]
     #: The files merged, in precedence order ("<dict>" for an in-memory config).
-    sources: Tuple[str, ...] = ()
+    sources: Tuple[str, ...]
     #: Every path considered, including the missing ones that were skipped.
-    searched: Tuple[str, ...] = ()
+    searched: Tuple[str, ...]
+    __slots__ = ("clusters", "users", "contexts", "current_context", "preferences", "extensions", "sources",
+                 "searched")
 
-    def __post_init__(self) -> None:
-        for name in ("clusters", "users", "contexts", "preferences", "extensions"):
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+    def __init__(self, clusters: Optional[Mapping[str, ClusterInfo]] = None,
+                 users: Optional[Mapping[str, UserInfo]] = None, contexts: Optional[Mapping[str, ContextInfo]] = None,
+                 current_context: Optional[str] = None, preferences: Optional[Mapping[str, Any]] = None,
+                 extensions: Optional[Mapping[str, Any]] = None, sources: Tuple[str, ...] = (),
+                 searched: Tuple[str, ...] = ()) -> None:
+        for name, value in (("clusters", clusters), ("users", users), ("contexts", contexts),
+                            ("preferences", preferences), ("extensions", extensions)):
+            object.__setattr__(self, name, MappingProxyType(dict(value or {})))
+        object.__setattr__(self, "current_context", current_context)
+        object.__setattr__(self, "sources", sources)
+        object.__setattr__(self, "searched", searched)
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        # mappingproxies do not pickle: hand __init__ the plain dicts it wraps again.
+        return self.__class__, (dict(self.clusters), dict(self.users), dict(self.contexts), self.current_context,
+                                dict(self.preferences), dict(self.extensions), self.sources, self.searched)
 
     def __repr__(self) -> str:
         return (f"Kubeconfig(sources={self.sources!r}, current_context={self.current_context!r}, "

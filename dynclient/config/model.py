@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 from typing import TYPE_CHECKING, Any, FrozenSet, Mapping, Optional, Tuple, Union
 
+from discovery._frozen import Frozen
+
 from ._secretfiles import private_file_for
 from .impersonation import Impersonation
 
@@ -54,10 +56,16 @@ def _without_password(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
-class _Redacting:
-    """A ``repr`` over the dataclass fields that never prints a secret or raw bytes."""
+_set = object.__setattr__
 
+
+class _Redacting:
+    """A ``repr`` over the fields (a ``Frozen``'s, or a dataclass's) that never prints a secret or raw bytes."""
+
+    __slots__ = ()
     _secret_fields: FrozenSet[str] = frozenset()
+    #: Fields left out of the ``repr`` (a dataclass's ``field(repr=False)``), for the ``Frozen`` stanzas.
+    _not_shown: Tuple[str, ...] = ()
 
     def _shown(self, name: str, value: Any) -> str:
         if name in self._secret_fields and value:
@@ -69,46 +77,75 @@ class _Redacting:
         return repr(value)
 
     def __repr__(self) -> str:
-        parts = [
-            f"{f.name}={self._shown(f.name, getattr(self, f.name))}"
-            for f in dataclasses.fields(self)  # type: ignore[arg-type]
-            if f.repr
-        ]
+        names = getattr(self, "_frozen_fields", None)
+        if names is None:  # RESTConfig, a dataclass (dataclasses.replace works on it)
+            names = [f.name for f in dataclasses.fields(self) if f.repr]  # type: ignore[arg-type]
+        parts = [f"{name}={self._shown(name, getattr(self, name))}" for name in names if name not in self._not_shown]
         return f"{type(self).__name__}({', '.join(parts)})"
 
     __str__ = __repr__
 
 
-@dataclass(frozen=True, repr=False)
-class ClusterInfo(_Redacting):
+class ClusterInfo(_Redacting, Frozen):
     """A ``clusters[].cluster`` stanza: where the API server is and how to trust it."""
 
-    server: Optional[str] = None
-    certificate_authority: Optional[str] = None
-    certificate_authority_data: Optional[bytes] = None
-    insecure_skip_tls_verify: bool = False
-    tls_server_name: Optional[str] = None
-    proxy_url: Optional[str] = None
-    disable_compression: bool = False
-    extensions: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    server: Optional[str]
+    certificate_authority: Optional[str]
+    certificate_authority_data: Optional[bytes]
+    insecure_skip_tls_verify: bool
+    tls_server_name: Optional[str]
+    proxy_url: Optional[str]
+    disable_compression: bool
+    extensions: Mapping[str, Any]
     #: The file this stanza came from (clientcmd ``LocationOfOrigin``); not part of equality.
-    origin: Optional[str] = field(default=None, compare=False)
+    origin: Optional[str]
     #: The stanza as written (paths already resolved), for ``provideClusterInfo`` and diagnostics.
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    raw: Mapping[str, Any]
+    __slots__ = ("server", "certificate_authority", "certificate_authority_data", "insecure_skip_tls_verify",
+                 "tls_server_name", "proxy_url", "disable_compression", "extensions", "origin", "raw")
+    _not_compared = ("origin", "raw")
+    _not_shown = ("extensions", "raw")
+
+    def __init__(self, server: Optional[str] = None, certificate_authority: Optional[str] = None,
+                 certificate_authority_data: Optional[bytes] = None, insecure_skip_tls_verify: bool = False,
+                 tls_server_name: Optional[str] = None, proxy_url: Optional[str] = None,
+                 disable_compression: bool = False, extensions: Optional[Mapping[str, Any]] = None,
+                 origin: Optional[str] = None, raw: Optional[Mapping[str, Any]] = None) -> None:
+        _set(self, "server", server)
+        _set(self, "certificate_authority", certificate_authority)
+        _set(self, "certificate_authority_data", certificate_authority_data)
+        _set(self, "insecure_skip_tls_verify", insecure_skip_tls_verify)
+        _set(self, "tls_server_name", tls_server_name)
+        _set(self, "proxy_url", proxy_url)
+        _set(self, "disable_compression", disable_compression)
+        _set(self, "extensions", {} if extensions is None else extensions)
+        _set(self, "origin", origin)
+        _set(self, "raw", {} if raw is None else raw)
 
 
-@dataclass(frozen=True, repr=False)
-class ExecConfig(_Redacting):
+class ExecConfig(_Redacting, Frozen):
     """A ``users[].user.exec`` stanza: a client-go credential plugin to run."""
 
     command: str
-    args: Tuple[str, ...] = ()
+    args: Tuple[str, ...]
     #: ``(name, value)`` pairs added to the plugin's environment; values are never shown.
-    env: Tuple[Tuple[str, str], ...] = ()
-    api_version: str = ""
-    install_hint: Optional[str] = None
-    interactive_mode: Optional[str] = None
-    provide_cluster_info: bool = False
+    env: Tuple[Tuple[str, str], ...]
+    api_version: str
+    install_hint: Optional[str]
+    interactive_mode: Optional[str]
+    provide_cluster_info: bool
+    __slots__ = ("command", "args", "env", "api_version", "install_hint", "interactive_mode", "provide_cluster_info")
+
+    def __init__(self, command: str, args: Tuple[str, ...] = (), env: Tuple[Tuple[str, str], ...] = (),
+                 api_version: str = "", install_hint: Optional[str] = None, interactive_mode: Optional[str] = None,
+                 provide_cluster_info: bool = False) -> None:
+        _set(self, "command", command)
+        _set(self, "args", args)
+        _set(self, "env", env)
+        _set(self, "api_version", api_version)
+        _set(self, "install_hint", install_hint)
+        _set(self, "interactive_mode", interactive_mode)
+        _set(self, "provide_cluster_info", provide_cluster_info)
 
     def _shown(self, name: str, value: Any) -> str:
         if name == "env":
@@ -119,12 +156,16 @@ class ExecConfig(_Redacting):
         return super()._shown(name, value)
 
 
-@dataclass(frozen=True, repr=False)
-class AuthProviderConfig(_Redacting):
+class AuthProviderConfig(_Redacting, Frozen):
     """A ``users[].user.auth-provider`` stanza: a named provider and its string settings."""
 
     name: str
-    config: Mapping[str, str] = field(default_factory=dict)
+    config: Mapping[str, str]
+    __slots__ = ("name", "config")
+
+    def __init__(self, name: str, config: Optional[Mapping[str, str]] = None) -> None:
+        _set(self, "name", name)
+        _set(self, "config", {} if config is None else config)
 
     def _shown(self, name: str, value: Any) -> str:
         if name == "config":
@@ -136,35 +177,66 @@ class AuthProviderConfig(_Redacting):
         return super()._shown(name, value)
 
 
-@dataclass(frozen=True, repr=False)
-class UserInfo(_Redacting):
+class UserInfo(_Redacting, Frozen):
     """A ``users[].user`` stanza (clientcmd ``AuthInfo``): who the client is."""
 
     _secret_fields = frozenset({"client_key_data", "token", "password"})
 
-    client_certificate: Optional[str] = None
-    client_certificate_data: Optional[bytes] = None
-    client_key: Optional[str] = None
-    client_key_data: Optional[bytes] = None
-    token: Optional[str] = None
-    token_file: Optional[str] = None
-    username: Optional[str] = None
-    password: Optional[str] = None
-    exec: Optional[ExecConfig] = None
-    auth_provider: Optional[AuthProviderConfig] = None
-    impersonate: Impersonation = field(default_factory=Impersonation)
-    origin: Optional[str] = field(default=None, compare=False)
+    client_certificate: Optional[str]
+    client_certificate_data: Optional[bytes]
+    client_key: Optional[str]
+    client_key_data: Optional[bytes]
+    token: Optional[str]
+    token_file: Optional[str]
+    username: Optional[str]
+    password: Optional[str]
+    exec: Optional[ExecConfig]
+    auth_provider: Optional[AuthProviderConfig]
+    impersonate: Impersonation
+    origin: Optional[str]
+    __slots__ = ("client_certificate", "client_certificate_data", "client_key", "client_key_data", "token",
+                 "token_file", "username", "password", "exec", "auth_provider", "impersonate", "origin")
+    _not_compared = ("origin",)
+
+    def __init__(self, client_certificate: Optional[str] = None, client_certificate_data: Optional[bytes] = None,
+                 client_key: Optional[str] = None, client_key_data: Optional[bytes] = None,
+                 token: Optional[str] = None, token_file: Optional[str] = None, username: Optional[str] = None,
+                 password: Optional[str] = None, exec: Optional[ExecConfig] = None,
+                 auth_provider: Optional[AuthProviderConfig] = None, impersonate: Optional[Impersonation] = None,
+                 origin: Optional[str] = None) -> None:
+        _set(self, "client_certificate", client_certificate)
+        _set(self, "client_certificate_data", client_certificate_data)
+        _set(self, "client_key", client_key)
+        _set(self, "client_key_data", client_key_data)
+        _set(self, "token", token)
+        _set(self, "token_file", token_file)
+        _set(self, "username", username)
+        _set(self, "password", password)
+        _set(self, "exec", exec)
+        _set(self, "auth_provider", auth_provider)
+        _set(self, "impersonate", Impersonation() if impersonate is None else impersonate)
+        _set(self, "origin", origin)
 
 
-@dataclass(frozen=True, repr=False)
-class ContextInfo(_Redacting):
+class ContextInfo(_Redacting, Frozen):
     """A ``contexts[].context`` stanza: a cluster, a user and a default namespace."""
 
-    cluster: Optional[str] = None
-    user: Optional[str] = None
-    namespace: Optional[str] = None
-    origin: Optional[str] = field(default=None, compare=False)
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    cluster: Optional[str]
+    user: Optional[str]
+    namespace: Optional[str]
+    origin: Optional[str]
+    raw: Mapping[str, Any]
+    __slots__ = ("cluster", "user", "namespace", "origin", "raw")
+    _not_compared = ("origin", "raw")
+    _not_shown = ("raw",)
+
+    def __init__(self, cluster: Optional[str] = None, user: Optional[str] = None, namespace: Optional[str] = None,
+                 origin: Optional[str] = None, raw: Optional[Mapping[str, Any]] = None) -> None:
+        _set(self, "cluster", cluster)
+        _set(self, "user", user)
+        _set(self, "namespace", namespace)
+        _set(self, "origin", origin)
+        _set(self, "raw", {} if raw is None else raw)
 
 
 @dataclass(frozen=True, repr=False)
