@@ -35,7 +35,7 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from discovery.errors import StatusError
 from discovery.types import GroupVersionKind, GroupVersionResource
@@ -170,6 +170,7 @@ class Terminal:
         self.out_fd = stdout_fd
         self._saved: Any = None
         self._old_handler: Any = None
+        self._interrupts: Dict[int, Any] = {}
 
     @staticmethod
     def usable(fd: int) -> bool:
@@ -188,21 +189,40 @@ class Terminal:
             return None
         return size.columns, size.lines
 
+    #: kubectl's ``interrupt`` handler: these signals restore the terminal, then exit 1.
+    INTERRUPTS = ("SIGHUP", "SIGINT", "SIGTERM", "SIGQUIT")
+
     def __enter__(self) -> "Terminal":
         import termios
         import tty
 
         self._saved = termios.tcgetattr(self.fd)
+        self._interrupts = {}
+        if threading.current_thread() is threading.main_thread():
+            for name in self.INTERRUPTS:
+                sig = getattr(signal, name, None)
+                if sig is not None:
+                    self._interrupts[sig] = signal.signal(sig, self._interrupted)
         tty.setraw(self.fd, termios.TCSANOW)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def _restore(self) -> None:
         import termios
 
-        self.stop_resizes()
         if self._saved is not None:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
             self._saved = None
+
+    def _interrupted(self, *_: Any) -> None:
+        self._restore()
+        os._exit(1)  # as kubectl: the terminal back as it was, exit 1, nothing more
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop_resizes()
+        self._restore()
+        for sig, handler in getattr(self, "_interrupts", {}).items():
+            signal.signal(sig, handler)
+        self._interrupts = {}
 
     def send_resizes(self, resize: Callable[[int, int], None], initial: bool = False) -> None:
         """Send the size on every SIGWINCH (kubectl's ``MonitorSize``); now too with ``initial``.

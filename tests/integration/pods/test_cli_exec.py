@@ -56,9 +56,12 @@ def cluster(full_kubeconfig: str, tmp_path_factory) -> Iterator[Dict[str, Any]]:
             time.sleep(0.1)
     two = pod_manifest("two", containers=["a", "b"])
     two["spec"]["containers"][0]["stdin"] = True
-    for manifest in (pod_manifest("one"), two, pod_manifest("done", {"exit-code": "0"}, restart_policy="Never")):
+    ttyc = pod_manifest("ttyc")
+    ttyc["spec"]["containers"][0].update(stdin=True, tty=True)
+    for manifest in (pod_manifest("one"), two, ttyc,
+                     pod_manifest("done", {"exit-code": "0"}, restart_policy="Never")):
         pods.create(manifest)
-    want = {"one": "Running", "two": "Running", "done": "Succeeded"}
+    want = {"one": "Running", "two": "Running", "ttyc": "Running", "done": "Succeeded"}
     while any((pods.get(p).get("status") or {}).get("phase") != phase for p, phase in want.items()):
         assert time.monotonic() < deadline + 60, "pods not ready"
         time.sleep(0.2)
@@ -225,6 +228,12 @@ def under_pty(command: List[str], steps: Sequence[Tuple[str, Any]], timeout: flo
                 return
             out += data
 
+    def pump_for(seconds: float) -> None:
+        nonlocal deadline
+        saved, deadline = deadline, time.monotonic() + seconds
+        pump(b"\x00never")
+        deadline = saved
+
     try:
         for kind, arg in steps:
             if kind == "wait":
@@ -234,6 +243,10 @@ def under_pty(command: List[str], steps: Sequence[Tuple[str, Any]], timeout: flo
                 set_size(master, *arg)
             elif kind == "write":
                 os.write(master, arg)
+            elif kind == "signal":
+                time.sleep(0.5)  # what was sent has had time to come back
+                pump_for(0.5)
+                proc.send_signal(arg)
         code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
         pump()
         after = subprocess.run(["stty", "-g"], stdin=slave, capture_output=True).stdout
@@ -272,3 +285,15 @@ def test_exec_tty_exit_code(cluster):
     theirs = under_pty(argv(cluster, "kubectl", args), [])
     ours = under_pty(argv(cluster, "dynclient", args), [])
     assert (without_klog(theirs[0]), theirs[1]) == ours[:2] == (b"command terminated with exit code 7\r\n", 7)
+
+
+def test_attach_tty_like_kubectl(cluster):
+    """A container with a TTY: raw mode, the prompt line, a line typed comes back; SIGTERM restores and exits 1."""
+    import signal
+
+    steps = [("wait", b"try pressing enter.\r\n"), ("write", b"typed here\n"), ("wait", b"typed here\r\n"),
+             ("signal", signal.SIGTERM)]
+    theirs = under_pty(argv(cluster, "kubectl", ["attach", "-it", "ttyc"]), steps)
+    ours = under_pty(argv(cluster, "dynclient", ["attach", "-it", "ttyc"]), steps)
+    assert (without_klog(theirs[0]), theirs[1]) == ours[:2]
+    assert ours == (b"If you don't see a command prompt, try pressing enter.\r\ntyped here\r\n", 1, ours[2])
