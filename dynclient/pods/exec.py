@@ -18,6 +18,13 @@ own names and phase, before any stream is opened. Then ``dial`` upgrades
   ``wait()`` for the exit code. One reader thread demultiplexes the
   channels; it never blocks on a slow consumer (output is buffered).
 
+Which container: the library asks (``ContainerRequired`` lists the names)
+when a pod has several and none is named, and the
+``kubectl.kubernetes.io/default-container`` annotation does not say; a
+program should not run a command in a container it did not choose.
+``dynclient exec`` picks the first one with kubectl's "Defaulted
+container" notice, as kubectl does.
+
 A non-zero exit is a result. A refusal on the error channel is raised
 from ``wait()`` (``run_exec``: at once): ``KubeletUnreachable`` when the API
 server could not reach the kubelet, else the Status as the tree's
