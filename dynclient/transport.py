@@ -73,6 +73,9 @@ class RequestInfo:
     #: for as a stream); None for a stream, which is left to its reader so it is never read twice
     #: or held here, and None when no reply came. What kubectl logs as "Response Body" at ``-v=8``.
     body: Optional[bytes] = None
+    #: True when the transport sends the request again after this attempt (Retry-After, a GET's 5xx or
+    #: connection failure): client-go reads (and logs) only the reply of the attempt it keeps.
+    retrying: bool = False
 
 
 RequestHook = Callable[[RequestInfo], None]
@@ -263,8 +266,9 @@ class Transport:
                     resp.content  # read now, so a broken body is a TransportError like any other
             except OSError as exc:
                 err = TransportError(f"{method} {url}: {type(exc).__name__}: {_reason(exc)}")
-                self._emit(RequestInfo(method, url, 0, time.monotonic() - start, attempt, accept, err))
-                if method == "GET" and attempt <= min(self.max_retries, 2):
+                again = method == "GET" and attempt <= min(self.max_retries, 2)
+                self._emit(RequestInfo(method, url, 0, time.monotonic() - start, attempt, accept, err, retrying=again))
+                if again:
                     self._sleep(_backoff(attempt))
                     continue
                 raise err from exc
@@ -281,13 +285,14 @@ class Transport:
                 # Not text/* (binary, protobuf, JSON that is no Status): client-go's "unknown" texts, no excerpt.
                 content_type=resp.headers.get("Content-Type"),
             )
+            wait = self._retry_wait(method, resp, attempt)  # None for a 401: its retry is the refresh below
             self._emit(RequestInfo(method, url, resp.status_code, elapsed, attempt, accept, error,
-                                   reason=resp.reason or "", warnings=warnings, body=content))
+                                   reason=resp.reason or "", warnings=warnings, body=content,
+                                   retrying=wait is not None))
             if isinstance(error, Unauthorized) and auth is not None and not refreshed:
                 refreshed = True  # client-go exec plugins: refresh the credential once on a 401
                 if auth.refresh():
                     continue
-            wait = self._retry_wait(method, resp, attempt)
             if wait is None:
                 raise error
             log.debug("retrying %s %s in %.2fs after HTTP %d", method, url, wait, resp.status_code)

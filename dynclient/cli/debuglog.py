@@ -3,8 +3,8 @@
 client-go's ``logBody`` (kubectl 1.32) logs, at ``-v=8``, every request's
 body (``body=""`` when there is none: a GET, a watch) and the body of every
 reply it reads whole (``Do()``: discovery, gets, writes, and error replies of
-streams too); a stream it hands to the caller (a watch, ``get --raw``, logs)
-has no "Response Body" line. The CLI gets both from the transport's seams
+streams too; of a retried request, the last reply only); a stream it hands
+to the caller (a watch, ``get --raw``, logs) has no "Response Body" line. The CLI gets both from the transport's seams
 (``Transport.send_hooks`` and ``RequestInfo.body``), so every command logs
 them, discovery included, and a stream is never read here.
 
@@ -145,7 +145,9 @@ class BodyLogger:
 
     def on_reply(self, info: object) -> None:
         body: Optional[bytes] = getattr(info, "body", None)
-        if body is not None:  # None: a stream its reader consumes, or no reply at all
+        # None: a stream its reader consumes, or no reply at all. An attempt the transport will repeat
+        # is not logged: client-go's transformResponse (and its log line) only sees the reply it keeps.
+        if body is not None and not getattr(info, "retrying", False):
             self._log("Response Body", body)
 
     def _log(self, what: str, body: bytes) -> None:

@@ -494,3 +494,22 @@ def test_discovery_asks_with_its_own_timeout(mocked_responses, make, timeout_par
     reply = t.get("/api", accept="application/json")
     assert reply.status_code == 200
     assert mocked_responses.calls[0].request.url == f"{HOST}/api{query}"
+
+
+@pytest.mark.parametrize("method, replies, retrying", [
+    ("GET", [(503, {"Retry-After": "0"}), (200, {})], [True, False]),
+    ("GET", [(500, {}), (200, {})], [True, False]),
+    ("POST", [(500, {})], [False]),  # not safe to repeat: the 500 is the last reply
+    ("GET", [(404, {})], [False]),
+], ids=["retry-after", "get-5xx", "post-5xx", "not-found"])
+def test_hooks_are_told_which_attempts_are_retried(mocked_responses, make, method, replies, retrying):
+    seen: List[Any] = []
+    t = make(hooks=[seen.append])
+    for code, headers in replies:
+        mocked_responses.add(method, f"{HOST}/api/v1/x", json=status(code, "X") if code >= 400 else {}, status=code,
+                             headers=headers)
+    try:
+        t.request(method, "/api/v1/x")
+    except dynclient.StatusError:
+        pass
+    assert [i.retrying for i in seen] == retrying

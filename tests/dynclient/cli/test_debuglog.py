@@ -145,3 +145,12 @@ def test_log_response_body_logs_nothing_now(caplog):
     caplog.set_level(logging.DEBUG, logger="dynclient.cli")
     log_response_body(b"{}", 8)
     assert _messages(caplog) == []
+
+
+def test_a_retried_attempts_reply_is_not_logged(caplog):
+    # client-go logs the reply of the attempt it keeps; a 503 it retries after Retry-After never reaches the log.
+    caplog.set_level(logging.DEBUG, logger="dynclient.cli")
+    logger = BodyLogger(8)
+    logger.on_reply(RequestInfo("GET", "https://k/x", 503, 0.01, 1, body=b'{"code":503}', retrying=True))
+    logger.on_reply(RequestInfo("GET", "https://k/x", 200, 0.01, 2, body=b"{}"))
+    assert _messages(caplog) == ['"Response Body" body="{}"']
