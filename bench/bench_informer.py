@@ -136,7 +136,9 @@ def peers(kubeconfig: str, runs: int = 3) -> Dict[str, Any]:
     kubectl = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(["kubectl", "--kubeconfig", kubeconfig, "-n", NAMESPACE, "get", "configmaps", "-o", "json"],
+        # One LIST: a paged one can outlive its continue token on a server compacting every few seconds.
+        subprocess.run(["kubectl", "--kubeconfig", kubeconfig, "-n", NAMESPACE, "get", "configmaps", "-o", "json",
+                        "--chunk-size=0"],
                        check=True, stdout=subprocess.DEVNULL)
         kubectl.append(time.perf_counter() - start)
     plain = []
@@ -150,21 +152,28 @@ def peers(kubeconfig: str, runs: int = 3) -> Dict[str, Any]:
 
 
 def main() -> int:
+    global NAMESPACE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kubeconfig", required=True)
     parser.add_argument("--objects", type=int, default=20000)
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--namespace", default="bench-informer", help="where the ConfigMaps are made (default %(default)s)")
+    parser.add_argument("--populate-only", action="store_true", help="create the ConfigMaps and stop")
+    parser.add_argument("--delete-namespace", action="store_true", help="delete the namespace at the end")
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    NAMESPACE = args.namespace
     if args.child:
         print(json.dumps(child(args.kubeconfig, args.child, args.updates)))
         return 0
     populate(args.kubeconfig, args.objects)
+    if args.populate_only:
+        return 0
     results = []
     for mode in args.modes.split(","):
         proc = subprocess.run([sys.executable, __file__, "--kubeconfig", args.kubeconfig, "--child", mode,
-                               "--updates", str(args.updates)], check=True, capture_output=True, text=True)
+                               "--namespace", NAMESPACE, "--updates", str(args.updates)], check=True, capture_output=True, text=True)
         results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         print(json.dumps(results[-1]), flush=True)
     print(json.dumps({"peers": peers(args.kubeconfig)}), flush=True)

@@ -30,10 +30,17 @@ Three options keep an informer small on a big cluster:
   or handed to a handler (client-go ``SetTransform``); the default keeps
   the object whole, ``strip_managed_fields`` drops ``metadata.managedFields``
   (often half of a small object). Every stored object's keys are then
-  interned (``compact``), so they are shared between objects.
+  interned (``compact``), so they are shared between objects, and so are
+  the values that repeat across objects (label values, timestamps,
+  namespace, kind...).
 * ``metadata_only=True``: LIST and WATCH ask for ``PartialObjectMetadata``
   (``dynclient.tools.metadata``), so the store holds metadata only, like an
-  informer on client-go's metadata client.
+  informer on client-go's metadata client. Unless another ``transform``
+  is given, it also drops ``managedFields``, as kube-controller-manager
+  trims its metadata informers: in a ``PartialObjectMetadata`` they are
+  most of the bytes (about 60% for a ConfigMap written once), and a
+  metadata-only informer exists to be small. ``transform=keep_managed_fields``
+  keeps them.
 * ``watch_list=True``: the initial sync is a WatchList
   (``sendInitialEvents=true``, ``resourceVersionMatch=NotOlderThan``): the
   server streams the current objects as ADDED events and marks the end
@@ -45,6 +52,13 @@ Three options keep an informer small on a big cluster:
 
 Objects in the store and given to handlers are shared: treat them as
 read-only (``copy.deepcopy`` before changing one), as client-go asks.
+
+Every LIST reply is decoded one item at a time (``dynclient.liststream``),
+each item transformed and compacted before the next is decoded, so the
+peak is the reply's text and the store, not the text and every parsed
+object of it. That matters most when a continue token expires mid-way
+(the server compacted its history during a slow LIST): the fallback, as
+client-go's pager, is one LIST of everything.
 """
 
 from __future__ import annotations
@@ -54,16 +68,17 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Set, Tuple, Union
 
 from discovery.errors import Expired, Gone, StatusError
 from discovery.types import GroupVersionResource
 from restmapper.mapping import RESTMapping
 
+from ..replies import split_checked
 from ..resource import ResourceClient
 from ..retry import jittered_backoff
 from ..watch import INITIAL_EVENTS_END, Watch
-from .metadata import MetadataClient
+from .metadata import LIST_ACCEPT, MetadataClient, list_params
 
 __all__ = [
     "Informer",
@@ -76,6 +91,7 @@ __all__ = [
     "by_label",
     "NAMESPACE_INDEX",
     "strip_managed_fields",
+    "keep_managed_fields",
     "compact",
 ]
 
@@ -121,26 +137,41 @@ def strip_managed_fields(obj: Obj) -> Obj:
     return obj
 
 
-#: Keys whose (short, repeated) string values are shared between stored objects.
-_SHARED_VALUES = frozenset({"apiVersion", "kind", "namespace", "manager", "operation", "fieldsType", "subresource"})
+def keep_managed_fields(obj: Obj) -> Obj:
+    """A transform that changes nothing: for a metadata-only informer that should keep ``managedFields``."""
+    return obj
 
 
-def compact(value: Any) -> Any:
-    """A copy of ``value`` whose dict keys (and a few repeated values) are interned strings.
+#: Keys whose (short, repeated) string values are shared between stored objects: kinds and versions,
+#: the namespace, field managers, and timestamps (objects made or changed in the same second share them).
+_SHARED_VALUES = frozenset({"apiVersion", "kind", "namespace", "manager", "operation", "fieldsType", "subresource",
+                            "creationTimestamp", "deletionTimestamp", "time"})
+#: Maps whose values are shared too: label values repeat across the objects of one app (63 characters at most).
+_SHARED_MAPS = frozenset({"labels"})
+
+
+def compact(value: Any, _shared: bool = False) -> Any:
+    """A copy of ``value`` whose dict keys (and the values that repeat) are interned strings.
 
     Each object is decoded on its own (``dynclient.liststream``), so 20,000
     ConfigMaps would carry 20,000 copies of ``"metadata"``, ``"name"``,
-    ``"resourceVersion"``...; interned, they share one each. The informer
-    stores every object this way, after ``transform``.
+    ``"resourceVersion"``...; interned, they share one each. So do the
+    values that repeat across objects: kinds, namespaces, managers,
+    timestamps, label values. Values that are mostly unique (names, uids,
+    resourceVersions, annotations, data) are left alone: interning them
+    would only add the interning table's entry. The informer stores every
+    object this way, after ``transform``.
     """
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
             if type(key) is str:
                 key = sys.intern(key)
-                if key in _SHARED_VALUES and type(item) is str and len(item) <= 253:
+                if (_shared or key in _SHARED_VALUES) and type(item) is str and len(item) <= 253:
                     out[key] = sys.intern(item)
                     continue
+                out[key] = compact(item, key in _SHARED_MAPS and type(item) is dict)
+                continue
             out[key] = compact(item)
         return out
     if isinstance(value, list):
@@ -296,6 +327,8 @@ class Informer:
             client = MetadataClient(client)
         #: The resource client LISTs and WATCHes go through (a ``MetadataClient`` with ``metadata_only``).
         self.client: Any = client
+        if transform is None and metadata_only:
+            transform = strip_managed_fields  # see the module docstring: what a metadata informer is for
         self.transform = transform
         self.metadata_only = metadata_only
         self.watch_list = watch_list
@@ -313,8 +346,9 @@ class Informer:
         self.store = Store({NAMESPACE_INDEX: namespace_index} if indexers is None else indexers)
         #: Counters: lists, relists (after the first), watch events, watch reconnects, handler errors.
         #: ``watch_lists``: initial syncs (and re-syncs) streamed by a WatchList instead of a LIST.
+        #: ``full_lists``: paged LISTs whose continue token expired, finished as one LIST of everything.
         self.stats: Dict[str, int] = {"lists": 0, "relists": 0, "events": 0, "reconnects": 0, "handler_errors": 0,
-                                      "watch_lists": 0}
+                                      "watch_lists": 0, "full_lists": 0}
         self.last_sync_resource_version = ""
         self._handlers: List[EventHandler] = []
         self._dispatch = threading.RLock()  # store changes and their notifications happen as one step
@@ -442,24 +476,50 @@ class Informer:
         return jittered_backoff(failures, base=self.backoff_base, cap=self.max_backoff)
 
     def _list_pages(self) -> Tuple[List[Obj], str]:
-        """One consistent LIST, page by page; a continue token that expires falls back to a full LIST."""
+        """One consistent LIST, page by page; a continue token that expires falls back to a full LIST.
+
+        Items are decoded one at a time and stored transformed and compacted
+        (``_list_stream``), so no page, and not the full LIST either, is ever
+        held as parsed dicts beside its text.
+        """
         items: List[Obj] = []
         token: Optional[str] = None
         while True:
             try:
-                page = self.client.list(label_selector=self.label_selector, field_selector=self.field_selector,
-                                        limit=self.page_size, continue_=token)
+                fields, page = self._list_stream(limit=self.page_size, continue_=token)
             except Expired:
                 if token is None:
                     raise
-                page = self.client.list(label_selector=self.label_selector, field_selector=self.field_selector)
-                return ([self._transformed(item) for item in page.get("items") or []],
-                        (page.get("metadata") or {}).get("resourceVersion", ""))
-            items.extend(self._transformed(item) for item in page.get("items") or [])
-            meta = page.get("metadata") or {}
+                self.stats["full_lists"] += 1
+                log.info("%s: the LIST's continue token expired; listing everything at once", self)
+                items = []  # freed before the big reply comes
+                fields, page = self._list_stream()
+                items.extend(self._transformed(item) for item in page)
+                return items, (fields.get("metadata") or {}).get("resourceVersion", "")
+            items.extend(self._transformed(item) for item in page)
+            meta = fields.get("metadata") or {}
             token = meta.get("continue")
             if not token:
                 return items, meta.get("resourceVersion", "")
+
+    def _list_stream(self, *, limit: Optional[int] = None,
+                     continue_: Optional[str] = None) -> Tuple[Dict[str, Any], Iterator[Obj]]:
+        """One LIST call as ``(fields, items)``: items decoded as they are taken, fields complete after the last.
+
+        This is ``ResourceClient.list`` (its path healing, its errors) with
+        the reply split by ``split_checked`` instead of decoded whole; for a
+        metadata-only informer it asks for a ``PartialObjectMetadataList``.
+        """
+        client = self.client
+        rc = client.resource if isinstance(client, MetadataClient) else client
+        accept = LIST_ACCEPT if isinstance(client, MetadataClient) else "application/json"
+        params = list_params(label_selector=self.label_selector, field_selector=self.field_selector, limit=limit,
+                             continue_=continue_)
+        answered, reply, url = rc._send("GET", lambda c: c._path(), params=params, accept=accept)
+        try:
+            return split_checked(reply, method="GET", url=url)
+        except StatusError as err:
+            answered._raise_about(err, "GET", None)
 
     def _list_and_replace(self) -> str:
         items, rv = self._list_pages()

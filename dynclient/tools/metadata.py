@@ -22,7 +22,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from ..paths import check_name, one_term_equal_selector, resource_path
 from ..watch import Watch
 
-__all__ = ["MetadataClient", "LIST_ACCEPT", "OBJECT_ACCEPT"]
+__all__ = ["MetadataClient", "LIST_ACCEPT", "OBJECT_ACCEPT", "list_params"]
 
 #: What a LIST asks for.
 LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
@@ -32,7 +32,8 @@ OBJECT_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
 Obj = Dict[str, Any]
 
 
-def _params(**pairs: Any) -> List[Tuple[str, str]]:
+def list_params(**pairs: Any) -> List[Tuple[str, str]]:
+    """Query parameters of a LIST or WATCH, from keyword names (``label_selector``...); empty ones left out."""
     names = {"label_selector": "labelSelector", "field_selector": "fieldSelector", "limit": "limit",
              "continue_": "continue", "resource_version": "resourceVersion",
              "resource_version_match": "resourceVersionMatch", "timeout_seconds": "timeoutSeconds"}
@@ -124,7 +125,7 @@ class MetadataClient:
         def open_stream(watch: Watch) -> Any:
             initial = send_initial_events and not watch.initial_events_done
             rv = resource_version or "" if initial else watch.resource_version
-            params = _params(label_selector=label_selector, field_selector=field_selector, resource_version=rv,
+            params = list_params(label_selector=label_selector, field_selector=field_selector, resource_version=rv,
                              resource_version_match="NotOlderThan" if initial else None)
             params.append(("watch", "true"))
             if allow_bookmarks or initial:
