@@ -114,7 +114,7 @@ def echo_all(port: int, payloads: Sequence[bytes]) -> float:
 
     def one(payload: bytes) -> None:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=300) as c:
+            with socket.create_connection(("127.0.0.1", port), timeout=120) as c:
                 c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 sender = threading.Thread(target=c.sendall, args=(payload,), daemon=True)
                 sender.start()

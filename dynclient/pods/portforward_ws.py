@@ -19,7 +19,13 @@ import socket
 import threading
 from typing import Any, Callable, List, Optional
 
+from .portforward_wsgate import WriteGate
+
 __all__ = ["PROTOCOLS", "WebSocketCarrier", "LINGER"]
+
+
+def _data_channel(piece: memoryview) -> bytes:
+    return b"\x00" + piece
 
 PROTOCOLS = ("v4.channel.k8s.io",)
 RECV_SIZE = 256 * 1024
@@ -43,6 +49,7 @@ class WebSocketCarrier:
 
     def carry(self, conn: socket.socket, remote: int) -> Optional[str]:
         ws = self._dial_ws(remote)
+        gate = WriteGate(ws)
         with self._lock:
             self._open.append(ws)
         local_eof = threading.Event()
@@ -53,7 +60,7 @@ class WebSocketCarrier:
                     data = conn.recv(RECV_SIZE)
                     if not data:
                         break
-                    ws.send(b"\x00" + data)
+                    gate.send(data, _data_channel)
             except Exception:
                 pass
             local_eof.set()

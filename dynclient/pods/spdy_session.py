@@ -24,11 +24,13 @@ does when one of its streams is not read.
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections import deque
 from typing import Any, Callable, Deque, Dict, Mapping, Optional, Sequence, Tuple
 
 from . import spdy_frames as f
+from .portforward_wsgate import WriteGate
 
 __all__ = ["SpdySession", "SpdyStream", "SessionClosed", "INITIAL_WINDOW", "RECEIVE_WINDOW", "HIGH_WATER"]
 
@@ -151,6 +153,7 @@ class SpdySession:
 
     def __init__(self, ws: Any, *, on_close: Optional[Callable[[Optional[BaseException]], None]] = None) -> None:
         self._ws = ws
+        self._gate = WriteGate(ws)
         self._codec = f.HeaderCodec()
         self._reader_frames = f.FrameReader(self._codec)
         self._send_lock = threading.Lock()
@@ -189,7 +192,7 @@ class SpdySession:
 
     def _write(self, data: bytes) -> None:
         try:
-            self._ws.send(data)
+            self._gate.send(data)
         except Exception as exc:  # websockets' ConnectionClosed, or an OSError under it
             self._fail(exc)
             raise SessionClosed(f"the SPDY session's WebSocket is closed: {exc}") from None
@@ -268,14 +271,22 @@ class SpdySession:
             self._on_close(error)
 
     def close(self) -> None:
-        """GOAWAY, then close the WebSocket; every stream ends."""
-        if self.alive:
+        """GOAWAY, then close the WebSocket; every stream ends. Never waits long on a stuck peer."""
+        sent = False
+        if self.alive and self._send_lock.acquire(timeout=1):
             try:
-                with self._send_lock:
-                    self._ws.send(f.goaway(0))
+                self._gate.send(f.goaway(0))
+                sent = True
             except Exception:
                 pass
+            finally:
+                self._send_lock.release()
         self._fail(None)
+        if not sent:
+            try:  # a send stuck on a peer that stopped reading holds websockets' lock: break the socket first
+                self._ws.socket.shutdown(socket.SHUT_RDWR)
+            except (OSError, AttributeError):
+                pass
         try:
             self._ws.close()
         except Exception:

@@ -8,6 +8,7 @@ WebSocket protocol), put in place of the dialers.
 from __future__ import annotations
 
 import queue
+import re
 import socket
 import threading
 from typing import Any, List, Optional
@@ -54,6 +55,8 @@ class FakeV4:
         self._in: "queue.Queue[Any]" = queue.Queue()
         self.closed = threading.Event()
         self.refuse = refuse
+        self._pair = socket.socketpair()  # ``.socket``: what the write gate polls (always writable here)
+        self.socket = self._pair[0]
         self._in.put(bytes([0]) + port.to_bytes(2, "little"))
         self._in.put(bytes([1]) + port.to_bytes(2, "little"))
         if refuse:
@@ -77,8 +80,11 @@ class FakeV4:
         return item
 
     def close(self) -> None:
-        self.closed.set()
-        self._in.put(ConnectionClosedOK(Close(1000, ""), Close(1000, ""), True))
+        if not self.closed.is_set():
+            self.closed.set()
+            self._in.put(ConnectionClosedOK(Close(1000, ""), Close(1000, ""), True))
+        for s in self._pair:
+            s.close()
 
 
 @pytest.fixture
@@ -101,11 +107,16 @@ def tunnel(monkeypatch):
     def fake_dial(transport, target, subprotocols, timeout=None):
         assert list(subprotocols) == ["v4.channel.k8s.io"]
         state.v4_dials.append(target)
-        return FakeV4(int(target.rpartition("=")[2]), state.v4_refuse)
+        conn = FakeV4(int(target.rpartition("=")[2]), state.v4_refuse)
+        made.append(conn)
+        return conn
 
+    made: List[Any] = [state.kubelet]
     monkeypatch.setattr(pfmod, "dial_tunnel", fake_tunnel)
     monkeypatch.setattr(pfmod, "dial", fake_dial)
-    return state
+    yield state
+    for conn in made:
+        conn.close()
 
 
 def echo_through(port: int, payload: bytes) -> bytes:
@@ -352,3 +363,19 @@ def test_a_fixed_local_port_is_used(mock_server, pods, tunnel):
     with PortForward(pods, "web", [f"{port}:80"]) as pf:
         assert pf.local_ports == [port]
         assert echo_through(port, b"fixed") == b"fixed"
+
+
+def test_cli_error_line_is_klogs():
+    from dynclient.cli.port_forward import _klog_error
+
+    line = _klog_error('an error occurred forwarding 1 -> 81: dial "x"')
+    assert re.fullmatch(r'E\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ portforward\.go:424\] "Unhandled Error" '
+                        r'err="an error occurred forwarding 1 -> 81: dial \\"x\\""\n', line), line
+
+
+def test_listeners_are_announced_in_order(mock_server, pods, tunnel):
+    mock_server.add("GET", POD_PATH, json=pod())
+    seen: List[tuple] = []
+    with PortForward(pods, "web", ["0:80", "0:81"], on_listen=lambda *a: seen.append(a)) as pf:
+        assert seen == [("127.0.0.1", pf.local_ports[0], 80), ("127.0.0.1", pf.local_ports[1], 81)]
+        assert pf.listeners == seen

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import queue
+import socket
 import struct
 import threading
 import zlib
@@ -45,6 +46,8 @@ class FakeKubelet:
         self.lock = threading.Lock()
         self._in: "queue.Queue[Any]" = queue.Queue()
         self.closed = threading.Event()
+        self._pair = socket.socketpair()  # ``.socket``: what the write gate polls (always writable here)
+        self.socket = self._pair[0]
 
     # the client's API (websockets.sync ClientConnection)
     def send(self, message: bytes) -> None:
@@ -63,8 +66,11 @@ class FakeKubelet:
         return item
 
     def close(self) -> None:
-        self.closed.set()
-        self._in.put(ConnectionClosedOK(Close(1000, ""), Close(1000, ""), True))
+        if not self.closed.is_set():
+            self.closed.set()
+            self._in.put(ConnectionClosedOK(Close(1000, ""), Close(1000, ""), True))
+        for s in self._pair:
+            s.close()
 
     # the server's side
     def reply(self, data: bytes) -> None:

@@ -186,3 +186,15 @@ def test_a_missing_pod_is_not_found(dyn, make_pod):
     pods = dyn.resource(GVR_PODS).namespace(make_pod.namespace)
     with pytest.raises(dynclient.NotFound):
         PortForward(pods, "nope", [80]).start()
+
+
+@pytest.mark.parametrize("protocol", ["spdy", "websocket"])
+def test_sixty_four_mib_through_one_connection(dyn, make_pod, protocol):
+    """Sending and reading at once, as fast as both go: with a send blocked inside websockets' lock this stalled
+    (the reader could not drain, so the echo stopped reading us); see portforward_wsgate."""
+    make_pod("web")
+    pods = dyn.resource(GVR_PODS).namespace(make_pod.namespace)
+    payload = os.urandom(64 * MIB)
+    with PortForward(pods, "web", [80], protocol=protocol) as pf:
+        [result] = echo_many(pf.local_ports[0], [payload], timeout=300)
+    assert result is not None and len(result) == len(payload) and result == payload
