@@ -14,7 +14,10 @@ connection), then ``--rounds`` rounds of 200 GETs at once (``asyncio.gather``),
 each of a different ConfigMap. The first round opens the connections (cold);
 the later ones reuse them (warm). Figures are the median over ``--runs``
 processes; ratios are peer / dynclient.aio, so above 1 means dynclient.aio is
-faster. Nobody is throttled (dynclient with ``qps=0``; the peers have no
+faster. Each process also reports the CPU time of a warm round: on a loaded
+machine the wall time is mostly the server's, and the CPU column is what the
+client itself costs. ``python bench/run.py --only aio`` runs the same through
+the bench (its ``aio`` section), with the rest of the bench's reporting. Nobody is throttled (dynclient with ``qps=0``; the peers have no
 client-side rate limit). Connection limits are each client's default:
 dynclient.aio's call pool is its connection pool (64), kr8s (httpx) and
 kubernetes_asyncio (aiohttp) allow 100 connections; ``--workers`` sizes
