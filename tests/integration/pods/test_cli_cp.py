@@ -16,7 +16,6 @@ The case that fails early therefore sends one small file.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
