@@ -27,18 +27,24 @@ on stay dataclasses.
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Any, Callable, ClassVar, NoReturn, Tuple
+from typing import Any, ClassVar, NoReturn, Protocol, Tuple
 
 __all__ = ["Frozen"]
 
 
-def _getter(fields: Tuple[str, ...]) -> Callable[[Any], Tuple[Any, ...]]:
+class _Getter(Protocol):
+    """``obj -> tuple of some of its fields`` (a protocol, so the type checker does not bind it as a method)."""
+
+    def __call__(self, obj: Any, /) -> Tuple[Any, ...]: ...
+
+
+def _getter(fields: Tuple[str, ...]) -> _Getter:
     if len(fields) == 1:  # attrgetter of one name returns the value itself, not a 1-tuple
         one = attrgetter(fields[0])
-        return lambda obj: (one(obj),)
+        return staticmethod(lambda obj: (one(obj),))
     if not fields:
-        return lambda obj: ()
-    return attrgetter(*fields)
+        return staticmethod(lambda obj: ())
+    return staticmethod(attrgetter(*fields))
 
 
 class Frozen:
@@ -50,9 +56,9 @@ class Frozen:
     #: Fields that equality and hashing ignore (``field(compare=False)``).
     _not_compared: ClassVar[Tuple[str, ...]] = ()
     #: ``obj -> tuple of its fields``, for repr and copying.
-    _frozen_values: ClassVar[Callable[[Any], Tuple[Any, ...]]] = staticmethod(_getter(()))  # type: ignore
+    _frozen_values: ClassVar[_Getter] = _getter(())
     #: ``obj -> tuple of its compared fields``, for equality and hashing.
-    _frozen_compared: ClassVar[Callable[[Any], Tuple[Any, ...]]] = staticmethod(_getter(()))  # type: ignore
+    _frozen_compared: ClassVar[_Getter] = _getter(())
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -61,10 +67,11 @@ class Frozen:
             slots = klass.__dict__.get("__slots__", ())
             fields += (slots,) if isinstance(slots, str) else tuple(slots)
         cls._frozen_fields = fields
-        values = staticmethod(_getter(fields))
+        # Each getter is stored as a staticmethod: a plain function in a class would bind as a method.
+        values = _getter(fields)
         compared = tuple(name for name in fields if name not in cls._not_compared)
-        cls._frozen_values = values  # type: ignore[assignment]
-        cls._frozen_compared = values if compared == fields else staticmethod(_getter(compared))  # type: ignore
+        cls._frozen_values = values
+        cls._frozen_compared = values if compared == fields else _getter(compared)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is self.__class__:

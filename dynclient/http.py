@@ -82,7 +82,7 @@ class _NoReplay(Retry):
     """
 
     def increment(self, method: Optional[str] = None, url: Optional[str] = None, response: Any = None,
-                  error: Optional[Exception] = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
+                  error: Optional[Exception] = None, _pool: Any = None, _stacktrace: Any = None) -> "_NoReplay":
         if isinstance(error, ReadTimeoutError):
             raise error
         return super().increment(method, url, response, error, _pool, _stacktrace)
@@ -358,6 +358,7 @@ class Response:
         """
         raw = self._raw
         fp = raw._fp
+        assert isinstance(fp, http.client.HTTPResponse)  # _is_socket_body() checked it
         inflate = zlib.decompressobj(_GZIP) if _encoding(raw) == "gzip" else None
         read = fp.read1
         while True:
