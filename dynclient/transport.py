@@ -43,7 +43,7 @@ from .retry import jittered_backoff
 from .serverwarnings import LogOnce, WarningHandler, parse_warning_headers
 
 __all__ = ["Transport", "RequestInfo", "RequestHook", "SendInfo", "SendHook", "USER_AGENT", "retry_after_seconds",
-           "with_timeout_param"]
+           "with_timeout_param", "mask_credential"]
 
 log = logging.getLogger("dynclient.transport")
 
@@ -76,6 +76,8 @@ class RequestInfo:
     #: True when the transport sends the request again after this attempt (Retry-After, a GET's 5xx or
     #: connection failure): client-go reads (and logs) only the reply of the attempt it keeps.
     retrying: bool = False
+    #: The reply's headers, as received (kubectl's ``-v=8`` "Response Headers:").
+    headers: Tuple[Tuple[str, str], ...] = ()
 
 
 RequestHook = Callable[[RequestInfo], None]
@@ -83,11 +85,13 @@ RequestHook = Callable[[RequestInfo], None]
 
 @dataclass(frozen=True)
 class SendInfo:
-    """What a send hook is told once per request, before its first attempt (kubectl's ``-v=8`` "Request Body").
+    """What a send hook is told before each attempt goes out (kubectl's ``-v=7`` and ``-v=8`` lines).
 
     ``url`` has the query string and never credentials; ``body`` is the
-    bytes as sent, ``b""`` when the request has none. Headers are not
-    here, so no hook can log the Authorization header by accident.
+    bytes as sent, ``b""`` when the request has none; ``attempt`` counts from
+    1 (a body is logged once, for attempt 1). ``headers`` are the attempt's
+    headers with every credential masked as client-go masks them for its log
+    (``Authorization: Bearer <masked>``): no hook ever sees a secret.
     """
 
     method: str
@@ -95,6 +99,8 @@ class SendInfo:
     body: bytes
     accept: str = ""
     content_type: str = ""
+    attempt: int = 1
+    headers: Tuple[Tuple[str, str], ...] = ()
 
 
 SendHook = Callable[[SendInfo], None]
@@ -105,8 +111,11 @@ class Transport:
 
     ``hooks`` are called after every attempt with a ``RequestInfo``: the
     documented seam for logging, metrics and counting requests in tests.
-    ``send_hooks`` are called once per request, before it is sent, with a
-    ``SendInfo`` (the body going out).
+    ``send_hooks`` are called before every attempt is sent, with a
+    ``SendInfo`` (the body and the masked headers going out).
+    ``log_requests`` (default True) writes the ``-v=6`` line of every attempt
+    to the ``dynclient.transport`` debug log; turn it off when a hook writes
+    the request lines in another shape (kubectl's ``-v=7`` and ``-v=8``).
 
     ``timeout_param`` is client-go's ``Request.timeout`` as the server sees
     it: when set (a Go duration such as ``"5s"``), every request's query
@@ -146,6 +155,7 @@ class Transport:
         self.send_hooks: List[SendHook] = list(send_hooks)
         self.timeout_param = timeout_param
         self.discovery_timeout_param = discovery_timeout_param
+        self.log_requests = True
         #: Called with each server warning text; default: logged once each (``dynclient.serverwarnings``).
         self.warning_handler: WarningHandler = warning_handler or LogOnce()
         self._sleep = sleep
@@ -242,10 +252,6 @@ class Transport:
         headers = [*self._base_headers, ("Accept", accept)]
         if data is not None:
             headers.append(("Content-Type", content_type))
-        if self.send_hooks:
-            sent_info = SendInfo(method, url, data or b"", accept, content_type if data is not None else "")
-            for send_hook in list(self.send_hooks):
-                send_hook(sent_info)
         refreshed = False
         attempt = 0
         while True:
@@ -254,7 +260,13 @@ class Transport:
             auth = getattr(self.config, "auth", None)
             # Outside the try below, and ConfigError is no OSError: a bad token or a failing exec plugin
             # is raised as it is, not retried as a network failure (tls_client_cert() likewise).
-            sent = headers + list(auth.headers().items()) if auth is not None else headers
+            credentials = list(auth.headers().items()) if auth is not None else []
+            sent = headers + credentials
+            if self.send_hooks:
+                info = SendInfo(method, url, data or b"", accept, content_type if data is not None else "", attempt,
+                                tuple(headers + [(k, mask_credential(k, v)) for k, v in credentials]))
+                for send_hook in list(self.send_hooks):
+                    send_hook(info)
             start = time.monotonic()
             try:
                 resp = self.pool.request(
@@ -277,7 +289,7 @@ class Transport:
             if resp.status_code < 400:
                 self._emit(RequestInfo(method, url, resp.status_code, elapsed, attempt, accept,
                                        reason=resp.reason or "", warnings=warnings,
-                                       body=None if stream else resp.content))
+                                       body=None if stream else resp.content, headers=self._reply_headers(resp)))
                 return resp
             content = resp.content  # an error reply is small; read it whole
             error = status_error_from_response(
@@ -288,7 +300,7 @@ class Transport:
             wait = self._retry_wait(method, resp, attempt)  # None for a 401: its retry is the refresh below
             self._emit(RequestInfo(method, url, resp.status_code, elapsed, attempt, accept, error,
                                    reason=resp.reason or "", warnings=warnings, body=content,
-                                   retrying=wait is not None))
+                                   retrying=wait is not None, headers=self._reply_headers(resp)))
             if isinstance(error, Unauthorized) and auth is not None and not refreshed:
                 refreshed = True  # client-go exec plugins: refresh the credential once on a 401
                 if auth.refresh():
@@ -319,8 +331,11 @@ class Transport:
             self.warning_handler(text)
         return texts
 
+    def _reply_headers(self, resp: Response) -> Tuple[Tuple[str, str], ...]:
+        return tuple(resp.headers.items()) if self.hooks else ()  # copied only for someone to read
+
     def _emit(self, info: RequestInfo) -> None:
-        if log.isEnabledFor(logging.DEBUG):
+        if self.log_requests and log.isEnabledFor(logging.DEBUG):
             # kubectl -v=6 style; the URL never carries credentials.
             status = f"{info.status} {info.reason}".strip() if info.status else type(info.error).__name__
             log.debug("%s %s %s in %d milliseconds", info.method, info.url, status, int(info.elapsed * 1000))
@@ -329,6 +344,24 @@ class Transport:
 
 
 _INT64_MAX = 2 ** 63 - 1
+_AUTH_TYPES = frozenset({"bearer", "basic", "negotiate"})
+
+
+def mask_credential(name: str, value: str) -> str:
+    """A credential header's value as client-go's ``maskValue`` logs it: ``Bearer <masked>``, else ``<masked>``.
+
+    ``Authorization`` keeps a known scheme's name (bearer, basic,
+    negotiate); any other value, and every other header an auth provider
+    sets, is ``<masked>`` whole.
+    """
+    if name.lower() != "authorization":
+        return "<masked>"
+    if not value:
+        return ""
+    scheme = value.split(" ", 1)[0] if value.find(" ") > 0 else value
+    if scheme.lower() not in _AUTH_TYPES:
+        return "<masked>"
+    return f"{scheme} <masked>" if len(value) > len(scheme) + 1 else scheme
 
 
 def with_timeout_param(path: str, params: Params, value: str) -> Tuple[str, List[Tuple[str, Any]]]:

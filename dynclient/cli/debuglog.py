@@ -15,10 +15,10 @@ writes a string value: Go-quoted, or a ``<`` block of tab-indented lines when
 it holds a newline (the apiserver ends its JSON with one, so a whole reply is
 a block and a cut one a quoted line).
 
-Headers are never logged here, so the Authorization header cannot reach the
-log (kubectl prints it as ``Bearer <masked>``); and the client's own
-credential is masked in a body too, should one ever carry it (kubectl would
-print it there: the one place we differ on purpose).
+Headers are ``requestlog``'s (from ``-v=7``), and reach it masked by the
+transport (``Authorization: Bearer <masked>``, as kubectl prints it). The
+client's own credential is masked in a body too, should one ever carry it
+(kubectl would print it there: the one place we differ on purpose).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Optional, Tuple
 
 from .jsonpath import go_quote
 
-__all__ = ["BodyLogger", "log_response_body", "truncate_body", "klog_string", "klog_bytes", "body_text",
+__all__ = ["BodyLogger", "install", "log_response_body", "truncate_body", "klog_string", "klog_bytes", "body_text",
            "hex_dump", "credential_secrets", "LOGGER"]
 
 LOGGER = "dynclient.cli"
@@ -141,7 +141,8 @@ class BodyLogger:
         transport.add_hook(self.on_reply)  # type: ignore[attr-defined]
 
     def on_send(self, info: object) -> None:
-        self._log("Request Body", getattr(info, "body", b"") or b"")
+        if getattr(info, "attempt", 1) == 1:  # once per request, as client-go logs it; not per retry
+            self._log("Request Body", getattr(info, "body", b"") or b"")
 
     def on_reply(self, info: object) -> None:
         body: Optional[bytes] = getattr(info, "body", None)
@@ -157,6 +158,22 @@ class BodyLogger:
         for secret in self._secrets():
             text = text.replace(secret, MASK)
         log.debug('"%s" body=%s', what, text)
+
+
+def install(transport: object, verbosity: int, secrets: Callable[[], Iterable[str]] = tuple) -> None:
+    """kubectl's request log from ``-v=7`` on: request lines and headers (``requestlog``), bodies from 8.
+
+    The hooks go in so the lines come in kubectl's order: "Request Body",
+    then the URL and headers; "Response Status" and headers, then "Response Body".
+    """
+    from .requestlog import RequestLogger
+
+    bodies = BodyLogger(verbosity, secrets) if verbosity >= 8 else None
+    if bodies is not None:
+        transport.add_send_hook(bodies.on_send)  # type: ignore[attr-defined]
+    RequestLogger(verbosity).install(transport)
+    if bodies is not None:
+        transport.add_hook(bodies.on_reply)  # type: ignore[attr-defined]
 
 
 def log_response_body(content: bytes, verbosity: int) -> None:

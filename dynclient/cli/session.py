@@ -57,7 +57,7 @@ class Session:
             from dynclient.client import DynamicClient
             from dynclient.serverwarnings import WriteOnce
 
-            from .debuglog import BodyLogger, credential_secrets
+            from .debuglog import credential_secrets, install
             from .duration import format_go_duration
 
             ns = self.request_timeout_ns
@@ -74,9 +74,9 @@ class Session:
             # its discovery client asks for 32s when no timeout is set (discovery_client.go defaultTimeout).
             client.transport.timeout_param = format_go_duration(ns) if ns else ""
             client.transport.discovery_timeout_param = client.transport.timeout_param or DISCOVERY_TIMEOUT
-            if self.verbosity >= 8:
+            if self.verbosity >= 7:  # kubectl's request lines, headers and (from 8) bodies
                 auth = getattr(config, "auth", None)
-                BodyLogger(self.verbosity, lambda: credential_secrets(auth)).install(client.transport)
+                install(client.transport, self.verbosity, lambda: credential_secrets(auth))
             self._client = client
         return self._client
 

@@ -425,7 +425,7 @@ def test_hooks_get_the_body_read_whole(mocked_responses, make, code, stream, bod
         assert list(resp.iter_lines()) == [payload.rstrip(b"\n")]  # still whole for its reader
 
 
-def test_send_hooks_see_each_request_once_before_it_goes(mocked_responses, make):
+def test_send_hooks_see_each_attempt_before_it_goes(mocked_responses, make):
     events: List[Any] = []
     t = make(send_hooks=[lambda info: events.append(("send", info))],
              hooks=[lambda info: events.append(("reply", info))])
@@ -433,7 +433,7 @@ def test_send_hooks_see_each_request_once_before_it_goes(mocked_responses, make)
                           headers={"Retry-After": "0"})
     mocked_responses.post(f"{HOST}/api/v1/x", json={"kind": "ConfigMap"}, status=201)
     t.request("POST", "/api/v1/x", params={"dryRun": "All"}, body={"kind": "ConfigMap"})
-    assert [e[0] for e in events] == ["send", "reply", "reply"]  # once, not once per attempt
+    assert [(e[0], e[1].attempt) for e in events] == [("send", 1), ("reply", 1), ("send", 2), ("reply", 2)]
     sent = events[0][1]
     assert (sent.method, sent.url, sent.body, sent.content_type) == (
         "POST", f"{HOST}/api/v1/x?dryRun=All", b'{"kind":"ConfigMap"}', "application/json")
@@ -513,3 +513,47 @@ def test_hooks_are_told_which_attempts_are_retried(mocked_responses, make, metho
     except dynclient.StatusError:
         pass
     assert [i.retrying for i in seen] == retrying
+
+
+@pytest.mark.parametrize("name, value, masked", [
+    ("Authorization", "Bearer abc.def", "Bearer <masked>"),
+    ("Authorization", "bearer abc", "bearer <masked>"),
+    ("Authorization", "Basic dXNlcjpwYXNz", "Basic <masked>"),
+    ("Authorization", "Negotiate", "Negotiate"),
+    ("Authorization", "Token abc", "<masked>"),  # an unknown scheme is masked whole
+    ("Authorization", "", ""),
+    ("X-Remote-Secret", "abc", "<masked>"),  # any header an auth provider sets is a credential
+], ids=["bearer", "lowercase", "basic", "scheme-only", "unknown-scheme", "empty", "other-header"])
+def test_mask_credential_is_client_gos_mask_value(name, value, masked):
+    from dynclient.transport import mask_credential
+
+    assert mask_credential(name, value) == masked
+
+
+def test_send_hooks_see_every_attempt_with_masked_headers(mocked_responses, make):
+    from dynclient.config import StaticToken
+
+    sent: List[Any] = []
+    replies: List[Any] = []
+    t = make(make_config(HOST, auth=StaticToken("s3cr3t-token")), send_hooks=[sent.append], hooks=[replies.append])
+    mocked_responses.get(f"{HOST}/api", json=status(503, "X"), status=503, headers={"Retry-After": "0"})
+    mocked_responses.get(f"{HOST}/api", json={}, headers={"Audit-Id": "a1"})
+    t.request("GET", "/api")
+    assert [s.attempt for s in sent] == [1, 2]
+    assert ("Authorization", "Bearer <masked>") in sent[0].headers and "s3cr3t" not in repr(sent)
+    assert ("Accept", "application/json") in sent[0].headers
+    assert ("Audit-Id", "a1") in replies[-1].headers
+
+
+def test_log_requests_off_leaves_the_v6_line_to_a_hook(mocked_responses, make, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="dynclient.transport")
+    t = make()
+    mocked_responses.get(f"{HOST}/api", json={})
+    mocked_responses.get(f"{HOST}/api", json={})
+    t.request("GET", "/api")
+    t.log_requests = False
+    t.request("GET", "/api")
+    lines = [r.getMessage() for r in caplog.records if r.name == "dynclient.transport"]
+    assert len(lines) == 1 and lines[0].startswith(f"GET {HOST}/api 200 OK in ")

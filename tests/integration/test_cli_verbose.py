@@ -39,8 +39,9 @@ GVR_NS = dynclient.GroupVersionResource("", "v1", "namespaces")
 GVR_CM = dynclient.GroupVersionResource("", "v1", "configmaps")
 
 _BODY = re.compile(rb'\] "(Request|Response) Body" body=("[^\n]*"$|<\n(?:\t[^\n]*\n)*? >$)', re.M)
-#: dynclient's -v=6 request line (printed at every level from 6).
-_OURS = re.compile(rb"\] (GET|POST|PUT|PATCH|DELETE) (https://\S+) (\d+ [A-Za-z ]+?|\w+) in \d+ milliseconds$", re.M)
+#: dynclient's request line: -v=6/-v=9 ("GET url 200 OK in 3 milliseconds") and -v=7/-v=8 ("GET url" alone).
+_OURS = re.compile(rb"(?:transport|requestlog)\.py:\d+\] (GET|POST|PUT|PATCH|DELETE) (https://\S+)"
+                   rb"(?: (?:\d+ [A-Za-z ]+?|\w+) in \d+ milliseconds)?$", re.M)
 #: kubectl's request lines: -v=6/-v=9 ("GET url 200 OK in 3 milliseconds") and -v=7/-v=8 ("GET url" alone).
 _THEIRS = re.compile(rb"round_trippers\.go:\d+\] (GET|POST|PUT|PATCH|DELETE) (https://\S+)", re.M)
 _DISCOVERY_KINDS = ("APIGroupDiscoveryList", "APIResourceList", "APIGroupList", "APIVersions")
@@ -165,6 +166,21 @@ def _reset_a(world: Dict[str, Any]) -> None:
     world["cms"].create(obj)
 
 
+def _both(world: Dict[str, Any], argv: Sequence[str], tmp_path: Path,
+          reset: Optional[Callable[[Dict[str, Any]], None]]) -> Tuple[Result, Result]:
+    """kubectl's result, then ours, each from the same state (``reset``), which is left as found for the next test."""
+    try:
+        if reset:
+            reset(world)
+        theirs = _run_kubectl(world, argv, str(tmp_path / "k"))
+        if reset:
+            reset(world)
+        return theirs, _run_dynclient(world, argv, str(tmp_path / "d"))
+    finally:
+        if reset:
+            reset(world)
+
+
 # (id, argv, reset before each tool's run, expected exit code, same discovery requests as kubectl).
 # From manifests dynclient looks up the one group-version (/api/v1) where kubectl reads /api and /apis:
 # their discovery bodies differ because the requests do (the manifests' business, not the log's).
@@ -189,12 +205,7 @@ CASES: List[Tuple[str, List[str], Optional[Callable[[Dict[str, Any]], None]], in
 def test_v8_logs_the_bodies_kubectl_logs(world, argv, reset, code, same_discovery, tmp_path):
     # Cold discovery caches: discovery's requests and bodies are part of what is compared.
     argv = [a.format(**world) for a in argv] + ["-v=8"]
-    if reset:
-        reset(world)
-    theirs = _run_kubectl(world, argv, str(tmp_path / "k"))
-    if reset:
-        reset(world)
-    mine = _run_dynclient(world, argv, str(tmp_path / "d"))
+    theirs, mine = _both(world, argv, tmp_path, reset)
     assert mine[0] == theirs[0] == code, (mine[2][-2000:], theirs[2][-2000:])
     ours, kubectls = comparable(mine[2]), comparable(theirs[2])
     assert ours["replies"] == kubectls["replies"]
@@ -275,6 +286,55 @@ def test_binary_bodies_are_dumped_as_kubectl_dumps_them(world, tmp_path):
         assert klog_bytes(body_text(data, 8)) == dump
 
 
+_KLOG = re.compile(rb"^[IWEF]\d{4} [\d:.]+ +\d+ ([\w.]+):\d+\] (.*)$", re.M)
+#: kubectl's files that write request lines and bodies, and ours.
+_REQUEST_FILES = {b"round_trippers.go", b"helper.go", b"request.go", b"transport.py", b"requestlog.py",
+                  b"debuglog.py"}
+#: Values that differ by nature: the client's name, and the server's per-reply ids and clock.
+_OWN_VALUES = {"User-Agent", "Audit-Id", "Date", "X-Kubernetes-Pf-Flowschema-Uid", "X-Kubernetes-Pf-Prioritylevel-Uid"}
+
+
+def request_log_shape(stderr: bytes) -> List[Any]:
+    """The request lines in order, timings masked; a header block as a set (Go writes a map: any order)."""
+    shape: List[Any] = []
+    block: Optional[set] = None
+    for m in _KLOG.finditer(stderr):
+        if m.group(1) not in _REQUEST_FILES or m.group(2).startswith(b"HTTP Statistics:"):
+            continue  # kubectl's connection timings (-v=9) have no counterpart in dynclient
+        text = re.sub(r"in \d+ milliseconds", "in N milliseconds", m.group(2).decode())
+        if text.startswith("    ") and block is not None:
+            name, _, value = text[4:].partition(": ")
+            block.add((name, "<own>" if name in _OWN_VALUES else value))
+            continue
+        if text.startswith("curl -v"):  # its -H flags are a header block too
+            flags = re.findall(r' -H "([^"]*)"', text)
+            text = re.sub(r'( -H "[^"]*")+', " HEADERS", text)
+            shape.append(text)
+            shape.append({(n, "<own>" if n in _OWN_VALUES else v) for n, _, v in (f.partition(": ") for f in flags)})
+            continue
+        block = set() if text in ("Request Headers:", "Response Headers:") else None
+        shape.append(text if not text.startswith('"Response Body"') else '"Response Body"')
+        if block is not None:
+            shape.append(block)
+    return shape
+
+
+@pytest.mark.parametrize("verbosity", [6, 7, 8, 9])
+def test_request_lines_and_headers_as_kubectls(world, tmp_path, verbosity):
+    # One request, discovery cached: the lines, their order and the headers (names; values but the
+    # per-reply and per-client ones) as kubectl writes them at each level. The credential is masked alike.
+    argv = ["-n", world["ns"], "get", "cm", "a", "-o", "name"]
+    for cache in ("d", "k"):
+        (_run_dynclient if cache == "d" else _run_kubectl)(world, argv, str(tmp_path / cache))
+    mine = _run_dynclient(world, [*argv, f"-v={verbosity}"], str(tmp_path / "d"))
+    theirs = _run_kubectl(world, [*argv, f"-v={verbosity}"], str(tmp_path / "k"))
+    assert mine[0] == theirs[0] == 0 and mine[1] == theirs[1]
+    shape = request_log_shape(mine[2])
+    assert shape == request_log_shape(theirs[2]) and shape
+    if verbosity >= 7:
+        assert any(isinstance(x, set) and ("Authorization", "Bearer <masked>") in x for x in shape)
+
+
 def _token(kubeconfig: str) -> str:
     config = yaml.safe_load(Path(kubeconfig).read_text())
     return next(u["user"]["token"] for u in config["users"] if u["user"].get("token"))
@@ -330,12 +390,7 @@ def test_requests_carry_kubectls_timeout(world, tmp_path, argv, reset, timeout, 
     # (kubectl alone reads OpenAPI, and its can-i a legacy /api/v1 list; dynclient's apply sends no force=false):
     # the query's other parameters are other commands' business.
     argv = (["--request-timeout", timeout] if timeout else []) + [a.format(**world) for a in argv] + ["-v=6"]
-    if reset:
-        reset(world)
-    theirs = _run_kubectl(world, argv, str(tmp_path / "k"))
-    if reset:
-        reset(world)
-    mine = _run_dynclient(world, argv, str(tmp_path / "d"))
+    theirs, mine = _both(world, argv, tmp_path, reset)
     assert mine[0] == theirs[0] == 0, (mine[2][-1500:], theirs[2][-1500:])
     ours, kubectls = _timeouts(mine[2], _OURS), _timeouts(theirs[2], _THEIRS)
     both = set(ours) & set(kubectls)

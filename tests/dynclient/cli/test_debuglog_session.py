@@ -1,4 +1,4 @@
-"""What ``Session.client`` sets on the transport from the global flags: -v=8 body hooks and the server-side timeout."""
+"""What ``Session.client`` sets on the transport from the global flags: -v=7+ log hooks and the server-side timeout."""
 
 from __future__ import annotations
 
@@ -44,12 +44,17 @@ def test_the_timeout_the_server_is_asked_for(kubeconfig, tmp_path, flags, param,
         session.close()
 
 
-@pytest.mark.parametrize("verbosity, hooked", [(0, False), (7, False), (8, True), (10, True)],
-                         ids=["quiet", "v7", "v8", "v10"])
-def test_body_hooks_from_v8(kubeconfig, tmp_path, verbosity, hooked):
+@pytest.mark.parametrize("verbosity, send_hooks, hooks, own_line", [
+    (0, 0, 0, True),
+    (6, 0, 0, True),  # -v=6: the transport's own request line only
+    (7, 1, 1, False),  # request lines and headers (cli.requestlog) in kubectl's -v=7 shape
+    (8, 2, 2, False),  # and the bodies (cli.debuglog)
+    (10, 2, 2, True),  # -v=9 and up keep the -v=6 line beside the curl command
+], ids=["quiet", "v6", "v7", "v8", "v10"])
+def test_the_request_log_hooks_by_verbosity(kubeconfig, tmp_path, verbosity, send_hooks, hooks, own_line):
     session, transport = _transport(kubeconfig, tmp_path, f"-v={verbosity}")
     try:
-        assert bool(transport.send_hooks) is hooked
-        assert len(transport.hooks) == (1 if hooked else 0)
+        assert (len(transport.send_hooks), len(transport.hooks)) == (send_hooks, hooks)
+        assert transport.log_requests is own_line
     finally:
         session.close()
