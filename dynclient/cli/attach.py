@@ -75,9 +75,13 @@ def run(session: Session, args: argparse.Namespace) -> int:
     elif not tty and container.get("tty"):
         tty = True  # kubectl: a container with a TTY must be attached with one ("Unrecognized input header")
     terminal = tty_choice(session, stdin=args.stdin, tty=tty, quiet=args.quiet)
-    if not args.quiet:
-        session.stderr.write("If you don't see a command prompt, try pressing enter.\n")
-        session.stderr.flush()
+
+    def prompt(raw: bool) -> None:
+        # kubectl prints it just before raw mode; printed in raw mode, "\r\n" shows the same bytes.
+        if not args.quiet:
+            session.stderr.write("If you don't see a command prompt, try pressing enter." + ("\r\n" if raw else "\n"))
+            session.stderr.flush()
+
     cname = str(container.get("name", ""))
 
     size = terminal.size() if terminal is not None else None
@@ -88,7 +92,8 @@ def run(session: Session, args: argparse.Namespace) -> int:
         return connect_stream(pods, name, cname, "attach", (), stdin=args.stdin, tty=terminal is not None,
                               pod=pod, sizes=sizes, sinks=sinks)
 
-    code = stream_session(session, open_session, stdin=args.stdin, tty=terminal is not None, terminal=terminal)
+    code = stream_session(session, open_session, stdin=args.stdin, tty=terminal is not None, terminal=terminal,
+                          before=prompt)
     if terminal is not None and args.stdin and not args.quiet \
             and ((pod.get("spec") or {}).get("restartPolicy") or "Always") == "Always":
         session.stdout.write(f"Session ended, resume using 'kubectl attach {name} -c {cname} -i -t' command when "

@@ -275,8 +275,13 @@ def _stdin_fd() -> Optional[int]:
 
 
 def stream_session(session: Session, open_session: Callable[..., Any], *, stdin: bool, tty: bool,
-                   terminal: Optional[Terminal]) -> int:
-    """Open the session with the CLI's streams as sinks, copy stdin in, wait; the exit code."""
+                   terminal: Optional[Terminal], before: Optional[Callable[[bool], None]] = None) -> int:
+    """Open the session with the CLI's streams as sinks, copy stdin in, wait; the exit code.
+
+    ``before(raw)`` runs once the terminal is as the session wants it (raw
+    or not), just before the stream opens: attach prints its prompt there,
+    so a key typed after the prompt never meets a terminal still echoing.
+    """
     from dynclient.pods.exec import pump_stdin
 
     out = _binary(session.stdout)
@@ -284,6 +289,8 @@ def stream_session(session: Session, open_session: Callable[..., Any], *, stdin:
     errors: List[BaseException] = []
     # kubectl's t.Safe: raw mode first, then the stream, so the first bytes already land on a raw terminal.
     with terminal if terminal is not None else contextlib.nullcontext():
+        if before is not None:
+            before(terminal is not None)
         stream = open_session(sinks=(out, err))
         try:
             if terminal is not None:

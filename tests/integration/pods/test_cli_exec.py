@@ -243,6 +243,8 @@ def under_pty(command: List[str], steps: Sequence[Tuple[str, Any]], timeout: flo
                 set_size(master, *arg)
             elif kind == "write":
                 os.write(master, arg)
+            elif kind == "sleep":
+                pump_for(arg)
             elif kind == "signal":
                 time.sleep(0.5)  # what was sent has had time to come back
                 pump_for(0.5)
@@ -291,7 +293,9 @@ def test_attach_tty_like_kubectl(cluster):
     """A container with a TTY: raw mode, the prompt line, a line typed comes back; SIGTERM restores and exits 1."""
     import signal
 
-    steps = [("wait", b"try pressing enter.\r\n"), ("write", b"typed here\n"), ("wait", b"typed here\r\n"),
+    # kubectl goes raw a moment after its prompt (dynclient before it): the keys wait for both.
+    steps = [("wait", b"try pressing enter.\r\n"), ("sleep", 0.5), ("write", b"typed here\n"),
+             ("wait", b"typed here\r\n"),
              ("signal", signal.SIGTERM)]
     theirs = under_pty(argv(cluster, "kubectl", ["attach", "-it", "ttyc"]), steps)
     ours = under_pty(argv(cluster, "dynclient", ["attach", "-it", "ttyc"]), steps)

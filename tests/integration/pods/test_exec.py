@@ -55,7 +55,8 @@ def cluster(full_kubeconfig: str) -> Iterator[Dict[str, Any]]:
     two = pod_manifest("two", containers=["a", "b"])
     two["spec"]["containers"][0]["stdin"] = True
     ticking = pod_manifest("ticking", {"log-lines": "-1", "log-interval": "100ms"})
-    for manifest in (pod_manifest("one"), two, ticking, pod_manifest("done", {"exit-code": "0"}, restart_policy="Never")):
+    done = pod_manifest("done", {"exit-code": "0"}, restart_policy="Never")
+    for manifest in (pod_manifest("one"), two, ticking, done):
         pods.create(manifest)
     want = {"one": "Running", "two": "Running", "ticking": "Running", "done": "Succeeded"}
     deadline = time.monotonic() + 60
