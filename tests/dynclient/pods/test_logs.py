@@ -29,6 +29,7 @@ HOST = "http://k8s.test:6443"
 PODS = RESTMapping(GroupVersionResource("", "v1", "pods"), GroupVersionKind("", "v1", "Pod"), Scope.NAMESPACE)
 POD_URL = f"{HOST}/api/v1/namespaces/ns/pods/web"
 LOG_URL = POD_URL + "/log"
+PLUS_ONE = datetime.timezone(datetime.timedelta(hours=1))
 
 
 def pod(containers: Sequence[str] = ("main",), state: str = "running", restarts: int = 0) -> Dict[str, Any]:
@@ -114,7 +115,7 @@ def test_log_options_query(options, expected):
     ({"since_seconds": 60, "limit_bytes": 5, "previous": True},
      {"container": "main", "sinceSeconds": "60", "limitBytes": "5", "previous": "true"}),
     ({"since_time": "2026-12-03T10:00:00Z"}, {"container": "main", "sinceTime": "2026-12-03T10:00:00Z"}),
-    ({"since_time": datetime.datetime(2026, 12, 3, 11, 0, 5, 123, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))},
+    ({"since_time": datetime.datetime(2026, 12, 3, 11, 0, 5, 123, tzinfo=PLUS_ONE)},
      {"container": "main", "sinceTime": "2026-12-03T10:00:05Z"}),
 ], ids=["plain", "tail-timestamps", "since-limit-previous", "since-time-text", "since-time-datetime-to-utc"])
 def test_logs_get_the_pod_then_its_log(mocked_responses, pods, kwargs, params):
