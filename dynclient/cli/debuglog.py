@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Optional, Tuple
 
 from .jsonpath import go_quote
 
-__all__ = ["BodyLogger", "install", "log_response_body", "truncate_body", "klog_string", "klog_bytes", "body_text",
+__all__ = ["BodyLogger", "install", "truncate_body", "klog_string", "klog_bytes", "body_text",
            "hex_dump", "credential_secrets", "LOGGER"]
 
 LOGGER = "dynclient.cli"
@@ -174,10 +174,3 @@ def install(transport: object, verbosity: int, secrets: Callable[[], Iterable[st
     RequestLogger(verbosity).install(transport)
     if bodies is not None:
         transport.add_hook(bodies.on_reply)  # type: ignore[attr-defined]
-
-
-def log_response_body(content: bytes, verbosity: int) -> None:
-    """Nothing: the transport's hooks (``BodyLogger``) log every body now; kept for callers not yet moved off it.
-
-    Logging here as well would print each body twice.
-    """

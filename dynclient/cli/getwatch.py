@@ -29,7 +29,6 @@ from dynclient.watch import DEFAULT_MAX_EVENT_SIZE, decoding_status
 
 from . import gojson, goyaml
 from .checkerr import AggregateError
-from .debuglog import log_response_body
 from .flags import csv_values
 from .jsonpath import to_float64
 from .printers import TablePrinter
@@ -145,7 +144,6 @@ def run_watch(session: Session, args: argparse.Namespace) -> int:
         resp = rc.transport.request("GET", path, params=params or None, accept=accept)
     except StatusError as err:
         raise AggregateError([err]) from None
-    log_response_body(resp.content, session.verbosity)
     current = resp.json()
     is_list = req.name is None
     rv = str((current.get("metadata") or {}).get("resourceVersion") or "0") if is_list else "0"

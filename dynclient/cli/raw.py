@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 from discovery.errors import StatusError
 
-from .debuglog import log_response_body
 from .session import Session
 
 __all__ = ["check_raw_path", "raw_get"]
@@ -43,12 +42,12 @@ def raw_get(session: Session, path: str) -> int:
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     client = session.client()
     try:
-        resp = client.transport.request("GET", path, accept="application/json, */*")
+        # Streamed, as kubectl's rawhttp reads it (Request.Stream): no -v=8 "Response Body" for a 2xx.
+        resp = client.transport.request("GET", path, accept="application/json, */*", stream=True)
     except StatusError as err:
         err.verbatim = True  # type: ignore[attr-defined]  # checkerr: the server's own 401 text
         raise
     content = resp.content
-    log_response_body(content, session.verbosity)
     out = session.stdout
     out.flush()
     buffer = getattr(out, "buffer", None)

@@ -257,13 +257,9 @@ def test_a_watch_stream_has_no_response_body(world, tmp_path):
 
 @pytest.mark.parametrize("path", ["/api/v1/namespaces/{ns}/configmaps/a", "/api/v1/namespaces/{ns}/configmaps/nosuch"],
                          ids=["found", "not-found"])
-def test_get_raw_logs_what_kubectl_logs(world, tmp_path, path, request):
+def test_get_raw_logs_what_kubectl_logs(world, tmp_path, path):
     # kubectl's rawhttp streams the reply to stdout (Request.Stream): no "Response Body" for a 2xx,
     # the Status body for an error reply (read whole to make the error).
-    if request.node.callspec.id == "found":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "cli/raw.py asks the transport for the reply whole (stream=False), so its body reaches the -v=8 log; "
-            "needs stream=True there (raw.py is not this change's to edit)")))
     argv = ["get", "--raw", path.format(**world), "-v=8"]
     mine = _run_dynclient(world, argv, str(tmp_path / "d"))
     theirs = _run_kubectl(world, argv, str(tmp_path / "k"))

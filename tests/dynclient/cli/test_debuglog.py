@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from dynclient.cli.debuglog import (BodyLogger, body_text, credential_secrets, hex_dump, klog_bytes, klog_string,
-                                    log_response_body, truncate_body)
+                                    truncate_body)
 from dynclient.config.auth import StaticToken
 from dynclient.transport import RequestInfo, SendInfo
 
@@ -138,13 +138,6 @@ def test_a_failing_credential_masks_nothing_and_raises_nothing():
             raise RuntimeError("plugin failed")
 
     assert credential_secrets(Broken()) == ()
-
-
-def test_log_response_body_logs_nothing_now(caplog):
-    # The transport's hooks log every body; a caller still calling this must not log it twice.
-    caplog.set_level(logging.DEBUG, logger="dynclient.cli")
-    log_response_body(b"{}", 8)
-    assert _messages(caplog) == []
 
 
 def test_a_retried_attempts_reply_is_not_logged(caplog):
