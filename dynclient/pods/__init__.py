@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from .errors import (ContainerNotFound, ContainerRequired, KubeletUnreachable, PodIOError, PodNotRunning,
                      StreamProtocolError)
+from .copyerrors import CopyError, LocalFileError, LocalSourceMissing, RemoteCommandFailed, TarStreamError
 from .results import ExecResult
 from .verbs import PodVerbs
 
 __all__ = ["PodVerbs", "ExecResult", "PodIOError", "ContainerRequired", "ContainerNotFound", "PodNotRunning",
-           "KubeletUnreachable", "StreamProtocolError"]
+           "KubeletUnreachable", "StreamProtocolError", "CopyError", "TarStreamError", "LocalSourceMissing",
+           "LocalFileError", "RemoteCommandFailed"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 if TYPE_CHECKING:
+    from .copy import CopyReport
     from .results import ExecResult
 
 __all__ = ["PodVerbs", "require_pods"]
@@ -66,14 +67,16 @@ class PodVerbs:
 
         return PortForward(self, name, ports, address=address)
 
-    def copy_to(self, name: str, local_path: str, remote_path: str, container: Optional[str] = None) -> None:
+    def copy_to(self, name: str, local_path: str, remote_path: str, container: Optional[str] = None, *,
+                no_preserve: bool = False) -> "CopyReport":
         """Copy a local file or directory into the container, tar over exec as ``kubectl cp`` does."""
         from .copy import copy_to
 
-        copy_to(self, name, local_path, remote_path, container)
+        return copy_to(self, name, local_path, remote_path, container, no_preserve=no_preserve)
 
-    def copy_from(self, name: str, remote_path: str, local_path: str, container: Optional[str] = None) -> None:
+    def copy_from(self, name: str, remote_path: str, local_path: str, container: Optional[str] = None, *,
+                  retries: int = 0) -> "CopyReport":
         """Copy a file or directory out of the container; no tar entry writes outside ``local_path``."""
         from .copy import copy_from
 
-        copy_from(self, name, remote_path, local_path, container)
+        return copy_from(self, name, remote_path, local_path, container, retries=retries)
