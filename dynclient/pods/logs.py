@@ -326,6 +326,8 @@ class LogFollow:
         properly is over; an instance replaced by a restart is read to its
         end as ``previous``, and nothing after it.
         """
+        if request.previous and not broken:  # a finished instance: its log is complete once the server says so
+            return None
         try:
             pod = self._rc.get(self._target.pod)
         except NotFound:
@@ -333,9 +335,9 @@ class LogFollow:
         except (StatusError, TransportError) as err:
             log.debug("could not read pod %s/%s before resuming its log (%s)", self._rc.ns, self._target.pod, err)
             return request  # the log request will tell
+        if request.previous:
+            return request
         entry = container_status(pod, self._target.container)
-        if request.previous:  # a finished instance: its log is complete once the server says so
-            return request if broken else None
         now = _instance(entry)
         if _same_instance(self._instance, now):
             if broken or "running" in (entry.get("state") or {}):

@@ -238,6 +238,12 @@ def test_a_break_before_any_line_asks_the_same_again(mocked_responses, pods):
     assert list(pods.logs("web", follow=True, tail_lines=3)) == ["a"]
 
 
+def test_a_followed_previous_instance_ends_with_its_stream(mocked_responses, pods):
+    mocked_responses.get(POD_URL, json=pod(restarts=1))
+    log_reply(mocked_responses, stamped("01 a", "02 b"), **FOLLOW, previous="true")
+    assert list(pods.logs("web", follow=True, previous=True)) == ["a", "b"]  # and no pod GET after it
+
+
 def test_a_clean_end_while_the_container_runs_is_resumed(mocked_responses, pods):
     mocked_responses.get(POD_URL, json=pod())
     log_reply(mocked_responses, stamped("01 a"), **FOLLOW)
