@@ -173,6 +173,21 @@ def peers(kubeconfig: str, runs: int = 3) -> Dict[str, Any]:
     return {"kubectl_get_json_s": round(min(kubectl), 2), "dynclient_list_s": round(min(plain), 2), "listed": n}
 
 
+def delete_namespace(kubeconfig: str) -> None:
+    """Delete the ConfigMaps (a minimal harness has no namespace controller to do it), then the namespace."""
+    with dynclient.connect(kubeconfig, disk_cache=False) as dyn:
+        cms = dyn.resource(CM).namespace(NAMESPACE)
+        for _ in range(10):  # the server's own paged LIST inside a DELETE collection can expire: again
+            try:
+                cms.delete_collection()
+            except dynclient.DynclientError as err:
+                print(f"delete collection: {err}", file=sys.stderr)
+            if not cms.metadata().list().get("items"):
+                break
+        dyn.resource(dynclient.GroupVersionResource("", "v1", "namespaces")).delete(NAMESPACE)
+    print(f"deleted namespace {NAMESPACE}", file=sys.stderr)
+
+
 def main() -> int:
     global NAMESPACE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -204,9 +219,7 @@ def main() -> int:
         print(json.dumps({f"{r['mode']}_store_over_full_store": round(r["store_mib"] / full["store_mib"], 3)
                           for r in results if r is not full}))
     if args.delete_namespace:
-        with dynclient.connect(args.kubeconfig, disk_cache=False) as dyn:
-            dyn.resource(dynclient.GroupVersionResource("", "v1", "namespaces")).delete(NAMESPACE)
-        print(f"deleted namespace {NAMESPACE}", file=sys.stderr)
+        delete_namespace(args.kubeconfig)
     return 0
 
 
