@@ -16,7 +16,10 @@ stripped again unless the caller asked for them, so the lines are the ones
 a single unbroken stream would have given. The pod is looked at before
 each resume: a container that restarted meanwhile is read to its end as the
 ``previous`` instance, and a container that ended ends the iteration, as
-the server's own end of the stream does.
+the server's own end of the stream does. (A restart between that look and
+the resumed request would give the new instance's lines from that second on
+instead of the old one's last lines: a window of the kubelet's restart delay
+that a single read of the pod cannot close.)
 
 ``limit_bytes`` with ``follow`` is counted here rather than by the server:
 the server would count the timestamps this module adds, and a resumed
@@ -164,9 +167,11 @@ class LogFollow:
 
     Iterating gives ``str`` lines without their newline (UTF-8, undecodable
     bytes replaced); ``raw_lines()`` gives the bytes with the newline, the
-    last line without one when the log ends without one. ``stop()`` may be
-    called from any thread: the iteration then ends at once, quietly.
-    ``reconnects`` counts the streams opened after the first.
+    last line without one when the log ends without one; ``blocks()`` the
+    bytes as they arrive, in runs of whole lines. ``stop()`` may be called
+    from any thread: a blocked read wakes, and the iteration ends quietly
+    once the lines of the network read in hand are out. ``reconnects``
+    counts the streams opened after the first.
 
     A stream that breaks is resumed (``max_failures`` times in a row without a
     new line, waiting ``jittered_backoff`` between tries); past that, the
