@@ -115,6 +115,9 @@ class SyncResourceProxy:
     def watch(self, **options: Any) -> SyncWatchProxy:
         return SyncWatchProxy(self._loop, self.aio.watch(**options))
 
+    def metadata(self) -> "SyncMetadataProxy":
+        return SyncMetadataProxy(self._loop, self.aio.metadata())
+
     def __getattr__(self, name: str) -> Any:
         verb = getattr(AsyncResourceClient, name, None)
         if callable(verb) and name in _VERBS:
@@ -127,6 +130,46 @@ class SyncResourceProxy:
 
 
 _VERBS = {"get", "list", "create", "update", "update_status", "patch", "apply", "delete", "delete_collection"}
+
+
+class SyncMetadataProxy:
+    """A ``MetadataClient`` look-alike over ``AsyncMetadataClient``: the metadata view through the aio face."""
+
+    def __init__(self, loop: BackgroundLoop, view: Any) -> None:
+        self._loop = loop
+        self.aio = view
+
+    def namespace(self, namespace: Optional[str]) -> "SyncMetadataProxy":
+        return SyncMetadataProxy(self._loop, self.aio.namespace(namespace))
+
+    def metadata(self) -> "SyncMetadataProxy":
+        return self
+
+    def get(self, name: str, **options: Any) -> Any:
+        return self._loop.call(self.aio.get(name, **options))
+
+    def list(self, **options: Any) -> Any:
+        return self._loop.call(self.aio.list(**options))
+
+    def iter(self, **options: Any) -> Iterator[Any]:
+        items = self.aio.iter(**options)
+        try:
+            while True:
+                try:
+                    yield self._loop.call(items.__anext__())
+                except StopAsyncIteration:
+                    return
+        finally:
+            self._loop.call(items.aclose())
+
+    def watch(self, **options: Any) -> SyncWatchProxy:
+        return SyncWatchProxy(self._loop, self.aio.watch(**options))
+
+    def __getattr__(self, name: str) -> Any:
+        # gvr, gvk, namespaced, ns: the view's own (resolved first).
+        if not self.aio.resolved:
+            self.aio = self._loop.call(self.aio.resolve())
+        return getattr(self.aio, name)
 
 
 class SyncProxy:
