@@ -8,7 +8,8 @@ does, so one kubeconfig means one behaviour:
 - the socket is made here: direct, or through the proxy that
   ``dynclient.proxy`` picked for the server (``http://`` and ``https://``
   proxies by ``CONNECT``, ``socks5://`` with the name resolved by the proxy,
-  as Go's dialer does);
+  as Go's dialer does); an ``https://`` proxy in front of an ``https://``
+  server is refused for now (TLS inside TLS, see ``_socket``);
 - TLS uses the context ``TLSConfig`` builds for the transport (the
   kubeconfig's CAs only, the client certificate asked for at this moment,
   ``tls-server-name`` as SNI and checked name);
@@ -81,6 +82,12 @@ def _socket(pool: Any, timeout: Optional[float]) -> socket.socket:
                                          proxy_password=creds[1] if creds else None)
         tunnel.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as for a direct or CONNECT socket
         return tunnel
+    if proxy.scheme == "https" and pool.scheme == "https":
+        # TLS inside the proxy's TLS: websockets' own TLS-in-TLS (SSLSSLSocket) stalls once data is
+        # buffered inside the outer TLS (select() sees nothing) and is not safe for a sender and a
+        # receiver thread at once, so a stream through it could hang. Refused rather than hung.
+        raise ConnectionError(f"proxy {proxy.address} ({proxy.origin}): exec, attach and port-forward do not "
+                              "support an https:// proxy yet; use an http:// or socks5:// proxy")
     sock = _tcp(proxy.host, proxy.port, timeout)
     try:
         if proxy.scheme == "https":

@@ -36,6 +36,9 @@ class Tokens:
     def headers(self) -> Dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[0]}"}
 
+    def client_cert(self):
+        return None  # no client certificate from this provider
+
     def refresh(self) -> bool:
         self.refreshes += 1
         if len(self.tokens) > 1:
@@ -225,5 +228,16 @@ def test_nothing_listening_is_a_transport_error():
     try:
         with pytest.raises(TransportError, match="ConnectionRefusedError"):
             dial(t, TARGET, PROTOCOLS, timeout=2)
+    finally:
+        t.close()
+
+
+def test_an_https_proxy_before_an_https_server_is_refused_not_hung():
+    """TLS inside the proxy's TLS is not carried yet: a clear error at once, before any socket."""
+    config = RESTConfig(host="https://127.0.0.1:1", auth=Tokens(["good"]), proxy_url="https://127.0.0.1:2")
+    t = Transport(config, qps=0, burst=1, sleep=lambda s: None, timeout=(5.0, 5.0))
+    try:
+        with pytest.raises(TransportError, match=r"do not support an https:// proxy yet; use an http:// or socks5://"):
+            dial(t, TARGET, PROTOCOLS)
     finally:
         t.close()
