@@ -46,6 +46,7 @@ ROOT = HERE.parent
 PEER_PY = Path.home() / ".cache" / "dynclient" / "bench" / "venv-peers" / "bin" / "python"
 MIB = 1 << 20
 REMOTE = 80
+STALL = 150.0  # a load not done by then is reported as stalled (kubernetes-client's forwarder can stall)
 
 
 def log(msg: str) -> None:
@@ -135,8 +136,10 @@ def echo_all(port: int, payloads: Sequence[bytes]) -> float:
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(max(0.0, start + STALL - time.perf_counter()))
     seconds = time.perf_counter() - start
+    if any(t.is_alive() for t in threads):
+        raise RuntimeError(f"stalled: {sum(t.is_alive() for t in threads)} connections unfinished after {STALL} s")
     if errors:
         raise RuntimeError(f"{len(errors)} connections failed: {errors[:3]}")
     return seconds
@@ -243,6 +246,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         peers = {k: v for k, v in peers.items() if k in args.peers.split(",")}
     seconds: Dict[str, Dict[str, List[float]]] = {name: {"single": [], "parallel": []} for name in peers}
     cpu: Dict[str, Dict[str, List[float]]] = {name: {"single": [], "parallel": []} for name in peers}
+    stalls: Dict[str, List[str]] = {}
     try:
         for run in range(args.runs):
             for name, command in peers.items():  # interleaved, so load drifts hit every peer alike
@@ -251,7 +255,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     echo_all(fwd.port, [b"warm-up"])
                     for kind, load in (("single", single), ("parallel", parallel)):
                         before = fwd.cpu()
-                        seconds[name][kind].append(echo_all(fwd.port, load))
+                        try:
+                            seconds[name][kind].append(echo_all(fwd.port, load))
+                        except RuntimeError as exc:
+                            stalls.setdefault(name, []).append(f"{kind}: {exc}")
+                            log(f"run {run + 1}/{args.runs} {name} {kind}: {exc}")
+                            seconds[name][kind].append(float("inf"))
                         cpu[name][kind].append(fwd.cpu() - before)
                 finally:
                     fwd.stop()
@@ -263,7 +272,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     sizes = {"single": args.single_mib, "parallel": args.parallel * args.each_mib}
     results: Dict[str, Any] = {"runs": args.runs, "single_mib": args.single_mib, "parallel": args.parallel,
-                               "each_mib": args.each_mib, "peers": {}}
+                               "each_mib": args.each_mib, "peers": {}, "stalls": stalls}
     for name, rec in seconds.items():
         results["peers"][name] = {k: {"seconds": statistics.median(v), "mib_per_s": sizes[k] / statistics.median(v),
                                       "all_seconds": v, "cpu_seconds": statistics.median(cpu[name][k])}

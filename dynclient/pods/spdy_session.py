@@ -203,17 +203,41 @@ class SpdySession:
                 raise SessionClosed(f"the SPDY session is closed: {self.error or 'closed'}")
             self._write(data)
 
+    def _reply(self, frame: bytes) -> None:
+        """An answer to the peer, sent off the reading thread: a reader waiting to write could stall both ends."""
+        def send() -> None:
+            try:
+                self._send(frame)
+            except SessionClosed:
+                pass
+
+        threading.Thread(target=send, name="dynclient-spdy-reply", daemon=True).start()
+
     def _grant(self, stream_id: int, delta: int) -> None:
         try:
             self._send(f.window_update(stream_id, delta) + f.window_update(0, delta))
         except SessionClosed:
             pass
 
+    def _on_bytes(self, data: bytes) -> None:
+        """The tunnel's bytes, in websockets' reading thread (``attach_sink``): parse and dispatch them."""
+        if not self.alive:
+            return
+        try:
+            for frame in self._reader_frames.feed(data):
+                self._dispatch(frame)
+        except Exception as exc:  # never into websockets' thread: the session ends with the error
+            self._fail(exc)
+            threading.Thread(target=self._ws.close, daemon=True).start()
+
     def _read_loop(self) -> None:
         error: Optional[BaseException] = None
+        attach = getattr(self._ws, "attach_sink", None)
+        if attach is not None:
+            attach(self._on_bytes)
         try:
             while True:
-                message = self._ws.recv()
+                message = self._ws.recv()  # with a sink: returns only a text frame, raises at the end
                 if isinstance(message, str):
                     raise f.FrameError("text message in a SPDY tunnel")
                 for frame in self._reader_frames.feed(message):
@@ -250,10 +274,10 @@ class SpdySession:
             if stream is not None:
                 stream._on_end(frame.value)
         elif kind == f.SYN_STREAM:  # server push has no meaning for port-forward
-            self._send(f.rst_stream(frame.stream_id, f.RST_REFUSED_STREAM))
+            self._reply(f.rst_stream(frame.stream_id, f.RST_REFUSED_STREAM))
         elif kind == f.PING:
             if frame.value % 2 == 0:  # the server's ping (even id): answer it; ours (odd) are answers
-                self._send(f.ping(frame.value))
+                self._reply(f.ping(frame.value))
         elif kind == f.GOAWAY:
             self._fail(None)
         # SETTINGS and WINDOW_UPDATE: nothing to do (see the module docstring)
