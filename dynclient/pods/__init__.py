@@ -14,6 +14,15 @@ from .copyerrors import CopyError, LocalFileError, LocalSourceMissing, RemoteCom
 from .results import ExecResult
 from .verbs import PodVerbs
 
-__all__ = ["PodVerbs", "ExecResult", "PodIOError", "ContainerRequired", "ContainerNotFound", "PodNotRunning",
+__all__ = ["PodVerbs", "ExecResult", "LogFollow", "LogOptions", "PodIOError", "ContainerRequired", "ContainerNotFound", "PodNotRunning",
            "KubeletUnreachable", "StreamProtocolError", "CopyError", "TarStreamError", "LocalSourceMissing",
            "LocalFileError", "RemoteCommandFailed"]
+
+
+def __getattr__(name: str) -> object:
+    # The log types load with the logs module (its imports are not needed to build a client).
+    if name in ("LogFollow", "LogOptions"):
+        from . import logs
+
+        return getattr(logs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,6 +8,7 @@ before any request.
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 if TYPE_CHECKING:
@@ -33,7 +34,8 @@ class PodVerbs:
     """logs, exec, exec_session, attach, port_forward, copy_to and copy_from (see each module's docstring)."""
 
     def logs(self, name: str, container: Optional[str] = None, *, follow: bool = False,
-             tail_lines: Optional[int] = None, since_seconds: Optional[int] = None, since_time: Optional[str] = None,
+             tail_lines: Optional[int] = None, since_seconds: Optional[int] = None,
+             since_time: Union[str, datetime.datetime, None] = None,
              timestamps: bool = False, limit_bytes: Optional[int] = None, previous: bool = False) -> Any:
         """The container's log as text; with ``follow`` an iterator of lines (``dynclient.pods.logs``)."""
         from .logs import read_logs
