@@ -117,7 +117,7 @@ def _ws_url(pool: Any, target: str) -> str:
 
 
 def _open(transport: Any, target: str, subprotocols: Sequence[str], headers: Headers,
-          timeout: Optional[float]) -> Any:
+          timeout: Optional[float], connect_timeout: Optional[float]) -> Any:
     from websockets.sync.client import connect
 
     pool = transport.pool
@@ -126,17 +126,21 @@ def _open(transport: Any, target: str, subprotocols: Sequence[str], headers: Hea
     if pool.scheme == "https":
         tls = pool._tls_config.context(transport.config.tls_client_cert())
         server_hostname = pool._tls_config.server_name or pool.host
-    sock = _socket(pool, timeout)
+    sock = _socket(pool, connect_timeout)
     try:
         options: Dict[str, Any] = dict(sock=sock, ssl=tls, server_hostname=server_hostname,
                                        subprotocols=list(subprotocols), additional_headers=headers,
                                        user_agent_header=None, compression=None, proxy=None, open_timeout=timeout,
                                        max_size=None, max_queue=None, ping_interval=None, close_timeout=2,
                                        **_legacy_flag())
-        return connect(_ws_url(pool, target), **options)
+        conn = connect(_ws_url(pool, target), **options)
     except BaseException:
         sock.close()
         raise
+    # A stream may stay idle or blocked for long: no socket timeout once it is open (websockets
+    # clears it after TLS; a plain ws:// socket would keep the connect timeout on every send).
+    conn.socket.settimeout(None)
+    return conn
 
 
 def dial(transport: Any, target: str, subprotocols: Sequence[str], *, timeout: Optional[float] = None) -> Any:
@@ -144,13 +148,18 @@ def dial(transport: Any, target: str, subprotocols: Sequence[str], *, timeout: O
 
     ``subprotocols``: offered in order of preference; the one chosen is the
     connection's ``.subprotocol``. ``timeout`` bounds the connect and the
-    handshake (default: the transport's connect timeout). Raises the error
+    handshake (default: the transport's connect plus read timeout, as a
+    request gets its connect and then its reply; a loaded API server can
+    take seconds to answer an upgrade). Raises the error
     tree's ``StatusError`` for a refusal, ``TransportError`` when no reply came.
     """
     from websockets.exceptions import InvalidHandshake, InvalidStatus
 
+    connect_timeout, read_timeout = transport.timeout
     if timeout is None:
-        timeout = transport.timeout[0]
+        timeout = (connect_timeout or 0) + (read_timeout or 0) or None
+    # The TCP (and proxy) connect gets the transport's connect timeout, as any request does.
+    tcp_timeout = min(t for t in (timeout, connect_timeout) if t) if (timeout or connect_timeout) else None
     base = [(k, v) for k, v in transport._base_headers if k.lower() not in ("accept-encoding", "accept")]
     url = transport.url(target)
     refreshed = False
@@ -159,7 +168,7 @@ def dial(transport: Any, target: str, subprotocols: Sequence[str], *, timeout: O
         auth = getattr(transport.config, "auth", None)
         headers = base + (list(auth.headers().items()) if auth is not None else [])
         try:
-            return _open(transport, target, subprotocols, headers, timeout)
+            return _open(transport, target, subprotocols, headers, timeout, tcp_timeout)
         except InvalidStatus as exc:
             resp = exc.response
             error = status_error_from_response(resp.status_code, bytes(resp.body or b""), method="GET", url=url,
