@@ -15,6 +15,7 @@ with ``DYNCLIENT_TRACEBACK=1`` in the environment.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -22,8 +23,6 @@ import time
 import traceback
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO
 
-from . import (annotate, api_resources, api_versions, apply, attach, auth, cluster_info, config_cmd, cp, create, delete,
-               diff, exec_cmd, get, label, logs, patch, port_forward, scale, version, wait, watch)
 from .checkerr import UsageError, report
 from .flags import VALUE_ERROR_MARK, int_arg, parse_bool
 from .suggest import unknown_command_message
@@ -32,8 +31,15 @@ from .session import Session
 __all__ = ["main", "build_parser", "parse_args"]
 
 PROG = "dynclient"
-COMMANDS = (api_resources, get, apply, delete, watch, create, patch, label, annotate, scale, api_versions, version,
-            config_cmd, auth, cluster_info, wait, diff, logs, exec_cmd, attach, port_forward, cp)
+#: (command, module) in help order. A command's module is imported only when that command runs (or for
+#: help): importing all of them cost a cold ``dynclient get`` about a third of its start-up.
+COMMANDS = (("api-resources", "api_resources"), ("get", "get"), ("apply", "apply"), ("delete", "delete"),
+            ("watch", "watch"), ("create", "create"), ("patch", "patch"), ("label", "label"),
+            ("annotate", "annotate"), ("scale", "scale"), ("api-versions", "api_versions"), ("version", "version"),
+            ("config", "config_cmd"), ("auth", "auth"), ("cluster-info", "cluster_info"), ("wait", "wait"),
+            ("diff", "diff"), ("logs", "logs"), ("exec", "exec_cmd"), ("attach", "attach"),
+            ("port-forward", "port_forward"), ("cp", "cp"))
+COMMAND_NAMES = tuple(name for name, _ in COMMANDS)
 
 #: Boolean flags that also accept ``--flag=true|false``, as pflag's bool flags do.
 BOOL_FLAGS = frozenset({"all-namespaces", "cached", "no-headers", "ignore-not-found", "recursive", "force-conflicts",
@@ -52,7 +58,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         if message.startswith(("argument COMMAND: invalid choice:", "argument command: invalid choice:")):
             bad = message.split("invalid choice:", 1)[1].split("(", 1)[0].strip().strip("'")
-            raise UsageError(unknown_command_message(bad, PROG, (m.NAME for m in COMMANDS)), command="", hint=False)
+            raise UsageError(unknown_command_message(bad, PROG, COMMAND_NAMES), command="", hint=False)
         command = self.command or _command_in(self.argv)
         head, _, rest = message.partition(": ")
         options = head[len("argument "):].split("/") if head.startswith("argument -") else []
@@ -86,7 +92,7 @@ def _as_typed(options: Sequence[str], argv: Sequence[str]) -> str:
 
 def _command_in(argv: Sequence[str]) -> str:
     """The first argument that names a command: cobra finds the command before it parses any flag."""
-    names = {m.NAME for m in COMMANDS}
+    names = set(COMMAND_NAMES)
     for token in argv:
         if token == "--":
             break
@@ -127,17 +133,41 @@ NO_ALL_NAMESPACES = frozenset({"api-resources", "apply", "create", "patch", "sca
                                "version", "cluster-info", "config", "logs", "exec", "attach", "port-forward", "cp"})
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser: global flags plus one subparser per command."""
+def build_parser(only: str = "") -> argparse.ArgumentParser:
+    """The parser: global flags plus one subparser per command (``only``: that command's alone)."""
     parents = [_global_flags()]
     parser = _Parser(prog=PROG, parents=parents, allow_abbrev=False,
                      description="Talk to any Kubernetes API server the way kubectl does.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in COMMANDS:
+    for name, module_name in COMMANDS:
+        if only and name != only:
+            continue
+        module = importlib.import_module(f"{__package__}.{module_name}")
         p = module.add_parser(sub, parents)
         p.command = module.NAME
         p.set_defaults(run=module.run)
     return parser
+
+
+def _global_value_flags() -> frozenset:
+    """The global flags that take a value as the next token (``-n NS``), to step over it."""
+    return frozenset(opt for action in _global_flags()._actions if action.nargs != 0
+                     for opt in action.option_strings)
+
+
+def _command_token(argv: Sequence[str]) -> str:
+    """The command ``argv`` runs, read as cobra finds it: the first argument that is no global flag or
+    a global flag's value; "" when that is no known command (the full parser then reports it)."""
+    takes_value = _global_value_flags()
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            return ""
+        if token in takes_value:
+            next(tokens, None)
+        elif not token.startswith("-") or token == "-":
+            return token if token in COMMAND_NAMES else ""
+    return ""
 
 
 def _bool_actions(parser: argparse.ArgumentParser, command: str) -> Dict[str, argparse.Action]:
@@ -188,7 +218,7 @@ def _value_options(parser: argparse.ArgumentParser, command: str) -> List[str]:
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Parse ``argv`` (without the program name); raises ``UsageError`` for bad usage."""
-    parser = build_parser()
+    parser = build_parser(_command_token(argv))
     _Parser.argv = list(argv)
     try:
         normalized = _normalize_bools(argv, parser)

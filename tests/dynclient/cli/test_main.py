@@ -223,3 +223,31 @@ def test_python_m_dynclient_entry_point():
 
     proc = subprocess.run([sys.executable, "-m", "dynclient", "nosuch"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and 'unknown command "nosuch"' in proc.stderr
+
+
+@pytest.mark.parametrize("argv,command", [
+    (["get", "po"], "get"),
+    (["-n", "logs", "get", "po"], "get"),  # a namespace named like a command is the flag's value
+    (["--namespace", "exec", "version"], "version"),
+    (["--namespace=exec", "version"], "version"),
+    (["-v", "6", "port-forward", "p", "80"], "port-forward"),
+    (["-A", "get", "cm"], "get"),
+    (["gett"], ""),
+    (["--", "get"], ""),
+    ([], ""),
+], ids=["plain", "value-like-command", "long-value", "inline-value", "verbosity-value", "bool-flag", "unknown",
+        "dashdash", "empty"])
+def test_only_the_command_run_is_imported(argv, command):
+    from dynclient.cli.main import _command_token
+
+    assert _command_token(argv) == command
+
+
+def test_a_command_module_loads_only_when_it_runs():
+    import subprocess
+    import sys
+
+    code = ("import sys; from dynclient.cli.main import parse_args; parse_args(['version', '--client']);"
+            "print(sorted(m for m in sys.modules if m.startswith('dynclient.cli.') and m.endswith(('get', 'apply', 'cp'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
