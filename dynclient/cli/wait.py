@@ -152,7 +152,8 @@ def _until_found(look: Callable[[bool], Tuple[List[Visit], List[BaseException]]]
         if not failed and not eager:
             return visits, eager
         if from_files or eager or len(failed) != 1 or not isinstance(failed[0][1], NotFound):
-            fail([builder_error([v for _, v in failed], eager)])
+            error = builder_error([v for _, v in failed if v is not None], eager)
+            fail([error] if error is not None else [])
         if once:
             raise KubectlError(CREATE_TIMED_OUT)
         plan, _ = look(False)  # the same names in the same order, without the GETs

@@ -520,6 +520,7 @@ class Informer:
             return split_checked(reply, method="GET", url=url)
         except StatusError as err:
             answered._raise_about(err, "GET", None)
+            raise  # not reached: _raise_about raises the error named after this resource
 
     def _list_and_replace(self) -> str:
         items, rv = self._list_pages()

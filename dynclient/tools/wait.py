@@ -137,7 +137,8 @@ class StatusCondition:
         conditions = status.get("conditions") if isinstance(status, Mapping) else None
         if not isinstance(conditions, list):
             return False
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+        raw_meta = obj.get("metadata")
+        meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, Mapping) else {}
         generation = _int64(meta.get("generation"))
         for condition in conditions:
             if not isinstance(condition, Mapping):
@@ -281,13 +282,13 @@ def parse_condition(text: str) -> Condition:
             expression = relaxed_jsonpath(parts[0])
         except CustomColumnsError as err:
             raise ValueError(str(err)) from None
-        value: Optional[str] = None
+        expected: Optional[str] = None
         if len(parts) == 2:
-            value = parts[1].strip("'\"")
-            if not value:
+            expected = parts[1].strip("'\"")
+            if not expected:
                 raise ValueError("jsonpath wait has to have a value after equal sign, like "
                                  "--for=jsonpath='{.status.readyReplicas}'=3")
-        return JSONPathCondition(expression, value)
+        return JSONPathCondition(expression, expected)
     from ..cli.jsonpath import go_quote
 
     raise ValueError(f"unrecognized condition: {go_quote(text)}")
@@ -415,10 +416,10 @@ def wait_for_object(rc: Any, name: str, condition: Union[str, Condition], *, dea
             return None  # kubectl waits on: the name may come back
         return (True, obj) if cond.is_met(obj) else None
 
-    met, obj = _until(rc, name, deadline, done, initial)
+    met, found = _until(rc, name, deadline, done, initial)
     if not met:
         raise WaitTimeout(f"timed out waiting for the condition on {_where(rc, name)}")
-    return obj
+    return found
 
 
 def _wait_deleted(rc: Any, name: str, deadline: float, once: bool, known: Optional[Obj]) -> Optional[Obj]:
