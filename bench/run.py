@@ -463,8 +463,9 @@ def targets(res: Dict[str, Any], delay: float) -> List[str]:
         if "kubernetes-kind" in runs:
             r = runs["kubernetes-kind"]["cold_s"] / runs["dynclient"]["cold_s"]
             out.append(f"        {mode} cold: {r:.2f}x faster than kubernetes given the kind alone, against dynclient")
+        # Issue 14: at most 1.3x kubectl's time (r is kubectl's time over dynclient's).
         r = runs["kubectl"]["cold_s"] / runs["dynclient"]["cold_s"]
-        verdict(r >= 1, f"{mode} cold: {r:.2f}x kubectl's time (target >= 1x)")
+        verdict(1 / r <= 1.3, f"{mode} cold: {1 / r:.2f}x kubectl's time (target <= 1.3x)")
 
     agg, leg = res.get("discovery_aggregated"), res.get("discovery_legacy")
     if agg:
@@ -495,10 +496,11 @@ def targets(res: Dict[str, Any], delay: float) -> List[str]:
         verdict(d["warm_req"] == 2, f"legacy warm: {d['warm_req']:.0f} requests for two lists")
     if "imports" in res:
         i = res["imports"]
-        diff = (i["dynclient"]["seconds"] - i["requests"]["seconds"]) * 1000
-        verdict(diff <= 40, f"import dynclient {i['dynclient']['seconds'] * 1000:.0f} ms vs import requests "
-                f"{i['requests']['seconds'] * 1000:.0f} ms: {diff:+.0f} ms (target <= +40 ms); "
-                f"dynclient.client (connect-ready) {i['dynclient.client']['seconds'] * 1000:.0f} ms")
+        # Issue 14: the connect-ready import (dynclient.client) at most 40 ms over requests alone.
+        diff = (i["dynclient.client"]["seconds"] - i["requests"]["seconds"]) * 1000
+        verdict(diff <= 40, f"import dynclient.client (connect-ready) {i['dynclient.client']['seconds'] * 1000:.0f} ms "
+                f"vs import requests {i['requests']['seconds'] * 1000:.0f} ms: {diff:+.0f} ms (target <= +40 ms); "
+                f"import dynclient (types and errors) {i['dynclient']['seconds'] * 1000:.0f} ms")
     if "listing" in res:
         li = res["listing"]
         r = li["kubernetes-list"]["seconds"] / li["dynclient-list"]["seconds"]

@@ -403,6 +403,16 @@ class Response:
                 return
             yield chunk
 
+    def iter_chunks(self) -> Iterator[bytes]:
+        """The body in the pieces it arrives in (decoded): for readers that split it themselves
+        (a followed log). ``OSError`` if it breaks; a quiet end after ``interrupt()``."""
+        return self._fast_chunks() if _is_socket_body(self._raw) else self._chunks()
+
+    @property
+    def interrupted(self) -> bool:
+        """``interrupt()`` was called: an end of the body is the reader's stop, not the server's."""
+        return self._interrupted
+
     def interrupt(self) -> None:
         """Wake a thread blocked reading this reply (from another thread): it then sees end-of-stream."""
         with self._lock:

@@ -125,12 +125,7 @@ def _chunks(resp: Any) -> Iterator[bytes]:
     ``iter_lines`` would hand each line through two more generators; a
     followed log of 200k lines is read block by block instead.
     """
-    iter_chunks = getattr(resp, "iter_chunks", None)
-    if iter_chunks is not None:
-        return iter_chunks()
-    from ..http import _is_socket_body
-
-    return resp._fast_chunks() if _is_socket_body(resp._raw) else resp._chunks()
+    return resp.iter_chunks()
 
 
 def _line_blocks(resp: Any) -> Iterator[Tuple[List[bytes], bool]]:
@@ -148,7 +143,7 @@ def _line_blocks(resp: Any) -> Iterator[Tuple[List[bytes], bool]]:
         pending = data[cut + 1:]
         lines = data[:cut].split(b"\n")
         yield lines, True
-    if pending and not getattr(resp, "_interrupted", False):
+    if pending and not resp.interrupted:
         yield [pending], False
 
 
