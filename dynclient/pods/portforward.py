@@ -288,6 +288,10 @@ class PortForward:
         except (SessionClosed, StatusError, TransportError, PortForwardError, StreamProtocolError, OSError) as exc:
             if not self._done.is_set():
                 self._tunnel_lost(exc)
+        except Exception as exc:  # anything else ends this connection, recorded, never an unhandled thread error
+            if not self._done.is_set():
+                self._record(PortForwardError(f"forwarding {local} -> {remote}: {type(exc).__name__}: {exc}",
+                                              namespace=self.namespace, pod=self.name))
         finally:
             with self._lock:
                 self._conns.discard(conn)

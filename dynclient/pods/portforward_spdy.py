@@ -84,6 +84,7 @@ class SpdyCarrier:
         errors = session.open_stream(headers)
         errors.close_write()
         data = session.open_stream([("streamtype", "data"), ("port", str(remote)), ("requestid", rid)])
+        data.deliver_to(conn)
         failed = threading.Event()
         up = threading.Thread(target=_pump_up, args=(conn, data, failed), name="dynclient-pf-up", daemon=True)
         up.start()

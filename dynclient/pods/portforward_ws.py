@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from typing import Any, Callable, List, Optional
 
 from .portforward_wsgate import WriteGate
@@ -47,8 +48,26 @@ class WebSocketCarrier:
     def start(self) -> None:
         """Nothing to dial yet: each connection dials its own WebSocket."""
 
+    def _dial(self, remote: int) -> Any:
+        """Dial, again up to twice when the upgrade itself broke (measured: with 50 upgrades at once the API
+        server now and then drops one before its reply, "did not receive a valid HTTP response")."""
+        from websockets.exceptions import ConnectionClosed
+
+        from discovery.errors import TransportError
+
+        for attempt in range(3):
+            try:
+                return self._dial_ws(remote)
+            except (TransportError, ConnectionClosed) as err:
+                # ConnectionClosed: the TLS under the upgrade broke mid-handshake (seen once: "[SSL] internal error")
+                broken = isinstance(err, ConnectionClosed) or "handshake failed" in str(err)
+                if attempt == 2 or not broken or self.closed:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def carry(self, conn: socket.socket, remote: int) -> Optional[str]:
-        ws = self._dial_ws(remote)
+        ws = self._dial(remote)
         gate = WriteGate(ws)
         with self._lock:
             self._open.append(ws)

@@ -58,10 +58,36 @@ class SpdyStream:
         self.remote_closed = False
         self.local_closed = False
         self.reset_status: Optional[int] = None
+        self._direct: Optional[socket.socket] = None
+        self._draining = False
 
     # --- called by the session's reader thread
+    def deliver_to(self, sock: socket.socket) -> None:
+        """Let the reader write this stream's bytes straight into ``sock`` while it takes them at once.
+
+        The reader tries a non-blocking ``send`` when nothing is queued and the
+        stream's own reader is not between taking a chunk and writing it; what
+        the socket does not take is queued for ``read`` as usual, so the order
+        holds and a slow local side never stalls the session. Saves a thread
+        hand-over per frame (the API server sends 4 KiB frames).
+        """
+        self._direct = sock
+
     def _on_data(self, data: bytes, fin: bool) -> None:
         with self._cond:
+            if data and self._direct is not None and not self._chunks and not self._draining:
+                try:
+                    sent = self._direct.send(data, socket.MSG_DONTWAIT)
+                except (BlockingIOError, InterruptedError):
+                    sent = 0
+                except OSError:  # the local side is gone; its pump notices and ends the stream
+                    sent = len(data)
+                if sent:
+                    data = data[sent:]
+                    self._unacked += sent
+                    if self._unacked >= RECEIVE_WINDOW // 2 and not self.remote_closed:
+                        grant, self._unacked = self._unacked, 0
+                        self.session._reply(f.window_update(self.id, grant) + f.window_update(0, grant))
             if data:
                 while self._buffered >= HIGH_WATER and not self.remote_closed and self.session.alive:
                     self._cond.wait(0.5)
@@ -83,6 +109,7 @@ class SpdyStream:
     def read(self, max_bytes: int = 1 << 20, timeout: Optional[float] = None) -> bytes:
         """The next bytes the peer sent (up to ``max_bytes``), ``b""`` once it finished or reset the stream."""
         with self._cond:
+            self._draining = False  # the last chunk taken was written: the reader may write directly again
             while not self._chunks and not self.remote_closed:
                 if not self._cond.wait(timeout):
                     raise TimeoutError(f"no data on SPDY stream {self.id} in {timeout} s")
@@ -99,6 +126,7 @@ class SpdyStream:
                 self._chunks.appendleft(chunk[max_bytes:])
                 chunk = chunk[:max_bytes]
             self._buffered -= len(chunk)
+            self._draining = True  # until the next read: this chunk is not written yet
             self._cond.notify_all()
             self._unacked += len(chunk)
             grant = 0

@@ -17,7 +17,7 @@ import pytest
 from websockets.exceptions import ConnectionClosedOK
 from websockets.frames import Close
 
-from discovery.errors import BadRequest, Forbidden, NotFound, StatusError
+from discovery.errors import BadRequest, Forbidden, NotFound, StatusError, TransportError
 from discovery.types import GroupVersionKind, GroupVersionResource
 from dynclient.cli.port_forward import translate_ports
 from dynclient.pods import PodIOError, PodNotRunning
@@ -96,6 +96,7 @@ def tunnel(monkeypatch):
     state.v4_dials: List[str] = []
     state.refuse_spdy: Optional[Exception] = None
     state.v4_refuse = ""
+    state.v4_broken_upgrades = 0
 
     def fake_tunnel(transport, target, subprotocol, timeout=None):
         assert subprotocol == "SPDY/3.1+portforward.k8s.io"
@@ -107,6 +108,9 @@ def tunnel(monkeypatch):
     def fake_dial(transport, target, subprotocols, timeout=None):
         assert list(subprotocols) == ["v4.channel.k8s.io"]
         state.v4_dials.append(target)
+        if state.v4_broken_upgrades:
+            state.v4_broken_upgrades -= 1
+            raise TransportError(f"GET {target}: WebSocket handshake failed: did not receive a valid HTTP response")
         conn = FakeV4(int(target.rpartition("=")[2]), state.v4_refuse)
         made.append(conn)
         return conn
@@ -379,3 +383,13 @@ def test_listeners_are_announced_in_order(mock_server, pods, tunnel):
     with PortForward(pods, "web", ["0:80", "0:81"], on_listen=lambda *a: seen.append(a)) as pf:
         assert seen == [("127.0.0.1", pf.local_ports[0], 80), ("127.0.0.1", pf.local_ports[1], 81)]
         assert pf.listeners == seen
+
+
+def test_a_broken_upgrade_is_dialed_again(mock_server, pods, tunnel, monkeypatch):
+    monkeypatch.setattr("dynclient.pods.portforward_ws.LINGER", 1.0)
+    mock_server.add("GET", POD_PATH, json=pod())
+    tunnel.v4_broken_upgrades = 2
+    with PortForward(pods, "web", ["0:80"], protocol="websocket") as pf:
+        assert echo_through(pf.local_ports[0], b"again") == b"again"
+        assert pf.errors == []
+    assert len(tunnel.v4_dials) == 3

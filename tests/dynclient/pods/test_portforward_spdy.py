@@ -301,3 +301,39 @@ def test_an_unread_stream_holds_the_reader_at_high_water():
     while total < (HIGH_WATER // len(chunk) + 2) * len(chunk):
         total += len(data.read(timeout=5))
     session.close()
+
+
+def test_bytes_go_straight_to_the_local_socket_in_order():
+    """deliver_to: the reader writes into the local socket itself; what does not fit is queued, order kept."""
+    ws = FakeKubelet()
+    session = SpdySession(ws)
+    local, far = socket.socketpair()
+    far.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    data = session.open_stream([("streamtype", "data"), ("port", "80"), ("requestid", "0")])
+    data.deliver_to(local)
+    pieces = [bytes([i]) * 50_000 for i in range(40)]  # 2 MB: more than the socket buffers take at once
+    for piece in pieces:
+        ws.reply(f.data_frame(data.id, piece))
+    ws.reply(f.data_frame(data.id, b"", fin=True))
+    got = bytearray()
+
+    def pump() -> None:  # the carrier's loop: what was queued, in order, after what went straight through
+        while True:
+            chunk = data.read(timeout=10)
+            if not chunk:
+                break
+            local.sendall(chunk)
+        local.shutdown(socket.SHUT_WR)
+
+    t = threading.Thread(target=pump)
+    t.start()
+    while True:
+        chunk = far.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    t.join(10)
+    assert bytes(got) == b"".join(pieces)
+    local.close()
+    far.close()
+    session.close()
