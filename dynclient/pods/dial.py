@@ -139,7 +139,10 @@ def _open(transport: Any, target: str, subprotocols: Sequence[str], headers: Hea
         raise
     # A stream may stay idle or blocked for long: no socket timeout once it is open (websockets
     # clears it after TLS; a plain ws:// socket would keep the connect timeout on every send).
-    conn.socket.settimeout(None)
+    try:
+        conn.socket.settimeout(None)
+    except OSError:
+        pass  # the server already said everything and closed: the messages wait in the connection
     return conn
 
 
