@@ -33,7 +33,7 @@ import socket
 import ssl
 import threading
 import zlib
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -51,7 +51,8 @@ from .tlscontext import ClientCert, TLSConfig
 from .wireerrors import innermost as _innermost
 from .wireerrors import wire_error as _wire_error
 
-__all__ = ["ConnectionPool", "Response", "TLSConfig", "Headers", "LineTooLong", "encode_query"]
+__all__ = ["ConnectionPool", "Response", "TLSConfig", "Headers", "LineTooLong", "encode_query", "add_pool_hook",
+           "remove_pool_hook"]
 
 Headers = Sequence[Tuple[str, str]]
 Timeout = Tuple[Optional[float], Optional[float]]  # (connect, read)
@@ -456,6 +457,27 @@ def _check_header_value(name: str, value: str) -> None:
         raise ValueError(f"the {name} header contains an invalid character (value not shown)")
 
 
+PoolHook = Callable[["ConnectionPool"], None]
+_POOL_HOOKS: List[PoolHook] = []
+
+
+def add_pool_hook(hook: PoolHook) -> None:
+    """Call ``hook`` with every ``ConnectionPool`` made from now on (``remove_pool_hook`` stops it).
+
+    For code that cannot reach the client it wants to route: a test whose
+    code under test calls ``dynclient.connect()`` itself
+    (``FakeCluster.install()``).
+    """
+    _POOL_HOOKS.append(hook)
+
+
+def remove_pool_hook(hook: PoolHook) -> None:
+    try:
+        _POOL_HOOKS.remove(hook)
+    except ValueError:
+        pass
+
+
 class ConnectionPool:
     """Keep-alive connections to one ``scheme://host:port`` (a requests ``Session``). Thread-safe.
 
@@ -490,6 +512,21 @@ class ConnectionPool:
         self._adapter: Optional[_Adapter] = None
         if self.scheme == "http":
             self._mount(_Adapter(pool_options={}, proxy_options={}, maxsize=maxsize), None)
+        #: The server URL this pool was made for, as given (without a trailing "/").
+        self.base_url = base_url.rstrip("/")
+        for hook in list(_POOL_HOOKS):
+            hook(self)
+
+    def mount(self, adapter: requests.adapters.BaseAdapter) -> None:
+        """Send this pool's requests through ``adapter``, a requests transport adapter (a fake, a recorder).
+
+        The seam ``dynclient.testing.FakeCluster`` plugs in at: everything
+        above the wire (the transport's policy, discovery, the verbs) runs
+        as it would against a server. It is mounted for this server's URL,
+        so it wins over the pool's own adapter, also after a client
+        certificate rotates.
+        """
+        self._session.mount(f"{self.scheme}://{self.host_header}/", adapter)
 
     def _requests_proxies(self) -> Dict[str, str]:
         if self.proxy is None:

@@ -125,11 +125,11 @@ class FakeCluster:
         if cache_dir is None:
             options.setdefault("disk_cache", False)
         dyn = dynclient.connect(self.kubeconfig(), namespace=namespace, cache_dir=cache_dir, **options)
-        self.mount(_session_of(dyn.transport))
+        dyn.transport.pool.mount(self.adapter)
         return dyn
 
     def mount(self, session: Any) -> None:
-        """Route a requests ``Session``'s requests for this cluster's host to the fake."""
+        """Route a requests ``Session``'s requests for this cluster's host to the fake (for your own Session)."""
         session.mount(self.host + "/", self.adapter)
 
     def serve(self) -> Any:
@@ -236,18 +236,11 @@ def _checked(call: Callable[[], Obj]) -> Obj:
         raise status_error_from_response(err.code, json.dumps(err.body).encode()) from None
 
 
-def _session_of(transport: Any) -> Any:
-    """The requests Session under a dynclient ``Transport`` (``transport.pool._session``)."""
-    # A private attribute until dynclient.http offers a seam; see dynclient.testing's docs.
-    return transport.pool._session
-
-
 class _Installed:
     """Clusters routed into every new ``dynclient.http.ConnectionPool`` (by host)."""
 
     _lock = threading.Lock()
     _by_host: Dict[str, FakeCluster] = {}
-    _original: Any = None
 
     @classmethod
     def add(cls, cluster: FakeCluster) -> None:
@@ -257,16 +250,14 @@ class _Installed:
             if cluster.host in cls._by_host:
                 raise RuntimeError(f"another FakeCluster is already installed for {cluster.host}")
             cls._by_host[cluster.host] = cluster
-            if cls._original is None:
-                original = cls._original = http.ConnectionPool.__init__
+            if len(cls._by_host) == 1:
+                http.add_pool_hook(cls._route)
 
-                def init(pool: Any, base_url: str, *args: Any, **kw: Any) -> None:
-                    original(pool, base_url, *args, **kw)
-                    found = cls._by_host.get(base_url.rstrip("/"))
-                    if found is not None:
-                        found.mount(pool._session)
-
-                http.ConnectionPool.__init__ = init  # type: ignore[method-assign,assignment]
+    @classmethod
+    def _route(cls, pool: Any) -> None:
+        found = cls._by_host.get(pool.base_url)
+        if found is not None:
+            pool.mount(found.adapter)
 
     @classmethod
     def remove(cls, cluster: FakeCluster) -> None:
@@ -274,8 +265,7 @@ class _Installed:
 
         with cls._lock:
             cls._by_host.pop(cluster.host, None)
-            if not cls._by_host and cls._original is not None:
-                http.ConnectionPool.__init__ = cls._original  # type: ignore[method-assign]
-                cls._original = None
+            if not cls._by_host:
+                http.remove_pool_hook(cls._route)
 
 

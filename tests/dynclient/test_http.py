@@ -14,13 +14,15 @@ gzip, TCP_NODELAY, IPv6 CONNECT.
 
 from __future__ import annotations
 
+import io
 import socket
-import ssl
 import threading
 import time
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
+import requests
+import urllib3
 
 from dynclient.http import ConnectionPool, TLSConfig, encode_query
 from tests.replyserver import _KEY_PEM as CLIENT_KEY_PEM
@@ -556,3 +558,39 @@ def test_a_broken_whole_body_is_a_connection_error(reply, match):
     finally:
         pool.close()
         server.close()
+
+
+class _Answer(requests.adapters.BaseAdapter):
+    """A requests transport adapter answering every request with 200 and the URL it saw."""
+
+    def send(self, request, **kwargs):
+        resp = requests.Response()
+        body = request.url.encode()
+        resp.status_code, resp.url = 200, request.url
+        resp.raw = urllib3.HTTPResponse(body=io.BytesIO(body), status=200, preload_content=False,
+                                        headers={"Content-Length": str(len(body))})
+        return resp
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("server", ["https://k8s.example:6443", "http://k8s.example"], ids=["https", "http"])
+def test_a_mounted_adapter_answers_for_the_pool(server):
+    pool = ConnectionPool(server)
+    pool.mount(_Answer())
+    with pool.request("GET", "/api") as resp:
+        assert resp.status_code == 200 and resp.content == f"{server}/api".encode()
+
+
+def test_a_pool_hook_sees_every_new_pool():
+    from dynclient.http import add_pool_hook, remove_pool_hook
+
+    seen = []
+    add_pool_hook(seen.append)
+    try:
+        pool = ConnectionPool("https://k8s.example:6443/")
+    finally:
+        remove_pool_hook(seen.append)
+    ConnectionPool("https://other.example")
+    assert seen == [pool] and pool.base_url == "https://k8s.example:6443"
