@@ -20,6 +20,7 @@ import re
 from typing import List, Optional
 from urllib.parse import quote
 
+from discovery.gostrings import go_quote as _go_quote
 from discovery.types import GroupVersionResource
 
 __all__ = [
@@ -124,24 +125,3 @@ def escape_field_value(value: str) -> str:
 def one_term_equal_selector(field: str, value: str) -> str:
     """``fields.OneTermEqualSelector(field, value).String()``: ``metadata.name=a\\,b`` stays one term."""
     return f"{field}={escape_field_value(value)}"
-
-
-def _go_quote(text: str) -> str:
-    """Go's ``%q`` for the names in messages: printable text as is, the rest escaped."""
-    out = ['"']
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif not ch.isprintable():
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x80 else (f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"))
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Dict, Iterable, Mapping, Optional, Sequence, Tuple
 
 from discovery.errors import DynclientError
+from discovery.gostrings import go_quote
 from discovery.types import GroupKind, GroupVersion, GroupVersionKind, GroupVersionResource
 
 __all__ = [
@@ -37,11 +38,6 @@ __all__ = [
 ]
 
 Failures = Mapping[GroupVersion, BaseException]
-
-
-def go_quote(text: str) -> str:
-    """Quote like Go's ``%q`` for the printable strings Kubernetes names use."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _go_list(items: Iterable[object]) -> str:

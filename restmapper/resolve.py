@@ -21,7 +21,9 @@ from discovery.types import GroupVersionKind, GroupVersionResource, parse_kind_a
 
 from .category import CategoryExpander
 from .deferred import DeferredDiscoveryRESTMapper
-from .errors import MappingError, NoMatch, NoResourceMatch, go_quote
+from discovery.gostrings import go_quote
+
+from .errors import MappingError, NoMatch, NoResourceMatch
 from .interface import RESTMapper
 from .mapping import RESTMapping
 

@@ -27,7 +27,9 @@ from discovery.interface import DiscoveryInterface
 from discovery.model import APIResourceList
 from discovery.types import GroupKind, GroupResource, GroupVersionKind, GroupVersionResource
 
-from .errors import NoMatch, go_quote
+from discovery.gostrings import go_quote
+
+from .errors import NoMatch
 from .interface import RESTMapper, maybe_reset
 from .mapping import RESTMapping
 

@@ -18,7 +18,7 @@ from typing import Iterable, List, Sequence
 from urllib.parse import urlsplit
 
 from discovery.errors import StatusError, TransportError
-from restmapper.errors import go_quote
+from discovery.gostrings import go_quote
 
 __all__ = ["AggregateError", "UsageError", "error_text", "report"]
 

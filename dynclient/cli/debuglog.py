@@ -27,7 +27,7 @@ import logging
 import re
 from typing import Callable, Iterable, Optional, Tuple
 
-from .jsonpath import go_quote
+from discovery.gostrings import go_quote
 
 __all__ = ["BodyLogger", "install", "truncate_body", "klog_string", "klog_bytes", "body_text",
            "hex_dump", "credential_secrets", "LOGGER"]

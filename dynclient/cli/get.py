@@ -31,17 +31,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from discovery.errors import BadRequest, NotFound, StatusError
-from restmapper.errors import go_quote
+from discovery.gostrings import go_quote
 from restmapper.mapping import RESTMapping
 
 from dynclient.resource import ResourceClient
 
 from .checkerr import AggregateError, UsageError
-from .customcolumns import CustomColumnsPrinter, columns_from_spec, columns_from_template
 from .duration import format_go_duration
 from .flags import bool_value_arg, csv_values, int_arg
-from .jsonpath import JSONPath, JSONPathError, execute_error_text, parse_error_text
-from .sorting import SortError, sort_field, sort_objects, sort_rows
 from .printers import JSONPrinter, NamePrinter, TablePrinter, YAMLPrinter, qualified_kind
 from .session import Session
 from .tabwriter import new_tab_writer
@@ -334,6 +331,8 @@ class _Info:
 def _print_tables(session: Session, args: argparse.Namespace, infos: List[_Info]) -> int:
     kinds = {info.mapping.group_version_kind for info in infos}
     with_kind = (len(infos) > 1 and len(kinds) > 1) or args.show_kind
+    if args.sort_by:
+        from .sorting import SortError, sort_field, sort_objects, sort_rows
     if args.sort_by and len(infos) > 1:
         # RuntimeSorter: several replies are sorted as objects first (by the field as given).
         sort_objects([i.obj for i in infos], args.sort_by)
@@ -464,9 +463,17 @@ def run(session: Session, args: argparse.Namespace) -> int:
             }
             try:
                 if is_list and args.sort_by:
+                    from .sorting import sort_objects
+
                     obj = {**obj, "items": sort_objects(objects, args.sort_by)}
                 printer.print_obj(obj, session.stdout, is_list=is_list)
-            except (SortError, JSONPathError) as err:
+            except Exception as err:
+                # Only sorting and JSONPath load these modules (a plain -o json never does).
+                from .jsonpath import JSONPathError
+                from .sorting import SortError
+
+                if not isinstance(err, (SortError, JSONPathError)):
+                    raise
                 errors.append(err if not isinstance(err, JSONPathError) else ValueError(str(err)))
     if errors:
         raise AggregateError(errors)
@@ -487,6 +494,8 @@ class JSONPathPrinter:
     """``-o jsonpath=...``: kubectl's ``JSONPathPrinter`` over the object's (or the List's) unstructured content."""
 
     def __init__(self, template: str, *, allow_missing_keys: bool, as_json: bool) -> None:
+        from .jsonpath import JSONPath, JSONPathError, parse_error_text
+
         self.template = template
         try:
             self.jsonpath = JSONPath(template, allow_missing_keys=allow_missing_keys, output_json=as_json)
@@ -494,6 +503,8 @@ class JSONPathPrinter:
             raise ValueError(parse_error_text(template, err)) from None
 
     def print_obj(self, obj: Obj, out: Any, *, is_list: bool) -> None:
+        from .jsonpath import JSONPathError, execute_error_text
+
         data = obj  # runtime.Unstructured content, lists included: int64 numbers stay ints
         try:
             out.write(self.jsonpath.execute(data))
@@ -502,7 +513,7 @@ class JSONPathPrinter:
 
 
 class _ColumnsPrinter:
-    def __init__(self, printer: CustomColumnsPrinter) -> None:
+    def __init__(self, printer: Any) -> None:
         self.printer = printer
 
     def print_obj(self, obj: Obj, out: Any, *, is_list: bool) -> None:
@@ -537,6 +548,8 @@ def make_printer(args: argparse.Namespace) -> Any:
     if output in ("json", "yaml"):
         return _ObjectPrinter(JSONPrinter() if output == "json" else YAMLPrinter())
     if fmt in COLUMNS_FORMATS:
+        from .customcolumns import CustomColumnsPrinter, columns_from_spec, columns_from_template
+
         if fmt == "custom-columns-file" and value:
             return _ColumnsPrinter(CustomColumnsPrinter(columns_from_template(_read_template(value, "template"))))
         if not value:

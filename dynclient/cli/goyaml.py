@@ -25,12 +25,12 @@ import functools
 import io
 import re
 import unicodedata
-from decimal import Decimal
 from typing import Any, List, Mapping
 
 import yaml
 
 from .gojson import format_number as json_number
+from .gofloat import format_g
 from .goyaml_emitter import GoEmitter
 
 __all__ = ["marshal", "resolves_to_string", "key_less", "format_g"]
@@ -204,30 +204,6 @@ def _scalar_text(value: Any) -> str:
     if "." not in text and "e" not in text and -(2**63) <= int(text) < 2**64:
         return text  # an integral float is an int once it went through JSON
     return format_g(float(text))
-
-
-# strconv's %g with the shortest precision switches to %e from exponent 6 on, and below -4.
-_G_EPREC = 6
-
-
-def format_g(value: float) -> str:
-    """``strconv.FormatFloat(value, 'g', -1, 64)``."""
-    sign, digits, exponent = Decimal(repr(value)).as_tuple()
-    ds = "".join(str(d) for d in digits).rstrip("0") or "0"
-    if ds == "0":
-        return "-0" if sign else "0"
-    point = len(digits) + int(exponent)  # position of the decimal point after the first digit run
-    exp = point - 1
-    neg = "-" if sign else ""
-    if exp < -4 or exp >= _G_EPREC:
-        mantissa = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
-        return f"{neg}{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    if point <= 0:
-        return f"{neg}0.{'0' * -point}{ds}"
-    if point >= len(ds):
-        return f"{neg}{ds}{'0' * (point - len(ds))}"
-    return f"{neg}{ds[:point]}.{ds[point:]}"
-
 
 
 # Characters go-yaml's reader refuses when sigs.k8s.io/yaml re-reads the JSON (raw in JSON text).

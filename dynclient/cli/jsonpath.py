@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, List, Optional, Tuple
 
 from . import gojson
-from .goyaml import format_g
+from discovery.gostrings import go_quote
+from .gofloat import format_g
 
 __all__ = ["JSONPath", "JSONPathError", "parse", "go_sharp_v", "go_quote", "to_float64", "parse_error_text",
            "execute_error_text"]
@@ -459,28 +460,6 @@ def fmt_print(value: Any) -> str:
     if isinstance(value, list):
         return "[" + " ".join(fmt_print(v) for v in value) + "]"
     return str(value)
-
-
-def go_quote(text: str) -> str:
-    """``strconv.Quote``."""
-    out = ['"']
-    for ch in text:
-        code = ord(ch)
-        if ch in ('"', "\\"):
-            out.append("\\" + ch)
-        elif ch in "\a\b\f\n\r\t\v":
-            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                        "\v": "\\v"}[ch])
-        elif ch.isprintable() or ch == " ":
-            out.append(ch)
-        elif code < 0x80:
-            out.append(f"\\x{code:02x}")
-        elif code < 0x10000:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
 
 
 def go_sharp_v(value: Any, top: bool = True) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, TextIO, Tuple
 
-from . import gojson, goyaml
-from .goyaml import format_g
+from . import gojson
+from .gofloat import format_g
 
 __all__ = [
     "qualified_kind",
@@ -87,6 +87,8 @@ class YAMLPrinter:
 
     def print_obj(self, obj: Mapping[str, Any], out: TextIO) -> None:
         self.count += 1
+        from . import goyaml  # PyYAML and the emitter load only for -o yaml
+
         text = goyaml.marshal(obj)  # may refuse (control characters) before anything is written
         if self.count > 1:
             out.write("---\n")

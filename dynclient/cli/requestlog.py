@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Sequence, Tuple
 
-from .jsonpath import go_quote
+from discovery.gostrings import go_quote
 
 __all__ = ["RequestLogger", "curl_command"]
 

@@ -137,6 +137,6 @@ def sort_rows(rows: Sequence[Any], field: str) -> List[Any]:
 
 
 def _quote(text: str) -> str:
-    from .jsonpath import go_quote
+    from discovery.gostrings import go_quote
 
     return go_quote(text)

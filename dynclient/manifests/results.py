@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
 from discovery.types import GroupVersionKind, GroupVersionResource
-from restmapper.errors import NoKindMatch, go_quote as _go_quote
+from discovery.gostrings import go_quote as _go_quote
+from restmapper.errors import NoKindMatch
 
 from ..errors import ManifestError
 from .loader import Document

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional
 
+from discovery.gostrings import go_quote
+
 __all__ = ["clean", "dir_of", "base", "join", "rel", "strip_trailing_slash", "strip_leading_slash",
            "strip_path_shortcuts", "remote", "is_relative", "FileSpec", "FileSpecError", "parse_file_spec",
            "tar_prefix", "go_quote"]
@@ -157,27 +159,3 @@ def parse_file_spec(arg: str) -> FileSpec:
     raise FileSpecError(FORMAT_ERROR)
 
 
-def go_quote(text: str) -> str:
-    """Go's ``%q`` of a path: printable text as is, the rest escaped; undecodable bytes (surrogate escapes) as ``\\xNN``."""
-    out = ['"']
-    for ch in text:
-        code = ord(ch)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for a byte that is not UTF-8
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif ch.isprintable():
-            out.append(ch)
-        elif code < 0x80:
-            out.append(f"\\x{code:02x}")
-        elif code < 0x10000:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
-
-
-_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}

@@ -289,7 +289,7 @@ def parse_condition(text: str) -> Condition:
                 raise ValueError("jsonpath wait has to have a value after equal sign, like "
                                  "--for=jsonpath='{.status.readyReplicas}'=3")
         return JSONPathCondition(expression, expected)
-    from ..cli.jsonpath import go_quote
+    from discovery.gostrings import go_quote
 
     raise ValueError(f"unrecognized condition: {go_quote(text)}")
 
