@@ -11,12 +11,14 @@ from __future__ import annotations
 from .errors import (ContainerNotFound, ContainerRequired, KubeletUnreachable, PodIOError, PodNotRunning,
                      StreamProtocolError)
 from .copyerrors import CopyError, LocalFileError, LocalSourceMissing, RemoteCommandFailed, TarStreamError
+from .portforward_errors import ForwardingFailed, ListenFailed, PortForwardError, TunnelLost
 from .results import ExecResult
 from .verbs import PodVerbs
 
 __all__ = ["PodVerbs", "ExecResult", "LogFollow", "LogOptions", "PodIOError", "ContainerRequired", "ContainerNotFound", "PodNotRunning",
            "KubeletUnreachable", "StreamProtocolError", "CopyError", "TarStreamError", "LocalSourceMissing",
-           "LocalFileError", "RemoteCommandFailed"]
+           "LocalFileError", "RemoteCommandFailed", "PortForward", "PortForwardError", "ForwardingFailed",
+           "ListenFailed", "TunnelLost"]
 
 
 def __getattr__(name: str) -> object:
@@ -25,4 +27,8 @@ def __getattr__(name: str) -> object:
         from . import logs
 
         return getattr(logs, name)
+    if name == "PortForward":
+        from .portforward import PortForward
+
+        return PortForward
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -116,8 +116,16 @@ def _ws_url(pool: Any, target: str) -> str:
     return f"{scheme}://{pool.host_header}{pool.prefix}{target}"
 
 
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _is_token(text: str) -> bool:
+    """An RFC 7230 token: what ``websockets`` lets through as a subprotocol (``SPDY/3.1+...`` is none)."""
+    return bool(text) and all(ch in _TOKEN_CHARS for ch in text)
+
+
 def _open(transport: Any, target: str, subprotocols: Sequence[str], headers: Headers,
-          timeout: Optional[float], connect_timeout: Optional[float]) -> Any:
+          timeout: Optional[float], connect_timeout: Optional[float], connection_class: Any = None) -> Any:
     from websockets.sync.client import connect
 
     pool = transport.pool
@@ -126,13 +134,21 @@ def _open(transport: Any, target: str, subprotocols: Sequence[str], headers: Hea
     if pool.scheme == "https":
         tls = pool._tls_config.context(transport.config.tls_client_cert())
         server_hostname = pool._tls_config.server_name or pool.host
+    offered: Optional[List[str]] = list(subprotocols)
+    if not all(_is_token(p) for p in subprotocols):
+        # websockets refuses to offer a non-token; the API server (gorilla/websocket) takes it. The
+        # offer goes in as a header and ``connection_class`` checks the answer.
+        headers = [*headers, ("Sec-WebSocket-Protocol", ", ".join(subprotocols))]
+        offered = None
     sock = _socket(pool, connect_timeout)
     try:
         options: Dict[str, Any] = dict(sock=sock, ssl=tls, server_hostname=server_hostname,
-                                       subprotocols=list(subprotocols), additional_headers=headers,
+                                       subprotocols=offered, additional_headers=headers,
                                        user_agent_header=None, compression=None, proxy=None, open_timeout=timeout,
                                        max_size=None, max_queue=None, ping_interval=None, close_timeout=2,
                                        **_legacy_flag())
+        if connection_class is not None:
+            options["create_connection"] = connection_class
         conn = connect(_ws_url(pool, target), **options)
     except BaseException:
         sock.close()
@@ -146,7 +162,8 @@ def _open(transport: Any, target: str, subprotocols: Sequence[str], headers: Hea
     return conn
 
 
-def dial(transport: Any, target: str, subprotocols: Sequence[str], *, timeout: Optional[float] = None) -> Any:
+def dial(transport: Any, target: str, subprotocols: Sequence[str], *, timeout: Optional[float] = None,
+         connection_class: Any = None) -> Any:
     """A connected ``websockets.sync`` client connection for ``target`` (path and query, encoded).
 
     ``subprotocols``: offered in order of preference; the one chosen is the
@@ -155,6 +172,8 @@ def dial(transport: Any, target: str, subprotocols: Sequence[str], *, timeout: O
     request gets its connect and then its reply; a loaded API server can
     take seconds to answer an upgrade). Raises the error
     tree's ``StatusError`` for a refusal, ``TransportError`` when no reply came.
+    ``connection_class``: a ``websockets`` ``ClientConnection`` subclass to
+    build (it must check the answer itself when a subprotocol is no token).
     """
     from websockets.exceptions import InvalidHandshake, InvalidStatus
 
@@ -171,7 +190,7 @@ def dial(transport: Any, target: str, subprotocols: Sequence[str], *, timeout: O
         auth = getattr(transport.config, "auth", None)
         headers = base + (list(auth.headers().items()) if auth is not None else [])
         try:
-            return _open(transport, target, subprotocols, headers, timeout, tcp_timeout)
+            return _open(transport, target, subprotocols, headers, timeout, tcp_timeout, connection_class)
         except InvalidStatus as exc:
             resp = exc.response
             error = status_error_from_response(resp.status_code, bytes(resp.body or b""), method="GET", url=url,

@@ -8,17 +8,13 @@ back (``parse_subprotocol``). So the offer goes in as a plain
 string equality, through a ``ClientConnection`` whose protocol knows it.
 Everything else is ``dynclient.pods.dial``'s own code path: its socket
 (direct or through the proxy), its TLS context, its headers, its 401
-refresh and its errors. (If ``dial`` learns non-token subprotocols, this
-module reduces to a call of it.)
+refresh and its errors; ``dial`` sends a non-token offer as a header.
 """
 
 from __future__ import annotations
 
-import ssl
 import threading
 from typing import Any, Callable, List, Optional
-
-from discovery.errors import TransportError, Unauthorized, status_error_from_response
 
 from . import dial as _dial
 
@@ -84,59 +80,7 @@ def _connection_class(subprotocol: str) -> Any:
     return TunnelConnection
 
 
-def _legacy() -> Any:
-    """``dial``'s ``legacy=True`` for websockets 17.1+ (the connection handed back open), when it has it."""
-    flag = getattr(_dial, "_legacy_flag", None)
-    return flag() if flag is not None else {}
-
-
-def _open(transport: Any, target: str, subprotocol: str, headers: Any, timeout: Optional[float]) -> Any:
-    from websockets.sync.client import connect
-
-    pool = transport.pool
-    tls: Optional[ssl.SSLContext] = None
-    server_hostname: Optional[str] = None
-    if pool.scheme == "https":
-        tls = pool._tls_config.context(transport.config.tls_client_cert())
-        server_hostname = pool._tls_config.server_name or pool.host
-    sock = _dial._socket(pool, timeout)
-    try:
-        return connect(_dial._ws_url(pool, target), sock=sock, ssl=tls, server_hostname=server_hostname,
-                       subprotocols=None, additional_headers=headers + [("Sec-WebSocket-Protocol", subprotocol)],
-                       user_agent_header=None, compression=None, proxy=None, open_timeout=timeout, max_size=None,
-                       max_queue=None, ping_interval=None, close_timeout=2,
-                       create_connection=_connection_class(subprotocol), **_legacy())
-    except BaseException:
-        sock.close()
-        raise
-
-
 def dial_tunnel(transport: Any, target: str, subprotocol: str, *, timeout: Optional[float] = None) -> Any:
     """A ``websockets.sync`` connection for ``target`` that agreed on ``subprotocol`` (``dial``'s errors)."""
-    from websockets.exceptions import InvalidHandshake, InvalidStatus
-
-    if timeout is None:
-        timeout = transport.timeout[0]
-    base = [(k, v) for k, v in transport._base_headers if k.lower() not in ("accept-encoding", "accept")]
-    url = transport.url(target)
-    refreshed = False
-    while True:
-        transport.limiter.acquire()
-        auth = getattr(transport.config, "auth", None)
-        headers = base + (list(auth.headers().items()) if auth is not None else [])
-        try:
-            return _open(transport, target, subprotocol, headers, timeout)
-        except InvalidStatus as exc:
-            resp = exc.response
-            error = status_error_from_response(resp.status_code, bytes(resp.body or b""), method="GET", url=url,
-                                               content_type=resp.headers.get("Content-Type"))
-            if isinstance(error, Unauthorized) and auth is not None and not refreshed:
-                refreshed = True
-                if auth.refresh():
-                    continue
-            raise error from None
-        except InvalidHandshake as exc:
-            raise TransportError(f"GET {url}: WebSocket handshake failed: {exc}") from None
-        except (OSError, TimeoutError) as exc:
-            reason = transport.pool.proxy.scrub(str(exc)) if transport.pool.proxy else str(exc)
-            raise TransportError(f"GET {url}: {type(exc).__name__}: {reason}") from None
+    return _dial.dial(transport, target, [subprotocol], timeout=timeout,
+                      connection_class=_connection_class(subprotocol))
