@@ -435,6 +435,8 @@ def fmt(v: Optional[float]) -> str:
 
 
 def table(rs: List[Dict[str, Any]]) -> str:
+    if not rs:
+        return "(no table rows for the sections measured)"
     w1 = max(len(r["figure"]) for r in rs)
     w2 = max(len(r["client"]) for r in rs)
     w3 = max(len(fmt(r["value"]) + " " + r["unit"]) for r in rs)
@@ -662,6 +664,81 @@ def aio_targets(figures: Dict[str, Any], verdict: Verdict, note: Callable[[str],
              f"dynclient.aio for {peer}")
 
 
+def run_pods(b: Bench) -> Dict[str, Any]:
+    """Pod I/O on a full harness cluster (its fake kubelet): the three pod benches, each with its peers.
+
+    ``--full-kubeconfig`` (or ``DYNCLIENT_TEST_FULL_KUBECONFIG``) names a running one; otherwise one is
+    started and stopped here. Each bench script runs as it does standalone, in its own process.
+    """
+    harness = str(ROOT / "tests" / "apiserver" / "run")
+    kc = b.args.full_kubeconfig or os.environ.get("DYNCLIENT_TEST_FULL_KUBECONFIG", "")
+    started = not kc
+    if started:
+        log("starting a full harness cluster for the pod benches")
+        kc = subprocess.run([harness, "start", "--full"], check=True, capture_output=True,
+                            text=True).stdout.strip().splitlines()[-1]
+    runs = max(1, min(b.args.runs, 5))
+    here = Path(__file__).resolve().parent
+    out: Dict[str, Any] = {}
+    try:
+        for name, extra in (("exec", ["--cat-mib", "10"]), ("logs", []),
+                            ("portforward", ["--single-mib", "16"])):
+            json_path = os.path.join(b.work, f"pods-{name}.json")
+            argv = [sys.executable, str(here / f"bench_pods_{name}.py"), "--kubeconfig", kc, "--runs", str(runs),
+                    *extra, *(["--json", json_path] if name != "portforward" else [])]
+            log(f"pods: {name}")
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=3600)
+            if proc.returncode != 0:
+                raise RuntimeError(f"bench_pods_{name}.py failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+            out[name] = (json.loads(Path(json_path).read_text()) if name != "portforward"
+                         else json.loads(proc.stdout.strip().splitlines()[-1]))
+    finally:
+        if started:
+            subprocess.run([harness, "stop", kc], capture_output=True)
+    return {"pods": out}
+
+
+def pods_rows(figures: Dict[str, Any], add: AddRow) -> None:
+    rt = figures.get("exec", {}).get("round_trip_true", {})
+    for client, ms in rt.items():
+        if isinstance(ms, (int, float)):
+            add("exec round trip of true", client, ms, "ms", rt.get("dynclient"))
+    cat = figures.get("exec", {}).get("cat_mib_per_s", {})
+    for client, rate in cat.items():
+        add(f"exec cat of {figures['exec'].get('cat_mib', '?')} MiB", client, rate, "MiB/s", cat.get("dynclient"),
+            higher_better=True)
+    summary = figures.get("logs", {}).get("summary", {})
+    for client, fig in summary.items():
+        if fig.get("net_s"):
+            add("log follow, start-up taken out", client, fig["net_s"], "s", summary["dynclient"].get("net_s"))
+    peers = figures.get("portforward", {}).get("peers", {})
+    for kind, label in (("single", "port-forward, one connection"), ("parallel", "port-forward, 50 x 1 MiB")):
+        for client, rec in peers.items():
+            add(label, client, rec[kind]["mib_per_s"], "MiB/s",
+                peers.get("dynclient", {}).get(kind, {}).get("mib_per_s"), higher_better=True)
+
+
+def pods_targets(figures: Dict[str, Any], verdict: Verdict, note: Callable[[str], None]) -> None:
+    """Issue 18: no slower than kubectl on throughput (exec's cat, log follow, port-forward)."""
+    cat = figures.get("exec", {}).get("cat_mib_per_s", {})
+    if cat:
+        r = cat["dynclient"] / cat["kubectl"]
+        verdict(r >= 1, f"exec cat: {cat['dynclient']:.1f} MiB/s, {r:.2f}x kubectl's (target >= 1x)")
+    logs = figures.get("logs", {}).get("summary", {})
+    if logs.get("dynclient", {}).get("net_s") and logs.get("kubectl", {}).get("net_s"):
+        r = logs["kubectl"]["net_s"] / logs["dynclient"]["net_s"]
+        verdict(r >= 1, f"log follow, start-up taken out: {r:.2f}x kubectl's lines/s (target >= 1x)")
+    peers = figures.get("portforward", {}).get("peers", {})
+    if "dynclient" in peers and "kubectl" in peers:
+        for kind in ("single", "parallel"):
+            r = peers["dynclient"][kind]["mib_per_s"] / peers["kubectl"][kind]["mib_per_s"]
+            verdict(r >= 1, f"port-forward {kind}: {peers['dynclient'][kind]['mib_per_s']:.1f} MiB/s, "
+                    f"{r:.2f}x kubectl's (target >= 1x)")
+    rt = figures.get("exec", {}).get("round_trip_true", {})
+    if rt:
+        note("        exec round trip of true (ms): " + ", ".join(f"{k} {v}" for k, v in rt.items()))
+
+
 #: Every section, in the order a full run measures them. A new section is one entry here.
 SECTIONS: Dict[str, Section] = {s.name: s for s in [
     Section("discovery", "cold/warm resolve-and-list, aggregated", run_discovery),
@@ -674,6 +751,8 @@ SECTIONS: Dict[str, Section] = {s.name: s for s in [
             lambda b: {"apply": apply_runs(b.proxies["agg"], b.kubeconfigs["agg"], b.kc, b.args.runs)}),
     Section("aio", "asyncio: 200 concurrent GETs, dynclient.aio, kr8s and kubernetes_asyncio", run_aio,
             needs_setup=False, rows=aio_rows, targets=aio_targets),
+    Section("pods", "pod I/O on a full cluster: exec, log follow, port-forward, with kubectl and kubernetes",
+            run_pods, needs_setup=False, rows=pods_rows, targets=pods_targets),
 ]}
 
 
@@ -689,6 +768,8 @@ def main() -> int:
                         f"{','.join(SECTIONS)} (the others are kept from today's results file)")
     parser.add_argument("--kubeconfig", help="use this already-running harness server instead of starting one "
                         "(it must be empty; it is not stopped)")
+    parser.add_argument("--full-kubeconfig", default="", help="a running full harness cluster for the pods "
+                        "section (default: $DYNCLIENT_TEST_FULL_KUBECONFIG, else one is started)")
     parser.add_argument("--no-write", action="store_true", help="print the table and targets only: no results file, "
                         "plot or BENCHMARKS.rst")
     args = parser.parse_args()
