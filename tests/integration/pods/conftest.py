@@ -41,24 +41,29 @@ def kubeconfig(full_kubeconfig: str) -> str:
     return full_kubeconfig
 
 
-@pytest.fixture
-def pod_namespace(dyn: dynclient.DynamicClient) -> Iterator[str]:
-    """A fresh namespace whose ``default`` service account exists (pods are refused before it does)."""
-    name = f"p-{uuid.uuid4().hex[:10]}"
-    ns = dyn.resource(dynclient.GroupVersionResource("", "v1", "namespaces"))
-    ns.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+def new_pod_namespace(dyn: dynclient.DynamicClient, prefix: str = "p") -> str:
+    """Create a namespace ``PREFIX-<random>`` and wait for its ``default`` service account (pods need it)."""
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    dyn.resource(dynclient.GroupVersionResource("", "v1", "namespaces")).create(
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     deadline = time.monotonic() + 60
     while True:
         try:
             dyn.resource(GVR_SA).namespace(name).get("default")
-            break
+            return name
         except dynclient.NotFound:
             if time.monotonic() > deadline:
                 raise AssertionError(f"namespace {name} got no default service account in 60 s")
             time.sleep(0.1)
+
+
+@pytest.fixture
+def pod_namespace(dyn: dynclient.DynamicClient) -> Iterator[str]:
+    """A fresh namespace whose ``default`` service account exists (pods are refused before it does)."""
+    name = new_pod_namespace(dyn)
     yield name
     try:
-        ns.delete(name)
+        dyn.resource(dynclient.GroupVersionResource("", "v1", "namespaces")).delete(name)
     except dynclient.NotFound:
         pass
 

@@ -31,7 +31,7 @@ import pytest
 
 import dynclient
 
-from .conftest import GVR_PODS, pod_manifest
+from .conftest import GVR_PODS, new_pod_namespace, pod_manifest
 
 ROOT = Path(__file__).resolve().parents[3]
 WAIT_FOR_SIZE = ('echo ready; for i in $(seq 100); do [ "$(stty size)" = "{rows} {cols}" ] && break; sleep 0.1; '
@@ -42,18 +42,9 @@ WAIT_FOR_SIZE = ('echo ready; for i in $(seq 100); do [ "$(stty size)" = "{rows}
 def cluster(full_kubeconfig: str, tmp_path_factory) -> Iterator[Dict[str, Any]]:
     """One namespace with ``one``, ``two`` (a with stdin, b), ``ttyc`` (tty and stdin), ``done`` (Succeeded)."""
     dyn = dynclient.connect(full_kubeconfig, disk_cache=False)
-    name = f"c-{uuid.uuid4().hex[:10]}"
+    name = new_pod_namespace(dyn, "c")
     namespaces = dyn.resource(dynclient.GroupVersionResource("", "v1", "namespaces"))
-    namespaces.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     pods = dyn.resource(GVR_PODS).namespace(name)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            dyn.resource(dynclient.GroupVersionResource("", "v1", "serviceaccounts")).namespace(name).get("default")
-            break
-        except dynclient.NotFound:
-            assert time.monotonic() < deadline, "no default service account"
-            time.sleep(0.1)
     two = pod_manifest("two", containers=["a", "b"])
     two["spec"]["containers"][0]["stdin"] = True
     ttyc = pod_manifest("ttyc")

@@ -29,7 +29,7 @@ import pytest
 import dynclient
 
 from ..faultproxy import proxy_kubeconfig
-from .conftest import GVR_PODS, GVR_SA
+from .conftest import GVR_PODS, new_pod_namespace
 from .test_logs import lines_text, log_cut_proxy
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -187,19 +187,10 @@ def _pods_ready(pods, names: Sequence[str]) -> bool:
 @pytest.fixture(scope="module")
 def scene(full_kubeconfig: str, tmp_path_factory) -> Iterator[str]:
     """The namespace holding every object the tests read; made once, deleted at the end."""
-    namespace = f"pl-{uuid.uuid4().hex[:10]}"
     dyn = dynclient.connect(full_kubeconfig, disk_cache=False)
     ns_rc = dyn.resource(dynclient.GroupVersionResource("", "v1", "namespaces"))
-    ns_rc.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    namespace = new_pod_namespace(dyn, "pl")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                dyn.resource(GVR_SA).namespace(namespace).get("default")
-                break
-            except dynclient.NotFound:
-                assert time.monotonic() < deadline, "no default service account"
-                time.sleep(0.1)
         applied = subprocess.run(["kubectl", "--kubeconfig", full_kubeconfig, "-n", namespace, "apply", "-f", "-"],
                                  input=SCENE.encode(), capture_output=True, timeout=120)
         assert applied.returncode == 0, applied.stderr

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
@@ -24,7 +23,7 @@ import pytest
 
 import dynclient
 
-from .conftest import GVR_PODS, pod_manifest
+from .conftest import GVR_PODS, new_pod_namespace, pod_manifest
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -50,24 +49,16 @@ def free_ports(n: int) -> List[int]:
 def cluster(full_kubeconfig: str, tmp_path_factory) -> Iterator[Dict[str, Any]]:
     """One namespace with ``web`` (81 sent to a closed port, a named port ``http``) and ``held`` (Pending)."""
     dyn = dynclient.connect(full_kubeconfig, disk_cache=False)
-    name = f"pf-{uuid.uuid4().hex[:10]}"
+    name = new_pod_namespace(dyn, "pf")
     namespaces = dyn.resource(dynclient.GroupVersionResource("", "v1", "namespaces"))
-    namespaces.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     pods = dyn.resource(GVR_PODS).namespace(name)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            dyn.resource(dynclient.GroupVersionResource("", "v1", "serviceaccounts")).namespace(name).get("default")
-            break
-        except dynclient.NotFound:
-            assert time.monotonic() < deadline, "no default service account"
-            time.sleep(0.1)
     web = pod_manifest("web", {"port-81": str(closed_port())})
     web["spec"]["containers"][0]["ports"] = [{"name": "http", "containerPort": 80}]
     pods.create(web)
     pods.create(pod_manifest("held", schedulingGates=[{"name": "hold"}]))
+    deadline = time.monotonic() + 60
     while (pods.get("web").get("status") or {}).get("phase") != "Running":
-        assert time.monotonic() < deadline + 60, "web not running"
+        assert time.monotonic() < deadline, "web not running"
         time.sleep(0.2)
     cache = tmp_path_factory.mktemp("cli-pf-cache")
     try:

@@ -27,7 +27,7 @@ import dynclient
 from dynclient.pods import ContainerRequired, KubeletUnreachable, PodNotRunning, channels
 
 from ..proxies import HttpProxy, Socks5Proxy
-from .conftest import GVR_PODS, pod_manifest
+from .conftest import GVR_PODS, new_pod_namespace, pod_manifest
 
 MIB = 1024 * 1024
 # Polls until the terminal has the size asked for (at most 10 s), then prints it: what it sees does
@@ -40,18 +40,9 @@ WAIT_FOR_SIZE = ('for i in $(seq 100); do [ "$(stty size)" = "{rows} {cols}" ] &
 def cluster(full_kubeconfig: str) -> Iterator[Dict[str, Any]]:
     """One namespace for the module with its pods: ``one`` (a container), ``two`` (a, with stdin; b), ``done``."""
     dyn = dynclient.connect(full_kubeconfig, disk_cache=False)
-    name = f"x-{uuid.uuid4().hex[:10]}"
+    name = new_pod_namespace(dyn, "x")
     namespaces = dyn.resource(dynclient.GroupVersionResource("", "v1", "namespaces"))
-    namespaces.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     pods = dyn.resource(GVR_PODS).namespace(name)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            dyn.resource(dynclient.GroupVersionResource("", "v1", "serviceaccounts")).namespace(name).get("default")
-            break
-        except dynclient.NotFound:
-            assert time.monotonic() < deadline, "no default service account"
-            time.sleep(0.1)
     two = pod_manifest("two", containers=["a", "b"])
     two["spec"]["containers"][0]["stdin"] = True
     ticking = pod_manifest("ticking", {"log-lines": "-1", "log-interval": "100ms"})
