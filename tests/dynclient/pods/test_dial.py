@@ -241,3 +241,65 @@ def test_an_https_proxy_before_an_https_server_is_refused_not_hung():
             dial(t, TARGET, PROTOCOLS)
     finally:
         t.close()
+
+
+class Dropper:
+    """Closes its first ``drops`` connections once it has read the upgrade request; then accepts the upgrade."""
+
+    def __init__(self, drops: int) -> None:
+        import socket
+
+        self.drops, self.connections, self._kept = drops, 0, []
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import base64
+        import hashlib
+
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+            if self.connections <= self.drops:
+                conn.close()
+                continue
+            key = next(line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"sec-websocket-key:"))
+            accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+            conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         b"Sec-WebSocket-Accept: " + accept + b"\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n")
+            self._kept.append(conn)
+
+    def close(self) -> None:
+        self._sock.close()
+        for conn in self._kept:
+            conn.close()
+
+
+@pytest.mark.parametrize("drops, dialed", [(0, True), (1, True), (2, True), (3, False)],
+                         ids=["none", "one-dropped", "two-dropped", "three-dropped"])
+def test_an_upgrade_the_server_drops_before_replying_is_dialed_again_twice(drops, dialed):
+    srv = Dropper(drops)
+    t = transport_for(srv.port)
+    try:
+        if dialed:
+            conn = dial(t, TARGET, PROTOCOLS)
+            assert conn.subprotocol == "v5.channel.k8s.io"
+            conn.close()
+        else:
+            with pytest.raises(TransportError, match="did not receive a valid HTTP response"):
+                dial(t, TARGET, PROTOCOLS)
+    finally:
+        t.close()
+        srv.close()
+    assert srv.connections == min(drops, 2) + 1
