@@ -53,8 +53,9 @@ def cluster(full_kubeconfig: str, tmp_path_factory) -> Iterator[Dict[str, Any]]:
                      pod_manifest("done", {"exit-code": "0"}, restart_policy="Never")):
         pods.create(manifest)
     want = {"one": "Running", "two": "Running", "ttyc": "Running", "done": "Succeeded"}
+    deadline = time.monotonic() + 60
     while any((pods.get(p).get("status") or {}).get("phase") != phase for p, phase in want.items()):
-        assert time.monotonic() < deadline + 60, "pods not ready"
+        assert time.monotonic() < deadline, "pods not ready"
         time.sleep(0.2)
     cache = tmp_path_factory.mktemp("cli-exec-cache")
     try:
